@@ -1,0 +1,306 @@
+/*
+ * cmd_run.c: `statpipe run`, the consumer-group daemon: Kafka to PostgreSQL, exactly once.
+ * Batches close on rows, bytes or time; each commits its rows, quarantine and offsets in
+ * one transaction, and on assignment partitions resume from the offsets stored with them.
+ */
+#include "sp_cli.h"
+#include "sp_load.h"
+#include "sp_settings.h"
+
+#include <apr_general.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: statpipe run [OPTIONS]\n\n"
+            "Consume Kafka topics as a member of a consumer group and load every message\n"
+            "into PostgreSQL exactly once. SIGTERM or SIGINT commits the batch in flight\n"
+            "and exits 0.\n\n"
+            "options (flags override the config file):\n"
+            "  -c FILE         config file of key = value lines (docs/configuration.md)\n"
+            "  -b BROKERS      Kafka bootstrap servers (kafka.bootstrap.servers)\n"
+            "  -t TOPIC        topic to consume, repeatable; ^REGEX for a pattern (topics)\n"
+            "  -G GROUP        consumer group id (kafka.group.id; default statpipe)\n"
+            "  -X KEY=VALUE    any librdkafka property, repeatable\n"
+            "  -d CONNINFO     PostgreSQL connection string (pg.conninfo; default: PG* "
+            "variables)\n"
+            "  -e              exit once every assigned partition is at its end and committed\n"
+            "  --batch-rows N  close a batch at N messages (batch.rows; default %d)\n"
+            "  --batch-bytes N close a batch at N staged bytes (batch.bytes; default %u)\n"
+            "  --linger-ms N   close a batch N ms after its first message (batch.linger.ms;\n"
+            "                  default %d)\n"
+            "  -h, --help      show this help\n",
+            SP_DEFAULT_BATCH_ROWS, SP_DEFAULT_BATCH_BYTES, SP_DEFAULT_LINGER_MS);
+}
+
+typedef struct run_ctx {
+    sp_loader_t *ld;
+    bool flush_failed;
+    sp_error_t flush_err;
+} run_ctx_t;
+
+static sp_status_t hook_stored_offset(void *opaque, const char *topic, int32_t partition,
+                                      int64_t *next, sp_error_t *err)
+{
+    run_ctx_t *ctx = opaque;
+    return sp_loader_offset_get(ctx->ld, topic, partition, next, err);
+}
+
+static void hook_before_revoke(void *opaque)
+{
+    run_ctx_t *ctx = opaque;
+    sp_error_t err;
+    if (sp_loader_pending_messages(ctx->ld) == 0)
+        return;
+    if (sp_loader_flush(ctx->ld, &err) != SP_OK) {
+        /* Not committed, so the partitions' next owner reads these messages again. */
+        sp_log(SP_LOG_ERR, "flush_failed", "at=revoke error=\"%s\"", err.message);
+        sp_loader_abandon(ctx->ld);
+        ctx->flush_failed = true;
+        ctx->flush_err = err;
+    }
+}
+
+static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
+{
+    sp_error_t err;
+    char errstr[128];
+    size_t glen = sizeof(errstr);
+    char group[256];
+    size_t gsize = sizeof(group);
+    if (rd_kafka_conf_get(s->kconf, "group.id", group, &gsize) != RD_KAFKA_CONF_OK ||
+        group[0] == '\0') {
+        snprintf(group, sizeof(group), "statpipe");
+        rd_kafka_conf_set(s->kconf, "group.id", group, errstr, glen);
+    }
+    char servers[1024];
+    size_t slen = sizeof(servers);
+    if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &slen) != RD_KAFKA_CONF_OK ||
+        servers[0] == '\0') {
+        fprintf(stderr, "statpipe: no Kafka bootstrap servers\n"
+                        "HINT: give -b HOST:PORT or kafka.bootstrap.servers in the config file\n");
+        return SP_EXIT_USAGE;
+    }
+    if (s->n_topics == 0) {
+        fprintf(stderr, "statpipe: no topics to consume\n"
+                        "HINT: give -t TOPIC or topics = a,b in the config file\n");
+        return SP_EXIT_USAGE;
+    }
+
+    run_ctx_t ctx = {0};
+    if (sp_loader_open(pool, s->conninfo, group, &ctx.ld, &err) != SP_OK) {
+        sp_cli_error(&err);
+        return SP_EXIT_SERVICE;
+    }
+    sp_catalogue_t *cat;
+    if (sp_loader_catalogue(ctx.ld, pool, &cat, &err) != SP_OK) {
+        sp_cli_error(&err);
+        sp_loader_close(ctx.ld);
+        return SP_EXIT_SERVICE;
+    }
+    sp_loader_set_catalogue(ctx.ld, cat);
+    sp_loader_set_limits(ctx.ld, &s->limits);
+
+    sp_consumer_hooks_t hooks = {&ctx, hook_stored_offset, hook_before_revoke};
+    sp_consumer_t *c;
+    rd_kafka_conf_t *kconf = s->kconf;
+    s->kconf = NULL; /* the consumer owns it now */
+    if (sp_consumer_new(kconf, s->topics, s->n_topics, &hooks, &c, &err) != SP_OK) {
+        sp_cli_error(&err);
+        sp_loader_close(ctx.ld);
+        return SP_EXIT_USAGE;
+    }
+    sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d indicators=%d", group, servers,
+           s->n_topics, sp_catalogue_count_indicators(cat));
+
+    int rc = SP_EXIT_OK;
+    int64_t batch_start = 0;
+    while (!stop_requested) {
+        rd_kafka_message_t *m = sp_consumer_poll(c, 100);
+        if (m != NULL) {
+            if (m->err) {
+                sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=\"%s\"",
+                       m->rkt ? rd_kafka_topic_name(m->rkt) : "", (int)m->partition,
+                       rd_kafka_message_errstr(m));
+            } else {
+                sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0};
+                if (sp_loader_pending_messages(ctx.ld) == 0)
+                    batch_start = sp_time_now_us();
+                if (sp_loader_add(ctx.ld, &src, m->payload ? m->payload : "", m->len, &err) !=
+                    SP_OK) {
+                    sp_log(SP_LOG_ERR, "stage_failed", "error=\"%s\"", err.message);
+                    rd_kafka_message_destroy(m);
+                    rc = SP_EXIT_SERVICE;
+                    break;
+                }
+            }
+            rd_kafka_message_destroy(m);
+        }
+        if (ctx.flush_failed || sp_consumer_failed(c, &err)) {
+            if (!ctx.flush_failed)
+                sp_log(SP_LOG_ERR, "stop", "reason=\"%s\"", err.message);
+            rc = SP_EXIT_SERVICE;
+            break;
+        }
+        size_t pending = sp_loader_pending_messages(ctx.ld);
+        bool at_end = sp_consumer_at_end(c);
+        if (pending > 0 &&
+            (pending >= s->batch_rows || sp_loader_pending_bytes(ctx.ld) >= s->batch_bytes ||
+             sp_time_now_us() - batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
+            if (sp_loader_flush(ctx.ld, &err) != SP_OK) {
+                sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
+                       err.detail);
+                /* Nothing of the batch was committed: exit without it, restart resumes. */
+                sp_loader_abandon(ctx.ld);
+                rc = SP_EXIT_SERVICE;
+                break;
+            }
+            const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
+            sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu", pending,
+                   (unsigned long long)st->messages, (unsigned long long)st->inserted);
+        }
+        if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
+            break;
+    }
+    if (rc == SP_EXIT_OK && sp_loader_flush(ctx.ld, &err) != SP_OK) {
+        sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=\"%s\"", err.message);
+        sp_loader_abandon(ctx.ld);
+        rc = SP_EXIT_SERVICE;
+    }
+    sp_consumer_close(c);
+    const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
+    sp_log(SP_LOG_INFO, "stop",
+           "messages=%llu rows=%llu inserted=%llu quarantined=%llu batches=%llu exit=%d",
+           (unsigned long long)st->messages, (unsigned long long)st->rows,
+           (unsigned long long)st->inserted, (unsigned long long)st->quarantined,
+           (unsigned long long)st->batches, rc);
+    sp_loader_close(ctx.ld);
+    return rc;
+}
+
+int sp_cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"batch-rows", required_argument, NULL, 1},
+        {"batch-bytes", required_argument, NULL, 2},
+        {"linger-ms", required_argument, NULL, 3},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *brokers = NULL, *group = NULL, *conninfo = NULL;
+    const char *xprops[128], *topics[SP_MAX_TOPICS];
+    int nx = 0, nt = 0;
+    const char *batch_rows = NULL, *batch_bytes = NULL, *linger = NULL;
+    bool exit_at_end = false;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "hc:b:t:G:X:d:e", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            run_usage(stdout);
+            return SP_EXIT_OK;
+        case 'c':
+            config = optarg;
+            break;
+        case 'b':
+            brokers = optarg;
+            break;
+        case 't':
+            if (nt == SP_MAX_TOPICS) {
+                fprintf(stderr, "statpipe: too many -t options\n");
+                return SP_EXIT_USAGE;
+            }
+            topics[nt++] = optarg;
+            break;
+        case 'G':
+            group = optarg;
+            break;
+        case 'X':
+            if (nx == 128) {
+                fprintf(stderr, "statpipe: too many -X options\n");
+                return SP_EXIT_USAGE;
+            }
+            xprops[nx++] = optarg;
+            break;
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 'e':
+            exit_at_end = true;
+            break;
+        case 1:
+            batch_rows = optarg;
+            break;
+        case 2:
+            batch_bytes = optarg;
+            break;
+        case 3:
+            linger = optarg;
+            break;
+        default:
+            run_usage(stderr);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "statpipe: run takes no arguments, got \"%s\"\n", argv[optind]);
+        run_usage(stderr);
+        return SP_EXIT_USAGE;
+    }
+
+    sp_settings_t s;
+    sp_error_t err;
+    sp_settings_init(&s);
+    int rc = SP_EXIT_USAGE;
+    if (config != NULL && sp_settings_read_file(&s, config, &err) != SP_OK)
+        goto out_err;
+    if (brokers && sp_kafka_conf_set(s.kconf, "bootstrap.servers", brokers, &err) != SP_OK)
+        goto out_err;
+    if (group && sp_kafka_conf_set(s.kconf, "group.id", group, &err) != SP_OK)
+        goto out_err;
+    for (int i = 0; i < nx; i++)
+        if (sp_kafka_conf_set_pair(s.kconf, xprops[i], &err) != SP_OK)
+            goto out_err;
+    if (nt > 0) {
+        s.n_topics = 0; /* flags replace the file's list */
+        for (int i = 0; i < nt; i++)
+            if (sp_settings_add_topics(&s, topics[i], &err) != SP_OK)
+                goto out_err;
+    }
+    if (conninfo)
+        snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
+    if ((batch_rows && !sp_cli_parse_size("--batch-rows", batch_rows, &s.batch_rows)) ||
+        (batch_bytes && !sp_cli_parse_size("--batch-bytes", batch_bytes, &s.batch_bytes)) ||
+        (linger && !sp_cli_parse_size("--linger-ms", linger, &s.linger_ms)))
+        goto out;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    rc = run_main(&s, exit_at_end, pool);
+    apr_pool_destroy(pool);
+    goto out;
+out_err:
+    sp_cli_error(&err);
+out:
+    sp_settings_free(&s);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* main.c: the statpipe binary: dispatches to its subcommands. */
+#include "sp_cli.h"
+
+#include <apr_general.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"run", sp_cmd_run, "consume Kafka topics as a consumer group and load them (the daemon)"},
+    {"load", sp_cmd_load, "load NDJSON files (or - for stdin) through the same path"},
+    {"migrate", sp_cmd_migrate, "create or upgrade the database schema and catalogue"},
+    {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
+    {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: statpipe COMMAND [OPTIONS]\n\n"
+                 "statpipe loads the statistics of the national informatization strategy\n"
+                 "from Kafka or NDJSON files into PostgreSQL, exactly once.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'statpipe COMMAND --help' describes a command's options.\n");
+}
+
+void sp_cli_error(const sp_error_t *err)
+{
+    fprintf(stderr, "statpipe: %s\n", err->message);
+    if (err->detail[0])
+        fprintf(stderr, "DETAIL: %s\n", err->detail);
+}
+
+bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '\0' || text[0] == '-' || *end != '\0' || v == 0) {
+        fprintf(stderr, "statpipe: %s needs a positive integer, got \"%s\"\n", opt, text);
+        return false;
+    }
+    *out = (size_t)v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    apr_initialize();
+    atexit(apr_terminate);
+    const char *lvl = getenv("STATPIPE_LOG_LEVEL");
+    if (lvl != NULL && sp_log_level_parse(lvl) >= 0)
+        sp_log_level = sp_log_level_parse(lvl);
+    if (argc < 2) {
+        usage(stderr);
+        return SP_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return SP_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("statpipe %s\n", SP_VERSION);
+        return SP_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "statpipe: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return SP_EXIT_USAGE;
+}

@@ -1,0 +1,24 @@
+/* sp_cli.h: what the statpipe binary's subcommands share. */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+
+#include "sp_core.h"
+
+#include <stdio.h>
+
+int sp_cmd_run(int argc, char **argv);
+int sp_cmd_load(int argc, char **argv);
+int sp_cmd_migrate(int argc, char **argv);
+int sp_cmd_produce(int argc, char **argv);
+int sp_cmd_mock_cluster(int argc, char **argv);
+
+/* Exit codes: 0 success, 1 the work found a problem (undelivered or rejected messages),
+ * 2 usage or configuration error, 3 a service failed. */
+enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2, SP_EXIT_SERVICE = 3 };
+
+/* Prints "statpipe: message" and the detail, if any, to stderr. */
+void sp_cli_error(const sp_error_t *err);
+/* Parses a positive integer option; prints an error and returns false if it is not one. */
+bool sp_cli_parse_size(const char *opt, const char *text, size_t *out);
+
+#endif

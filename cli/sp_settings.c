@@ -1,0 +1,110 @@
+/* sp_settings.c: the keys of statpipe's config file, with defaults and checks. */
+#include "sp_settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sp_settings_init(sp_settings_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->kconf = rd_kafka_conf_new();
+    sp_kafka_conf_log_to_sink(s->kconf);
+    s->batch_rows = SP_DEFAULT_BATCH_ROWS;
+    s->batch_bytes = SP_DEFAULT_BATCH_BYTES;
+    s->linger_ms = SP_DEFAULT_LINGER_MS;
+    s->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
+}
+
+void sp_settings_free(sp_settings_t *s)
+{
+    if (s->kconf != NULL)
+        rd_kafka_conf_destroy(s->kconf);
+    s->kconf = NULL;
+}
+
+sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err)
+{
+    size_t used = 0;
+    for (int i = 0; i < s->n_topics; i++)
+        used += strlen(s->topics[i]) + 1;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if (n > 0) {
+            if (s->n_topics == SP_MAX_TOPICS || used + n + 1 > sizeof(s->topics_buf))
+                return sp_error_set(err, SP_ERR_RANGE, "too many topics (at most %d)",
+                                    SP_MAX_TOPICS);
+            char *t = s->topics_buf + used;
+            memcpy(t, p, n);
+            t[n] = '\0';
+            used += n + 1;
+            s->topics[s->n_topics++] = t;
+        }
+        p += comma ? (size_t)(comma - p) + 1 : strlen(p);
+    }
+    return SP_OK;
+}
+
+static sp_status_t size_value(const char *key, const char *value, const char *file, int line,
+                              size_t *out, sp_error_t *err)
+{
+    char *end;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (value[0] == '\0' || value[0] == '-' || *end != '\0' || v == 0)
+        return sp_error_set(err, SP_ERR_INVALID, "%s:%d: %s needs a positive integer, got \"%s\"",
+                            file, line, key, value);
+    *out = (size_t)v;
+    return SP_OK;
+}
+
+static sp_status_t on_key(void *opaque, const char *key, const char *value, const char *file,
+                          int line, sp_error_t *err)
+{
+    sp_settings_t *s = opaque;
+    if (strncmp(key, "kafka.", 6) == 0) {
+        if (strcmp(key + 6, "group.id") == 0)
+            s->has_group = true;
+        if (sp_kafka_conf_set(s->kconf, key + 6, value, err) != SP_OK) {
+            char msg[SP_ERROR_MSG_MAX];
+            snprintf(msg, sizeof(msg), "%s", err ? err->message : "");
+            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: %s", file, line, msg);
+        }
+        return SP_OK;
+    }
+    if (strcmp(key, "pg.conninfo") == 0) {
+        snprintf(s->conninfo, sizeof(s->conninfo), "%s", value);
+        return SP_OK;
+    }
+    if (strcmp(key, "topics") == 0)
+        return sp_settings_add_topics(s, value, err);
+    if (strcmp(key, "batch.rows") == 0)
+        return size_value(key, value, file, line, &s->batch_rows, err);
+    if (strcmp(key, "batch.bytes") == 0)
+        return size_value(key, value, file, line, &s->batch_bytes, err);
+    if (strcmp(key, "batch.linger.ms") == 0)
+        return size_value(key, value, file, line, &s->linger_ms, err);
+    if (strcmp(key, "message.max.bytes") == 0)
+        return size_value(key, value, file, line, &s->limits.max_message_bytes, err);
+    if (strcmp(key, "log.level") == 0) {
+        int lvl = sp_log_level_parse(value);
+        if (lvl < 0)
+            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown log.level \"%s\"", file,
+                                line, value);
+        sp_log_level = lvl;
+        return SP_OK;
+    }
+    return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown key \"%s\"", file, line, key);
+}
+
+sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err)
+{
+    return sp_config_read(path, on_key, s, err);
+}

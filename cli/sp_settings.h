@@ -1,0 +1,34 @@
+/* sp_settings.h: the settings of run and load, from a config file and from flags. */
+#ifndef SP_SETTINGS_H
+#define SP_SETTINGS_H
+
+#include "sp_ingest.h"
+#include "sp_transform.h"
+
+#define SP_MAX_TOPICS 64
+
+typedef struct sp_settings {
+    char conninfo[1024];
+    char topics_buf[2048];
+    const char *topics[SP_MAX_TOPICS];
+    int n_topics;
+    rd_kafka_conf_t *kconf; /* kafka.* keys and -X pairs */
+    size_t batch_rows;
+    size_t batch_bytes;
+    size_t linger_ms;
+    sp_transform_limits_t limits;
+    bool has_group;
+} sp_settings_t;
+
+#define SP_DEFAULT_BATCH_ROWS 5000
+#define SP_DEFAULT_BATCH_BYTES (16u * 1024 * 1024)
+#define SP_DEFAULT_LINGER_MS 500
+
+void sp_settings_init(sp_settings_t *s);
+void sp_settings_free(sp_settings_t *s);
+/* Reads a config file (see docs/configuration.md for the keys). */
+sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err);
+/* Adds topics from a comma-separated list. */
+sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* sp_config.c: reading `key = value` config files, the convention of librdkafka and kcat. */
+#include "sp_core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_error_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return sp_error_set(err, SP_ERR_IO, "could not open config file \"%s\": %s", path,
+                            strerror(errno));
+    char line[4096];
+    int lineno = 0;
+    sp_status_t st = SP_OK;
+    while (st == SP_OK && fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            st = sp_error_set(err, SP_ERR_INVALID, "%s:%d: line longer than %zu bytes", path,
+                              lineno, sizeof(line) - 2);
+            break;
+        }
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            st = sp_error_set(err, SP_ERR_INVALID, "%s:%d: expected key = value", path, lineno);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        if (*key == '\0') {
+            st = sp_error_set(err, SP_ERR_INVALID, "%s:%d: empty key", path, lineno);
+            break;
+        }
+        st = cb(opaque, key, value, path, lineno, err);
+    }
+    if (st == SP_OK && ferror(f))
+        st = sp_error_set(err, SP_ERR_IO, "could not read config file \"%s\"", path);
+    fclose(f);
+    return st;
+}

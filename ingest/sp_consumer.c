@@ -1,0 +1,214 @@
+/*
+ * sp_consumer.c: a consumer-group member whose positions live in the database. On
+ * assignment each partition is positioned at the offset stored with the loaded rows; before
+ * partitions are revoked the owner commits or abandons its batch. Kafka's own offset store
+ * is not used for correctness.
+ */
+#include "sp_ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct part_state {
+    char *topic;
+    int32_t partition;
+    bool eof;
+} part_state_t;
+
+struct sp_consumer {
+    rd_kafka_t *rk;
+    sp_consumer_hooks_t hooks;
+    part_state_t *parts;
+    int n_parts;
+    bool failed;
+    sp_error_t fail_err;
+};
+
+static void parts_clear(sp_consumer_t *c)
+{
+    for (int i = 0; i < c->n_parts; i++)
+        free(c->parts[i].topic);
+    free(c->parts);
+    c->parts = NULL;
+    c->n_parts = 0;
+}
+
+static void parts_add(sp_consumer_t *c, const rd_kafka_topic_partition_list_t *list)
+{
+    part_state_t *p = realloc(c->parts, sizeof(*p) * (size_t)(c->n_parts + list->cnt));
+    if (p == NULL)
+        abort();
+    c->parts = p;
+    for (int i = 0; i < list->cnt; i++) {
+        part_state_t *s = &c->parts[c->n_parts++];
+        s->topic = strdup(list->elems[i].topic);
+        if (s->topic == NULL)
+            abort();
+        s->partition = list->elems[i].partition;
+        s->eof = false;
+    }
+}
+
+static void parts_remove(sp_consumer_t *c, const rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++)
+        for (int j = 0; j < c->n_parts; j++)
+            if (c->parts[j].partition == list->elems[i].partition &&
+                strcmp(c->parts[j].topic, list->elems[i].topic) == 0) {
+                free(c->parts[j].topic);
+                c->parts[j] = c->parts[--c->n_parts];
+                break;
+            }
+}
+
+static part_state_t *parts_find(sp_consumer_t *c, const char *topic, int32_t partition)
+{
+    for (int j = 0; j < c->n_parts; j++)
+        if (c->parts[j].partition == partition && strcmp(c->parts[j].topic, topic) == 0)
+            return &c->parts[j];
+    return NULL;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *partitions, void *opaque)
+{
+    sp_consumer_t *c = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < partitions->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &partitions->elems[i];
+            int64_t next = -1;
+            sp_error_t e;
+            if (c->hooks.stored_offset(c->hooks.opaque, tp->topic, tp->partition, &next, &e) !=
+                SP_OK) {
+                /* Consuming from a guessed position could load twice or skip: stop. */
+                c->failed = true;
+                c->fail_err = e;
+                sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=\"%s\"",
+                       tp->topic, (int)tp->partition, e.message);
+                if (cooperative)
+                    rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
+                else
+                    rd_kafka_assign(rk, NULL);
+                return;
+            }
+            tp->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
+            sp_log(SP_LOG_INFO, "assign", "topic=%s partition=%d offset=%lld", tp->topic,
+                   (int)tp->partition, (long long)next);
+        }
+        parts_add(c, partitions);
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions));
+        else
+            rd_kafka_assign(rk, partitions);
+    } else {
+        if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+            sp_log(SP_LOG_WARNING, "rebalance_error", "error=\"%s\"", rd_kafka_err2str(err));
+        c->hooks.before_revoke(c->hooks.opaque);
+        for (int i = 0; i < partitions->cnt; i++)
+            sp_log(SP_LOG_INFO, "revoke", "topic=%s partition=%d", partitions->elems[i].topic,
+                   (int)partitions->elems[i].partition);
+        if (cooperative) {
+            parts_remove(c, partitions);
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
+        } else {
+            parts_clear(c);
+            rd_kafka_assign(rk, NULL);
+        }
+    }
+}
+
+sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, int n,
+                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out,
+                            sp_error_t *err)
+{
+    sp_consumer_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        rd_kafka_conf_destroy(conf);
+        return sp_error_set(err, SP_ERR_NOMEM, "out of memory");
+    }
+    c->hooks = *hooks;
+    sp_status_t st;
+    if ((st = sp_kafka_conf_set(conf, "enable.auto.commit", "false", err)) != SP_OK ||
+        (st = sp_kafka_conf_set(conf, "enable.auto.offset.store", "false", err)) != SP_OK ||
+        (st = sp_kafka_conf_set(conf, "enable.partition.eof", "true", err)) != SP_OK) {
+        rd_kafka_conf_destroy(conf);
+        free(c);
+        return st;
+    }
+    rd_kafka_conf_set_opaque(conf, c);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    char errstr[512];
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (c->rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        free(c);
+        return sp_error_set(err, SP_ERR_INVALID, "could not create Kafka consumer: %s", errstr);
+    }
+    rd_kafka_poll_set_consumer(c->rk);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t kerr = rd_kafka_subscribe(c->rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (kerr) {
+        rd_kafka_destroy(c->rk);
+        free(c);
+        return sp_error_set(err, SP_ERR_INVALID, "could not subscribe: %s",
+                            rd_kafka_err2str(kerr));
+    }
+    *out = c;
+    return SP_OK;
+}
+
+rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+    if (m == NULL)
+        return NULL;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        part_state_t *p = parts_find(c, rd_kafka_topic_name(m->rkt), m->partition);
+        if (p != NULL)
+            p->eof = true;
+        rd_kafka_message_destroy(m);
+        return NULL;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->rkt != NULL) {
+        part_state_t *p = parts_find(c, rd_kafka_topic_name(m->rkt), m->partition);
+        if (p != NULL)
+            p->eof = false;
+    }
+    return m;
+}
+
+bool sp_consumer_at_end(const sp_consumer_t *c)
+{
+    if (c->n_parts == 0)
+        return false;
+    for (int i = 0; i < c->n_parts; i++)
+        if (!c->parts[i].eof)
+            return false;
+    return true;
+}
+
+bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err)
+{
+    if (c->failed && err != NULL)
+        *err = c->fail_err;
+    return c->failed;
+}
+
+rd_kafka_t *sp_consumer_handle(sp_consumer_t *c)
+{
+    return c->rk;
+}
+
+void sp_consumer_close(sp_consumer_t *c)
+{
+    if (c == NULL)
+        return;
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+    parts_clear(c);
+    free(c);
+}

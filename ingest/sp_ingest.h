@@ -1,0 +1,92 @@
+/*
+ * sp_ingest.h: the public interface of the ingest stage: librdkafka configuration, the
+ * consumer-group consumer whose positions come from the database, the producer's series
+ * key, the built-in Kafka cluster, and the NDJSON line reader.
+ */
+#ifndef SP_INGEST_H
+#define SP_INGEST_H
+
+#include "sp_core.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+
+/* ---- configuration ---------------------------------------------------------------------- */
+
+/* Sets one librdkafka property on conf; errors name the property. */
+sp_status_t sp_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                              sp_error_t *err);
+/* Parses "key=value" (a -X argument) and sets it. */
+sp_status_t sp_kafka_conf_set_pair(rd_kafka_conf_t *conf, const char *pair, sp_error_t *err);
+/* Routes librdkafka's logs into statpipe's log sink. */
+void sp_kafka_conf_log_to_sink(rd_kafka_conf_t *conf);
+
+/* ---- consumer ------------------------------------------------------------------------- */
+
+/* What the consumer asks of the stage that stores its positions. */
+typedef struct sp_consumer_hooks {
+    void *opaque;
+    /* The next offset stored for topic/partition, or -1 when none is stored. */
+    sp_status_t (*stored_offset)(void *opaque, const char *topic, int32_t partition,
+                                 int64_t *next, sp_error_t *err);
+    /* Called before partitions are taken away: commit or abandon the batch in flight. */
+    void (*before_revoke)(void *opaque);
+} sp_consumer_hooks_t;
+
+typedef struct sp_consumer sp_consumer_t;
+
+/* Creates a consumer in group conf's group.id subscribed to topics (n of them; a name
+ * starting with '^' is a regular expression). Takes ownership of conf, also on failure.
+ * Offsets are never committed to Kafka for correctness: on assignment each partition
+ * starts at the offset hooks->stored_offset returns, or at the beginning. */
+sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, int n,
+                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out,
+                            sp_error_t *err);
+/* Polls for one message (or event) for at most timeout_ms. The caller destroys it with
+ * rd_kafka_message_destroy. End-of-partition events are consumed here and NULL returned. */
+rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms);
+/* True when at least one partition is assigned and every assigned partition is at its end. */
+bool sp_consumer_at_end(const sp_consumer_t *c);
+/* True when an assignment could not be positioned (the database was unreachable). */
+bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err);
+/* Leaves the group (revoking partitions through the hooks) and destroys the consumer. */
+void sp_consumer_close(sp_consumer_t *c);
+rd_kafka_t *sp_consumer_handle(sp_consumer_t *c);
+
+/* ---- producer key --------------------------------------------------------------------- */
+
+/* Writes the contract's message key, SENDER|INDICATOR|REF_AREA|FREQ|CALC_BASIS, for one
+ * message, into out (cap bytes). For a release envelope the key is SENDER|MESSAGE_ID.
+ * Returns the key length, or 0 when the message has no readable key (send it unkeyed:
+ * the pipeline will quarantine it with a reason). */
+size_t sp_message_key(const char *payload, size_t len, char *out, size_t cap);
+
+/* ---- the built-in cluster ------------------------------------------------------------- */
+
+typedef struct sp_mock_cluster sp_mock_cluster_t;
+
+/* Starts librdkafka's built-in Kafka cluster with brokers brokers on loopback ports. */
+sp_status_t sp_mock_cluster_start(int brokers, sp_mock_cluster_t **out, sp_error_t *err);
+sp_status_t sp_mock_cluster_topic(sp_mock_cluster_t *mc, const char *topic, int partitions,
+                                  sp_error_t *err);
+const char *sp_mock_cluster_bootstraps(sp_mock_cluster_t *mc);
+void sp_mock_cluster_stop(sp_mock_cluster_t *mc);
+
+/* ---- NDJSON lines --------------------------------------------------------------------- */
+
+typedef struct sp_lines {
+    FILE *f;
+    char *buf;
+    size_t cap;
+    int64_t lineno;
+    bool owned;
+} sp_lines_t;
+
+/* Opens path ("-" for stdin). */
+sp_status_t sp_lines_open(sp_lines_t *l, const char *path, sp_error_t *err);
+/* Reads the next line without its line end (LF or CRLF). Returns 1 with *line and *len set
+ * (the buffer is reused by the next call), 0 at end, -1 on a read error. */
+int sp_lines_next(sp_lines_t *l, const char **line, size_t *len);
+void sp_lines_close(sp_lines_t *l);
+
+#endif

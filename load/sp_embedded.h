@@ -1,0 +1,17 @@
+/* sp_embedded.h: files compiled into the binary (migrations, catalogue seed). */
+#ifndef SP_EMBEDDED_H
+#define SP_EMBEDDED_H
+
+#include <stddef.h>
+
+typedef struct sp_embedded_file {
+    const char *name; /* file name without folder; NULL ends the array */
+    const char *data; /* the bytes, followed by a NUL */
+    size_t len;
+} sp_embedded_file_t;
+
+/* The migrations of schemas/sql in name order, and the files of schemas/catalogue. */
+extern const sp_embedded_file_t sp_embedded_migrations[];
+extern const sp_embedded_file_t sp_embedded_catalogue[];
+
+#endif

@@ -1,0 +1,52 @@
+-- load.sql: moves the bundled catalogue files, already copied into the temporary tables
+-- seed_indicators, seed_units, seed_regions and seed_targets (all text columns, as in the
+-- CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
+-- added in the database and absent from the files are kept.
+
+INSERT INTO statpipe.unit (code, dimension, factor, note)
+SELECT code, dimension, factor::numeric, nullif(note, '') FROM seed_units
+ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, factor = excluded.factor,
+                                 note = excluded.note;
+
+INSERT INTO statpipe.unit_alias (alias, unit)
+SELECT DISTINCT ON (a) a, code
+  FROM seed_units, unnest(string_to_array(aliases, '|')) AS a
+ WHERE a <> '' AND a <> code
+ON CONFLICT (alias) DO UPDATE SET unit = excluded.unit;
+
+INSERT INTO statpipe.indicator (code, name_zh, name_en, dimension, nature, time_agg, space_agg,
+                                weight, authoritative_sender, min_value, max_value, note)
+SELECT code, name_zh, name_en, dimension, nature, time_agg, space_agg, nullif(weight, ''),
+       nullif(authoritative_sender, ''), nullif(min_value, '')::numeric,
+       nullif(max_value, '')::numeric, nullif(note, '')
+  FROM seed_indicators
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, dimension = excluded.dimension,
+    nature = excluded.nature, time_agg = excluded.time_agg, space_agg = excluded.space_agg,
+    weight = excluded.weight, authoritative_sender = excluded.authoritative_sender,
+    min_value = excluded.min_value, max_value = excluded.max_value, note = excluded.note;
+
+INSERT INTO statpipe.indicator_alias (alias, indicator)
+SELECT a, code
+  FROM seed_indicators, unnest(string_to_array(aliases, '|')) AS a
+ WHERE a <> ''
+UNION
+SELECT name_zh, code FROM seed_indicators
+ON CONFLICT (alias) DO UPDATE SET indicator = excluded.indicator;
+
+INSERT INTO statpipe.region (code, name_zh, name_en, level, region_group, in_national_total)
+SELECT code, name_zh, name_en, level::int, nullif(region_group, ''), in_national_total::boolean
+  FROM seed_regions
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, level = excluded.level,
+    region_group = excluded.region_group, in_national_total = excluded.in_national_total;
+
+INSERT INTO statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit,
+                             baseline_year, baseline_value, source)
+SELECT indicator, plan, target_year::int, comparator, target_value::numeric, target_unit,
+       nullif(baseline_year, '')::int, nullif(baseline_value, '')::numeric, nullif(source, '')
+  FROM seed_targets
+ON CONFLICT (indicator, plan, target_year) DO UPDATE SET
+    comparator = excluded.comparator, target_value = excluded.target_value,
+    target_unit = excluded.target_unit, baseline_year = excluded.baseline_year,
+    baseline_value = excluded.baseline_value, source = excluded.source;

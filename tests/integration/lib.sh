@@ -1,0 +1,112 @@
+# lib.sh: helpers for integration tests: a throwaway PostgreSQL 15 server and librdkafka's
+# built-in Kafka cluster, both started here and stopped when the test exits.
+# Source it; call sp_pg_start and sp_kafka_start; use fail/check; cleanup is automatic.
+set -euo pipefail
+
+: "${STATPIPE:?STATPIPE must name the statpipe binary}"
+SP_TMP=$(mktemp -d /tmp/statpipe-test.XXXXXX)
+chmod 755 "$SP_TMP"
+SP_PIDS=()
+SP_PG_DATA=""
+
+sp_pg_bin() {
+    local d
+    for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+        [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
+    done
+    command -v pg_ctl >/dev/null && { dirname "$(command -v pg_ctl)"; return; }
+    echo "no PostgreSQL server binaries (install postgresql-15)" >&2
+    return 1
+}
+
+# PostgreSQL refuses to run as root: run its tools as nobody then.
+sp_as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
+}
+
+sp_cleanup() {
+    local rc=$?
+    local p
+    for p in "${SP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${SP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -n "$SP_PG_DATA" ]; then
+        sp_as_pg "$(sp_pg_bin)/pg_ctl" -D "$SP_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [ "$rc" != 0 ]; then
+        echo "--- test failed (exit $rc); logs in $SP_TMP:" >&2
+        for f in "$SP_TMP"/*.log; do
+            [ -f "$f" ] || continue
+            echo "--- $f (last 30 lines)" >&2
+            tail -n 30 "$f" >&2
+        done
+    else
+        rm -rf "$SP_TMP"
+    fi
+    exit "$rc"
+}
+trap sp_cleanup EXIT
+
+# Starts PostgreSQL on a free loopback port and exports PG* so libpq tools find it.
+sp_pg_start() {
+    local bin port try
+    bin=$(sp_pg_bin)
+    SP_PG_DATA="$SP_TMP/pgdata"
+    mkdir -p "$SP_PG_DATA"
+    [ "$(id -u)" = 0 ] && chown nobody "$SP_PG_DATA" "$SP_TMP"
+    sp_as_pg "$bin/initdb" -D "$SP_PG_DATA" -U statpipe -A trust -E UTF8 --locale=C.UTF-8 \
+        --no-sync >"$SP_TMP/initdb.log" 2>&1
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        port=$((20000 + RANDOM % 30000))
+        if sp_as_pg "$bin/pg_ctl" -D "$SP_PG_DATA" -l "$SP_TMP/postgres.log" -w -t 30 \
+            -o "-p $port -k $SP_TMP -c listen_addresses=127.0.0.1 -c fsync=off" \
+            start >/dev/null 2>&1; then
+            export PGHOST=127.0.0.1 PGPORT=$port PGUSER=statpipe PGDATABASE=postgres
+            return 0
+        fi
+    done
+    echo "could not start PostgreSQL" >&2
+    return 1
+}
+
+sp_pg_stop() {
+    sp_as_pg "$(sp_pg_bin)/pg_ctl" -D "$SP_PG_DATA" -m fast -w stop >/dev/null
+}
+
+sp_pg_restart() {
+    sp_as_pg "$(sp_pg_bin)/pg_ctl" -D "$SP_PG_DATA" -l "$SP_TMP/postgres.log" -w -t 30 \
+        -o "-p $PGPORT -k $SP_TMP -c listen_addresses=127.0.0.1 -c fsync=off" \
+        restart >/dev/null
+}
+
+# Starts the built-in cluster with the given mock-cluster arguments; sets BROKERS.
+sp_kafka_start() {
+    local out="$SP_TMP/mock.out" i
+    "$STATPIPE" mock-cluster "$@" >"$out" 2>"$SP_TMP/mock.log" &
+    SP_PIDS+=($!)
+    for i in $(seq 1 100); do
+        if [ -s "$out" ]; then
+            BROKERS=$(head -n 1 "$out")
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "mock cluster did not start" >&2
+    return 1
+}
+
+sp_psql() {
+    psql -X -q -v ON_ERROR_STOP=1 -At "$@"
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+    if [ "$2" != "$3" ]; then
+        fail "$1: expected [$2], got [$3]"
+    fi
+    echo "ok - $1"
+}
