@@ -39,17 +39,19 @@ static const char stage_sql[] =
     " unit text, value_published text, unit_published text, unit_mult int, obs_status text,"
     " conf_status text, release timestamptz, is_deleted boolean, comment text,"
     " src_topic text, src_partition int, src_offset bigint, seq int) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS sp_stage_quarantine (reason text, detail text,"
+    " message_id text, sender text, src_topic text, src_partition int, src_offset bigint,"
+    " src_file text, src_line bigint, payload bytea) ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_offset ("
     " consumer_group text, topic text, partition int, next_offset bigint)"
     " ON COMMIT DELETE ROWS;";
 
 static const char copy_obs_sql[] = "COPY sp_stage_obs FROM STDIN";
-static const char copy_quarantine_sql[] =
-    "COPY statpipe.quarantine (reason, detail, message_id, sender, src_topic, src_partition,"
-    " src_offset, src_file, src_line, payload) FROM STDIN";
+static const char copy_quarantine_sql[] = "COPY sp_stage_quarantine FROM STDIN";
 static const char copy_offset_sql[] = "COPY sp_stage_offset FROM STDIN";
 
-/* The merge: new series, then one vintage per message not seen before, then offsets.
+/* The merge: new series, then one vintage per message not seen before, then quarantine
+ * rows (the same bytes for the same reason wait once), then offsets.
  * A message id seen before (in an earlier batch or earlier in this one) is a no-op. */
 static const char merge_sql[] =
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
@@ -71,6 +73,10 @@ static const char merge_sql[] =
     "  AND r.ref_area = s.ref_area AND r.freq = s.freq AND r.calc_basis = s.calc_basis"
     " ORDER BY s.sender, s.message_id, s.seq"
     " ON CONFLICT (series_id, time_period, release) DO NOTHING;"
+    "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"
+    "  src_partition, src_offset, src_file, src_line, payload)"
+    " SELECT * FROM sp_stage_quarantine"
+    " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"
     "INSERT INTO statpipe.kafka_offset (consumer_group, topic, partition, next_offset)"
     " SELECT consumer_group, topic, partition, next_offset FROM sp_stage_offset"
     " ON CONFLICT (consumer_group, topic, partition) DO UPDATE"

@@ -149,6 +149,11 @@ CREATE TABLE statpipe.quarantine (
 COMMENT ON TABLE statpipe.quarantine IS 'Messages that could not be loaded, with their raw bytes, where they came from and one contract reason code. Fix the cause and replay them.';
 COMMENT ON COLUMN statpipe.quarantine.reason IS 'A reason code of the message contract (malformed_json, unknown_indicator, ...).';
 COMMENT ON COLUMN statpipe.quarantine.detail IS 'What is wrong and what to fix.';
+COMMENT ON COLUMN statpipe.quarantine.replayed_at IS 'When a replay loaded the message; NULL while it waits in quarantine.';
+-- The same bytes rejected for the same reason wait in quarantine once, however often they
+-- are re-sent or a file is re-loaded.
+CREATE UNIQUE INDEX quarantine_waiting_once ON statpipe.quarantine (md5(payload), reason)
+    WHERE replayed_at IS NULL;
 
 CREATE TABLE statpipe.kafka_offset (
     consumer_group  text NOT NULL,

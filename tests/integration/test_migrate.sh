@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test_migrate.sh: migrate creates the schema and catalogue, a second run changes nothing,
+# edits made in the database survive it, and every public object has a COMMENT.
+source "$(dirname "$0")/lib.sh"
+sp_pg_start
+
+out=$("$STATPIPE" migrate)
+echo "$out" | grep -q "applied migration 001_core.sql" || fail "first migrate said: $out"
+check "indicators loaded" 22 "$(sp_psql -c 'select count(*) from statpipe.indicator')"
+check "units loaded" 19 "$(sp_psql -c 'select count(*) from statpipe.unit')"
+check "regions loaded" 35 "$(sp_psql -c 'select count(*) from statpipe.region')"
+check "targets loaded" 17 "$(sp_psql -c 'select count(*) from statpipe.target')"
+check "Chinese name resolves" ONLINE_RETAIL \
+    "$(sp_psql -c "select indicator from statpipe.indicator_alias where alias = '全国网上零售额'")"
+check "unit alias factor" 100000000 \
+    "$(sp_psql -c "select u.factor from statpipe.unit_alias a join statpipe.unit u on u.code = a.unit where a.alias = '亿元'")"
+check "target source keeps its quotes" '"十三五"规划纲要 (2016)' \
+    "$(sp_psql -c "select source from statpipe.target where indicator = 'MBB_PEN'")"
+
+snapshot() {
+    sp_psql -c "select md5(string_agg(t::text, ',' order by t::text)) from (
+        select * from statpipe.indicator union all select code, dimension, factor::text,
+        note, null, null, null, null, null, null, null, null from statpipe.unit) t"
+}
+before=$(snapshot)
+sp_psql -c "update statpipe.indicator set max_value = 120 where code = 'MBB_PEN'"
+edited=$(snapshot)
+out=$("$STATPIPE" migrate)
+check "second migrate" "schema is up to date" "$out"
+check "second migrate keeps database edits" "$edited" "$(snapshot)"
+[ "$before" != "$edited" ] || fail "the edit did not change the snapshot"
+check "migrations recorded once" 1 "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
+
+# Concurrent runs serialise on the advisory lock and agree.
+sp_psql -c "drop schema stats cascade; drop schema statpipe cascade"
+"$STATPIPE" migrate -q & p1=$!
+"$STATPIPE" migrate -q & p2=$!
+wait $p1 || fail "concurrent migrate 1 failed"
+wait $p2 || fail "concurrent migrate 2 failed"
+check "concurrent migrate applied once" 1 \
+    "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
+
+# House rule: every object users read has a COMMENT.
+missing=$(sp_psql -c "
+    select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname in ('stats', 'statpipe') and c.relkind in ('r', 'v', 'm', 'p')
+       and obj_description(c.oid, 'pg_class') is null order by 1")
+check "tables and views without COMMENT" "" "$missing"
+missing=$(sp_psql -c "
+    select c.relname || '.' || a.attname from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+     where n.nspname = 'stats' and col_description(c.oid, a.attnum) is null
+       and a.attname not in ('sender', 'indicator', 'ref_area', 'freq', 'calc_basis',
+                             'time_period', 'period_start', 'period_end', 'obs_status',
+                             'conf_status', 'unit_mult')
+     order by 1")
+check "stats columns without COMMENT" "" "$missing"
+
+check "bad connection exits 3" 3 "$("$STATPIPE" migrate -d 'host=127.0.0.1 port=1' 2>/dev/null; echo $?)"
+echo "PASS test_migrate"

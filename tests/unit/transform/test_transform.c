@@ -1,0 +1,340 @@
+/* test_transform.c: one message to a normalised observation or a contract reason code,
+ * table-driven over the rules of the message contract. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sp_transform.h"
+
+#include <apr_general.h>
+
+typedef struct fixture {
+    apr_pool_t *pool;
+    sp_catalogue_t *cat;
+} fixture_t;
+
+static int setup(void **state)
+{
+    static fixture_t fx;
+    apr_pool_create(&fx.pool, NULL);
+    fx.cat = sp_catalogue_create(fx.pool);
+    sp_catalogue_t *c = fx.cat;
+    assert_int_equal(sp_catalogue_add_unit(c, "CNY", "money", "1", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "CNY_100M", "money", "100000000", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "CNY_1T", "money", "1000000000000", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "bps", "bandwidth", "1", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "Gbps", "bandwidth", "1000000000", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "N", "count", "1", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "N_10K", "count", "10000", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit(c, "PCT", "percent", "1", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit_alias(c, "亿元", "CNY_100M", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit_alias(c, "万亿元", "CNY_1T", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit_alias(c, "万户", "N_10K", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_unit_alias(c, "%", "PCT", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator(c, "ONLINE_RETAIL", "money", "FLOW", "0", "",
+                                                NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator(c, "INFO_CONS", "money", "FLOW", "0", "", NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator(c, "INTL_BW", "bandwidth", "STOCK", "0", "",
+                                                NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator(c, "FBB_USERS", "count", "STOCK", "0", "", NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator(c, "NET_PEN", "percent", "RATIO", "0", "100",
+                                                NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator_alias(c, "网上零售额", "ONLINE_RETAIL", NULL),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_region(c, "CN", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_region(c, "440000", NULL), SP_OK);
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *fx = *state;
+    apr_pool_destroy(fx->pool);
+    return 0;
+}
+
+typedef struct captured {
+    int n;
+    sp_obs_t obs;
+    char message_id[64], sender[16], ref_area[16], unit_published[32];
+} captured_t;
+
+static sp_status_t capture(void *opaque, const sp_obs_t *obs, sp_error_t *err)
+{
+    (void)err;
+    captured_t *c = opaque;
+    c->n++;
+    c->obs = *obs;
+    /* Borrowed strings die with the message: copy what the test reads later. */
+    snprintf(c->message_id, sizeof(c->message_id), "%.*s", (int)obs->message_id_len,
+             obs->message_id);
+    snprintf(c->sender, sizeof(c->sender), "%.*s", (int)obs->sender_len, obs->sender);
+    snprintf(c->ref_area, sizeof(c->ref_area), "%.*s", (int)obs->ref_area_len, obs->ref_area);
+    snprintf(c->unit_published, sizeof(c->unit_published), "%.*s",
+             (int)obs->unit_published_len, obs->unit_published);
+    return SP_OK;
+}
+
+/* A base observation with one field replaced: "FIELD": JSON, or removed when json is NULL. */
+static void make_message(char *out, size_t cap, const char *field, const char *json)
+{
+    static const char *const names[] = {"schema",      "message_id", "sender", "indicator",
+                                        "ref_area",    "freq",       "time_period",
+                                        "value",       "unit",       "release"};
+    static const char *const values[] = {
+        "\"statpipe.observation/1\"", "\"m-1\"", "\"NBS\"", "\"ONLINE_RETAIL\"", "\"CN\"",
+        "\"M\"", "\"2023-07\"", "\"83097\"", "\"亿元\"", "\"2023-08-15T10:00:00+08:00\""};
+    size_t n = 0;
+    bool replaced = false;
+    n += (size_t)snprintf(out + n, cap - n, "{");
+    bool first = true;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = values[i];
+        if (field && strcmp(field, names[i]) == 0) {
+            replaced = true;
+            v = json;
+        }
+        if (v == NULL)
+            continue;
+        n += (size_t)snprintf(out + n, cap - n, "%s\"%s\": %s", first ? "" : ", ", names[i], v);
+        first = false;
+    }
+    if (field && !replaced && json)
+        n += (size_t)snprintf(out + n, cap - n, ", \"%s\": %s", field, json);
+    snprintf(out + n, cap - n, "}");
+}
+
+typedef struct rule_case {
+    const char *field;
+    const char *json; /* NULL removes the field */
+    sp_reason_t reason;
+    const char *value; /* canonical value when accepted */
+} rule_case_t;
+
+static const rule_case_t cases[] = {
+    /* accepted, with the canonical value */
+    {NULL, NULL, SP_REASON_NONE, "8309700000000"},
+    {"value", "83097", SP_REASON_NONE, "8309700000000"},
+    {"value", "830.97", SP_REASON_NONE, "83097000000"},
+    {"value", "\"0\"", SP_REASON_NONE, "0"},
+    {"indicator", "\"网上零售额\"", SP_REASON_NONE, "8309700000000"},
+    {"unit", "\"CNY_100M\"", SP_REASON_NONE, "8309700000000"},
+    {"unit", "\"CNY\"", SP_REASON_NONE, "83097"},
+    {"unit_mult", "2", SP_REASON_NONE, "830970000000000"},
+    {"unit_mult", "-5", SP_REASON_NONE, "83097000"},
+    {"time_period", "\"2023-M07\"", SP_REASON_NONE, "8309700000000"},
+    {"calc_basis", "\"YTD\"", SP_REASON_NONE, "8309700000000"},
+    {"obs_status", "\"P\"", SP_REASON_NONE, "8309700000000"},
+    {"conf_status", "\"C\"", SP_REASON_NONE, "8309700000000"},
+    {"action", "\"delete\"", SP_REASON_NONE, "8309700000000"},
+    {"comment", "\"修订\"", SP_REASON_NONE, "8309700000000"},
+    /* rejected, with the contract's reason */
+    {"schema", "\"statpipe.observation/2\"", SP_REASON_UNKNOWN_SCHEMA, NULL},
+    {"schema", NULL, SP_REASON_MISSING_FIELD, NULL},
+    {"schema", "7", SP_REASON_BAD_TYPE, NULL},
+    {"message_id", NULL, SP_REASON_MISSING_FIELD, NULL},
+    {"message_id", "\"\"", SP_REASON_MISSING_FIELD, NULL},
+    {"message_id", "12", SP_REASON_BAD_TYPE, NULL},
+    {"sender", NULL, SP_REASON_MISSING_FIELD, NULL},
+    {"indicator", "\"NOPE\"", SP_REASON_UNKNOWN_INDICATOR, NULL},
+    {"indicator", NULL, SP_REASON_MISSING_FIELD, NULL},
+    {"ref_area", "\"990000\"", SP_REASON_UNKNOWN_AREA, NULL},
+    {"ref_area", "440000", SP_REASON_BAD_TYPE, NULL},
+    {"freq", "\"W\"", SP_REASON_BAD_FREQ, NULL},
+    {"time_period", "\"2023-13\"", SP_REASON_BAD_PERIOD, NULL},
+    {"time_period", "\"2023\"", SP_REASON_PERIOD_FREQ_MISMATCH, NULL},
+    {"value", "\"8,309\"", SP_REASON_BAD_VALUE, NULL},
+    {"value", "\"NaN\"", SP_REASON_BAD_VALUE, NULL},
+    {"value", "null", SP_REASON_BAD_VALUE, NULL},
+    {"value", "true", SP_REASON_BAD_TYPE, NULL},
+    {"value", NULL, SP_REASON_MISSING_FIELD, NULL},
+    {"value", "\"-1\"", SP_REASON_OUT_OF_RANGE, NULL},
+    {"unit", "\"furlongs\"", SP_REASON_UNKNOWN_UNIT, NULL},
+    {"unit", "\"Gbps\"", SP_REASON_UNIT_MISMATCH, NULL},
+    {"unit_mult", "\"2\"", SP_REASON_BAD_TYPE, NULL},
+    {"unit_mult", "99", SP_REASON_OUT_OF_RANGE, NULL},
+    {"obs_status", "\"Z\"", SP_REASON_BAD_STATUS, NULL},
+    {"conf_status", "\"X\"", SP_REASON_BAD_STATUS, NULL},
+    {"release", "\"2023-08-15\"", SP_REASON_BAD_RELEASE, NULL},
+    {"release", "\"2023-08-15T10:00:00\"", SP_REASON_BAD_RELEASE, NULL},
+    {"calc_basis", "\"CUM\"", SP_REASON_BAD_CODE, NULL},
+    {"action", "\"upsert\"", SP_REASON_BAD_CODE, NULL},
+};
+
+static void test_each_rule(void **state)
+{
+    fixture_t *fx = *state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const rule_case_t *c = &cases[i];
+        char msg[1024];
+        make_message(msg, sizeof(msg), c->field, c->json);
+        captured_t cap = {0};
+        sp_reject_t rej;
+        sp_error_t err;
+        sp_transform_result_t r =
+            sp_transform_message(fx->cat, NULL, msg, strlen(msg), capture, &cap, &rej, &err);
+        if (c->reason == SP_REASON_NONE) {
+            if (r != SP_TRANSFORM_OK)
+                fail_msg("case %zu (%s): rejected %s: %s", i, msg, sp_reason_name(rej.reason),
+                         rej.detail);
+            assert_int_equal(cap.n, 1);
+            assert_string_equal(cap.obs.value, c->value);
+        } else {
+            if (r != SP_TRANSFORM_REJECT || rej.reason != c->reason)
+                fail_msg("case %zu (%s): want %s, got %s %s", i, msg, sp_reason_name(c->reason),
+                         r == SP_TRANSFORM_OK ? "accepted" : sp_reason_name(rej.reason),
+                         rej.detail);
+            assert_int_equal(cap.n, 0);
+            assert_true(rej.detail[0] != '\0');
+        }
+    }
+}
+
+static sp_transform_result_t run(fixture_t *fx, const char *msg, captured_t *cap,
+                                 sp_reject_t *rej)
+{
+    memset(cap, 0, sizeof(*cap));
+    return sp_transform_message(fx->cat, NULL, msg, strlen(msg), capture, cap, rej, NULL);
+}
+
+static void test_observation_fields_are_normalised(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    const char *msg = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"bw-1\","
+                      "\"sender\":\"CNNIC\",\"indicator\":\"INTL_BW\",\"ref_area\":\"CN\","
+                      "\"freq\":\"M\",\"time_period\":\"2016-M12\",\"value\":\"6220.764\","
+                      "\"unit\":\"Gbps\",\"obs_status\":\"P\",\"conf_status\":\"N\","
+                      "\"release\":\"2017-01-22T10:00:00+08:00\"}";
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value, "6220764000000");
+    assert_string_equal(cap.obs.unit->code, "bps");
+    assert_string_equal(cap.obs.value_published, "6220.764");
+    assert_string_equal(cap.unit_published, "Gbps");
+    assert_string_equal(cap.obs.period_text, "2016-12");
+    assert_string_equal(cap.message_id, "bw-1");
+    assert_string_equal(cap.sender, "CNNIC");
+    assert_string_equal(cap.obs.indicator->code, "INTL_BW");
+    assert_int_equal(cap.obs.obs_status, 'P');
+    assert_int_equal(cap.obs.conf_status, 'N');
+    assert_false(cap.obs.ytd);
+    assert_false(cap.obs.delete_action);
+    assert_int_equal(cap.obs.release_us, 1485050400LL * 1000000);
+}
+
+static void test_json_number_uses_shortest_decimal(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    /* 0.1 is not exact in binary; its shortest decimal is, so 0.1 万亿元 is exact. */
+    const char *msg = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"ic-1\","
+                      "\"sender\":\"CAICT\",\"indicator\":\"INFO_CONS\",\"ref_area\":\"CN\","
+                      "\"freq\":\"A\",\"time_period\":\"2020\",\"value\":0.1,"
+                      "\"unit\":\"万亿元\",\"release\":\"2021-03-30T10:00:00+08:00\"}";
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value, "100000000000");
+    assert_string_equal(cap.obs.value_published, "0.1");
+}
+
+static void test_missing_value_with_missing_status(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    const char *msg = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"u-1\","
+                      "\"sender\":\"MIIT\",\"indicator\":\"FBB_USERS\",\"ref_area\":\"440000\","
+                      "\"freq\":\"M\",\"time_period\":\"2023-07\",\"value\":null,"
+                      "\"obs_status\":\"O\",\"unit\":\"万户\","
+                      "\"release\":\"2023-08-15T10:00:00+08:00\"}";
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_false(cap.obs.has_value);
+    assert_string_equal(cap.ref_area, "440000");
+}
+
+static void test_penetration_above_100_is_out_of_range(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    const char *msg = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"p-1\","
+                      "\"sender\":\"CNNIC\",\"indicator\":\"NET_PEN\",\"ref_area\":\"CN\","
+                      "\"freq\":\"A\",\"time_period\":\"2023\",\"value\":\"150\","
+                      "\"unit\":\"%\",\"release\":\"2024-03-22T10:00:00+08:00\"}";
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_OUT_OF_RANGE);
+    assert_string_equal(rej.message_id, "p-1");
+    assert_string_equal(rej.sender, "CNNIC");
+    assert_non_null(strstr(rej.detail, "maximum 100"));
+}
+
+static void test_unparseable_bytes(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    assert_int_equal(run(fx, "{\"schema\": ", &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_MALFORMED_JSON);
+    assert_int_equal(run(fx, "[1,2]", &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_BAD_TYPE);
+    assert_int_equal(run(fx, "{\"schema\": \"\xff\xfe\"}", &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_INVALID_UTF8);
+    assert_int_equal(run(fx, "{\"a\": 1, \"a\": 2}", &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_MALFORMED_JSON);
+    assert_int_equal(run(fx, "", &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_MALFORMED_JSON);
+}
+
+static void test_message_size_limit(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap = {0};
+    sp_reject_t rej;
+    sp_transform_limits_t lim = {.max_message_bytes = 64};
+    char msg[1024];
+    make_message(msg, sizeof(msg), NULL, NULL);
+    assert_int_equal(sp_transform_message(fx->cat, &lim, msg, strlen(msg), capture, &cap, &rej,
+                                          NULL),
+                     SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_TOO_LARGE);
+}
+
+static void test_reason_names_are_the_contract_codes(void **state)
+{
+    (void)state;
+    assert_string_equal(sp_reason_name(SP_REASON_MALFORMED_JSON), "malformed_json");
+    assert_string_equal(sp_reason_name(SP_REASON_PERIOD_FREQ_MISMATCH), "period_freq_mismatch");
+    assert_string_equal(sp_reason_name(SP_REASON_DUPLICATE_IN_ENVELOPE),
+                        "duplicate_in_envelope");
+    for (int r = 0; r < SP_REASON__COUNT; r++)
+        assert_non_null(sp_reason_name((sp_reason_t)r));
+}
+
+int main(void)
+{
+    apr_initialize();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_rule),
+        cmocka_unit_test(test_observation_fields_are_normalised),
+        cmocka_unit_test(test_json_number_uses_shortest_decimal),
+        cmocka_unit_test(test_missing_value_with_missing_status),
+        cmocka_unit_test(test_penetration_above_100_is_out_of_range),
+        cmocka_unit_test(test_unparseable_bytes),
+        cmocka_unit_test(test_message_size_limit),
+        cmocka_unit_test(test_reason_names_are_the_contract_codes),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    apr_terminate();
+    return rc;
+}
