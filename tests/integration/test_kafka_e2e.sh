@@ -58,5 +58,32 @@ check "identical re-sends add no vintage" 5 \
 check "offsets after SIGTERM" $((n + 500)) \
     "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'e2e' and topic = 'stats.miit.telecom'")"
 
+# A config file instead of flags, with a flag overriding it.
+cat > "$SP_TMP/statpipe.conf" <<CONF
+# the daemon's settings
+kafka.bootstrap.servers = $BROKERS
+kafka.group.id = from-file
+kafka.session.timeout.ms = 6000
+topics = stats.sample
+batch.rows = 10
+CONF
+timeout 120 "$STATPIPE" run -c "$SP_TMP/statpipe.conf" -G from-flag -e 2>"$SP_TMP/run4.log" \
+    || fail "run -c failed"
+check "flag overrides the file's group" "from-flag|28" \
+    "$(sp_psql -c "select consumer_group, sum(next_offset) from statpipe.kafka_offset where consumer_group like 'from-%' group by 1")"
+echo "bogus.key = 1" >> "$SP_TMP/statpipe.conf"
+"$STATPIPE" run -c "$SP_TMP/statpipe.conf" -e 2>"$SP_TMP/bad-conf.log" && fail "bad config accepted"
+grep -q "statpipe.conf:7: unknown key \"bogus.key\"" "$SP_TMP/bad-conf.log" \
+    || fail "config error does not name file and line: $(cat "$SP_TMP/bad-conf.log")"
+echo "ok - config errors name the file and line"
+
+# produce exits non-zero when messages cannot be delivered.
+rc=0
+"$STATPIPE" produce -b 127.0.0.1:1 -t nowhere -X message.timeout.ms=1500 \
+    "$SP_SOURCE_DIR/deploy/sample/feed.ndjson" >/dev/null 2>"$SP_TMP/produce-fail.log" || rc=$?
+check "undeliverable produce exits 1" 1 "$rc"
+grep -q "28 of 0 messages were not delivered\|of 28 messages were not delivered" "$SP_TMP/produce-fail.log" \
+    || fail "produce failure message: $(tail -n 2 "$SP_TMP/produce-fail.log")"
+
 check "run without brokers is a usage error" 2 "$("$STATPIPE" run -t x 2>/dev/null; echo $?)"
 echo "PASS test_kafka_e2e"
