@@ -13,11 +13,14 @@
 #include <string.h>
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static void run_usage(FILE *out)
@@ -26,7 +29,8 @@ static void run_usage(FILE *out)
             "usage: statpipe run [OPTIONS]\n\n"
             "Consume Kafka topics as a member of a consumer group and load every message\n"
             "into PostgreSQL exactly once. SIGTERM or SIGINT commits the batch in flight\n"
-            "and exits 0.\n\n"
+            "and exits 0. The catalogue is reloaded between batches when it changes in the\n"
+            "database, or on SIGHUP.\n\n"
             "options (flags override the config file):\n"
             "  -c FILE         config file of key = value lines (docs/configuration.md)\n"
             "  -b BROKERS      Kafka bootstrap servers (kafka.bootstrap.servers)\n"
@@ -46,6 +50,8 @@ static void run_usage(FILE *out)
 
 typedef struct run_ctx {
     sp_loader_t *ld;
+    apr_pool_t *parent;
+    apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
     sp_error_t flush_err;
 } run_ctx_t;
@@ -70,6 +76,24 @@ static void hook_before_revoke(void *opaque)
         ctx->flush_failed = true;
         ctx->flush_err = err;
     }
+}
+
+/* Loads the catalogue into a fresh pool and swaps it in; on failure keeps the one in use. */
+static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
+{
+    apr_pool_t *pool;
+    sp_catalogue_t *cat;
+    apr_pool_create(&pool, ctx->parent);
+    if (sp_loader_catalogue(ctx->ld, pool, &cat, err) != SP_OK) {
+        apr_pool_destroy(pool);
+        return err->code;
+    }
+    sp_loader_set_catalogue(ctx->ld, cat);
+    if (ctx->cat_pool != NULL)
+        apr_pool_destroy(ctx->cat_pool);
+    ctx->cat_pool = pool;
+    sp_log(SP_LOG_INFO, "catalogue_loaded", "indicators=%d", sp_catalogue_count_indicators(cat));
+    return SP_OK;
 }
 
 static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
@@ -99,17 +123,16 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     }
 
     run_ctx_t ctx = {0};
+    ctx.parent = pool;
     if (sp_loader_open(pool, s->conninfo, group, &ctx.ld, &err) != SP_OK) {
         sp_cli_error(&err);
         return SP_EXIT_SERVICE;
     }
-    sp_catalogue_t *cat;
-    if (sp_loader_catalogue(ctx.ld, pool, &cat, &err) != SP_OK) {
+    if (reload_catalogue(&ctx, &err) != SP_OK) {
         sp_cli_error(&err);
         sp_loader_close(ctx.ld);
         return SP_EXIT_SERVICE;
     }
-    sp_loader_set_catalogue(ctx.ld, cat);
     sp_loader_set_limits(ctx.ld, &s->limits);
 
     sp_consumer_hooks_t hooks = {&ctx, hook_stored_offset, hook_before_revoke};
@@ -121,8 +144,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         sp_loader_close(ctx.ld);
         return SP_EXIT_USAGE;
     }
-    sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d indicators=%d", group, servers,
-           s->n_topics, sp_catalogue_count_indicators(cat));
+    sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d", group, servers, s->n_topics);
 
     int rc = SP_EXIT_OK;
     int64_t batch_start = 0;
@@ -169,6 +191,14 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
             sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu", pending,
                    (unsigned long long)st->messages, (unsigned long long)st->inserted);
+        }
+        /* Between batches: take up a changed catalogue. The batch before was committed
+         * under the old one, the next is read under the new one; no message is in between. */
+        if (sp_loader_pending_messages(ctx.ld) == 0 &&
+            (sp_loader_catalogue_changed(ctx.ld) || reload_requested)) {
+            reload_requested = 0;
+            if (reload_catalogue(&ctx, &err) != SP_OK)
+                sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
         }
         if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
             break;
@@ -291,6 +321,7 @@ int sp_cmd_run(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     apr_pool_t *pool;

@@ -13,6 +13,8 @@ static const struct {
     {"run", sp_cmd_run, "consume Kafka topics as a consumer group and load them (the daemon)"},
     {"load", sp_cmd_load, "load NDJSON files (or - for stdin) through the same path"},
     {"migrate", sp_cmd_migrate, "create or upgrade the database schema and catalogue"},
+    {"check", sp_cmd_check, "validate NDJSON messages without loading them"},
+    {"quarantine", sp_cmd_quarantine, "list quarantined messages, or replay them"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
 };

@@ -179,6 +179,16 @@ sp_status_t sp_time_parse(int64_t *us, const char *s, size_t n, sp_error_t *err)
 size_t sp_time_format(int64_t us, char *out);
 int64_t sp_time_now_us(void);
 
+/* ---- UTF-8 ------------------------------------------------------------------------- */
+
+/* True if s (n bytes) is valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF). NUL bytes are valid UTF-8; PostgreSQL text still cannot hold them. */
+bool sp_utf8_valid(const char *s, size_t n);
+/* Copies s into out (cap bytes, always terminated) as valid UTF-8 without NUL bytes:
+ * invalid bytes and NULs become '?', and truncation falls on a character boundary.
+ * Returns the length written. For details and ids that quote untrusted input. */
+size_t sp_utf8_copy(char *out, size_t cap, const char *s, size_t n);
+
 /* ---- config files -------------------------------------------------------------------- */
 
 /* Called for each `key = value` line of a file; line is 1-based. Return non-OK to stop. */

@@ -19,10 +19,10 @@ struct sp_loader {
     apr_pool_t *pool;
     PGconn *conn;
     const char *group_id;
-    const sp_catalogue_t *cat;
-    sp_transform_limits_t limits;
+    sp_transformer_t *tf;
     sp_buf_t obs;        /* COPY text for sp_stage_obs */
     sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
+    sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
     sp_buf_t scratch;
     size_t pending_messages;
     uint32_t seq;
@@ -42,6 +42,8 @@ static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_quarantine (reason text, detail text,"
     " message_id text, sender text, src_topic text, src_partition int, src_offset bigint,"
     " src_file text, src_line bigint, payload bytea) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS sp_stage_replayed (quarantine_id bigint)"
+    " ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_offset ("
     " consumer_group text, topic text, partition int, next_offset bigint)"
     " ON COMMIT DELETE ROWS;";
@@ -49,10 +51,17 @@ static const char stage_sql[] =
 static const char copy_obs_sql[] = "COPY sp_stage_obs FROM STDIN";
 static const char copy_quarantine_sql[] = "COPY sp_stage_quarantine FROM STDIN";
 static const char copy_offset_sql[] = "COPY sp_stage_offset FROM STDIN";
+static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 
-/* The merge: new series, then one vintage per message not seen before, then quarantine
- * rows (the same bytes for the same reason wait once), then offsets.
- * A message id seen before (in an earlier batch or earlier in this one) is a no-op. */
+/* The merge, one statement set per batch:
+ * 1. new series;
+ * 2. one candidate per message id not seen before (a seen id is a no-op), and of those, the
+ *    vintages that say something new: a candidate identical (value, statuses, withdrawal)
+ *    to the vintage before it, by release and then arrival, in the table or earlier in
+ *    the batch, adds nothing. Late releases slot in as history;
+ * 3. quarantine rows (the same bytes for the same reason wait once);
+ * 4. quarantine rows a replay loaded leave quarantine;
+ * 5. offsets; then COMMIT. */
 static const char merge_sql[] =
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
@@ -60,23 +69,39 @@ static const char merge_sql[] =
     "WITH fresh AS ("
     "  INSERT INTO statpipe.message_seen (sender, message_id)"
     "  SELECT DISTINCT sender, message_id FROM sp_stage_obs"
-    "  ON CONFLICT DO NOTHING RETURNING sender, message_id)"
+    "  ON CONFLICT DO NOTHING RETURNING sender, message_id),"
+    " cand AS ("
+    "  SELECT DISTINCT ON (s.sender, s.message_id) s.*, r.series_id"
+    "  FROM sp_stage_obs s JOIN fresh f USING (sender, message_id)"
+    "  JOIN statpipe.series r ON r.sender = s.sender AND r.indicator = s.indicator"
+    "   AND r.ref_area = s.ref_area AND r.freq = s.freq AND r.calc_basis = s.calc_basis"
+    "  ORDER BY s.sender, s.message_id, s.seq),"
+    " c AS ("
+    "  SELECT cand.*, lag(release) OVER w AS l_release,"
+    "   lag(ROW(value, obs_status, conf_status, is_deleted)) OVER w AS l_row"
+    "  FROM cand WINDOW w AS (PARTITION BY series_id, time_period ORDER BY release, seq))"
     " INSERT INTO statpipe.observation (series_id, time_period, period_start, period_end,"
     "  release, value, unit, value_published, unit_published, unit_mult, obs_status,"
     "  conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset)"
-    " SELECT DISTINCT ON (s.sender, s.message_id) r.series_id, s.time_period, s.period_start,"
-    "  s.period_end, s.release, s.value, s.unit, s.value_published, s.unit_published,"
-    "  s.unit_mult, s.obs_status, s.conf_status, s.is_deleted, s.comment, s.message_id,"
-    "  s.src_topic, s.src_partition, s.src_offset"
-    " FROM sp_stage_obs s JOIN fresh f USING (sender, message_id)"
-    " JOIN statpipe.series r ON r.sender = s.sender AND r.indicator = s.indicator"
-    "  AND r.ref_area = s.ref_area AND r.freq = s.freq AND r.calc_basis = s.calc_basis"
-    " ORDER BY s.sender, s.message_id, s.seq"
-    " ON CONFLICT (series_id, time_period, release) DO NOTHING;"
+    " SELECT c.series_id, c.time_period, c.period_start, c.period_end, c.release, c.value,"
+    "  c.unit, c.value_published, c.unit_published, c.unit_mult, c.obs_status, c.conf_status,"
+    "  c.is_deleted, c.comment, c.message_id, c.src_topic, c.src_partition, c.src_offset"
+    " FROM c LEFT JOIN LATERAL ("
+    "  SELECT o.release, ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
+    "  FROM statpipe.observation o"
+    "  WHERE o.series_id = c.series_id AND o.time_period = c.time_period"
+    "   AND o.release <= c.release"
+    "  ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
+    " WHERE (CASE WHEN c.l_release IS NOT NULL AND (e.release IS NULL OR c.l_release >= e.release)"
+    "        THEN c.l_row ELSE e.r END)"
+    "       IS DISTINCT FROM ROW(c.value, c.obs_status, c.conf_status, c.is_deleted)"
+    " ORDER BY c.seq;"
     "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"
     "  src_partition, src_offset, src_file, src_line, payload)"
     " SELECT * FROM sp_stage_quarantine"
     " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"
+    "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"
+    " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"
     "INSERT INTO statpipe.kafka_offset (consumer_group, topic, partition, next_offset)"
     " SELECT consumer_group, topic, partition, next_offset FROM sp_stage_offset"
     " ON CONFLICT (consumer_group, topic, partition) DO UPDATE"
@@ -97,6 +122,7 @@ static apr_status_t loader_pool_cleanup(void *data)
     loader_cleanup_conn(ld);
     sp_buf_free(&ld->obs);
     sp_buf_free(&ld->quarantine);
+    sp_buf_free(&ld->replayed);
     sp_buf_free(&ld->scratch);
     free(ld->offsets);
     ld->offsets = NULL;
@@ -123,7 +149,9 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     ld->group_id = group_id ? apr_pstrdup(pool, group_id) : NULL;
     sp_buf_init(&ld->obs);
     sp_buf_init(&ld->quarantine);
+    sp_buf_init(&ld->replayed);
     sp_buf_init(&ld->scratch);
+    ld->tf = sp_transformer_create(pool, NULL, NULL);
     apr_pool_cleanup_register(pool, ld, loader_pool_cleanup, apr_pool_cleanup_null);
 
     ld->conn = PQconnectdb(conninfo ? conninfo : "");
@@ -134,7 +162,8 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
         return SP_ERR_CONN;
     }
     PQsetNoticeProcessor(ld->conn, notice_sink, NULL);
-    if (sp_pg_exec(ld->conn, stage_sql, err) != SP_OK) {
+    if (sp_pg_exec(ld->conn, stage_sql, err) != SP_OK ||
+        sp_pg_exec(ld->conn, "LISTEN statpipe_catalogue", err) != SP_OK) {
         apr_pool_destroy(pool);
         return err ? err->code : SP_ERR_SERVER;
     }
@@ -155,12 +184,25 @@ PGconn *sp_loader_conn(sp_loader_t *ld)
 
 void sp_loader_set_catalogue(sp_loader_t *ld, const sp_catalogue_t *cat)
 {
-    ld->cat = cat;
+    sp_transformer_set_catalogue(ld->tf, cat);
 }
 
 void sp_loader_set_limits(sp_loader_t *ld, const sp_transform_limits_t *limits)
 {
-    ld->limits = *limits;
+    sp_transformer_set_limits(ld->tf, limits);
+}
+
+bool sp_loader_catalogue_changed(sp_loader_t *ld)
+{
+    bool changed = false;
+    PGnotify *n;
+    /* Reads what the server sent without waiting; notifications arrive between commands. */
+    PQconsumeInput(ld->conn);
+    while ((n = PQnotifies(ld->conn)) != NULL) {
+        changed = true;
+        PQfreemem(n);
+    }
+    return changed;
 }
 
 const sp_load_stats_t *sp_loader_stats(const sp_loader_t *ld)
@@ -361,8 +403,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
     size_t mark = ld->obs.len;
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
-    sp_transform_result_t res =
-        sp_transform_message(ld->cat, &ld->limits, payload, len, stage_obs, ld, &rej, err);
+    sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
     ld->cur_src = NULL;
     if (res == SP_TRANSFORM_FAILED)
         return err ? err->code : SP_ERR_INTERNAL;
@@ -381,10 +422,35 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
     return SP_OK;
 }
 
+sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const sp_source_t *src,
+                                 const void *payload, size_t len, sp_reject_t *rej,
+                                 bool *accepted, sp_error_t *err)
+{
+    size_t mark = ld->obs.len;
+    uint64_t rows_before = ld->stats.rows;
+    ld->cur_src = src;
+    sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
+    ld->cur_src = NULL;
+    if (res == SP_TRANSFORM_FAILED)
+        return err ? err->code : SP_ERR_INTERNAL;
+    *accepted = res == SP_TRANSFORM_OK;
+    if (!*accepted) {
+        ld->obs.len = mark;
+        ld->stats.rows = rows_before;
+        return SP_OK;
+    }
+    put_i64(&ld->replayed, quarantine_id);
+    sp_buf_putc(&ld->replayed, '\n');
+    ld->pending_messages++;
+    ld->stats.messages++;
+    return SP_OK;
+}
+
 void sp_loader_abandon(sp_loader_t *ld)
 {
     sp_buf_reset(&ld->obs);
     sp_buf_reset(&ld->quarantine);
+    sp_buf_reset(&ld->replayed);
     ld->n_offsets = 0;
     ld->pending_messages = 0;
 }
@@ -411,6 +477,10 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (ld->quarantine.len > 0 &&
         sp_pg_copy_in(conn, copy_quarantine_sql, ld->quarantine.data, ld->quarantine.len, err) !=
+            SP_OK)
+        return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
+    if (ld->replayed.len > 0 &&
+        sp_pg_copy_in(conn, copy_replayed_sql, ld->replayed.data, ld->replayed.len, err) !=
             SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (ld->n_offsets > 0 && ld->group_id != NULL) {
@@ -486,7 +556,7 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
         "SELECT alias, unit FROM statpipe.unit_alias",
         "SELECT code, dimension, nature, min_value::text, max_value::text"
         " FROM statpipe.indicator",
-        "SELECT alias, indicator FROM statpipe.indicator_alias",
+        "SELECT alias, sender, indicator FROM statpipe.indicator_alias",
         "SELECT code FROM statpipe.region",
     };
     sp_catalogue_t *cat = sp_catalogue_create(pool);
@@ -515,7 +585,8 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
                                                 PQgetvalue(res, i, 4), err);
                 break;
             case 3:
-                st = sp_catalogue_add_indicator_alias(cat, a, PQgetvalue(res, i, 1), err);
+                st = sp_catalogue_add_indicator_alias(cat, a, PQgetvalue(res, i, 1),
+                                                      PQgetvalue(res, i, 2), err);
                 break;
             default:
                 st = sp_catalogue_add_region(cat, a, err);

@@ -12,6 +12,7 @@
 struct sp_catalogue {
     apr_pool_t *pool;
     apr_hash_t *indicators; /* code and alias -> sp_indicator_t */
+    apr_hash_t *by_sender;  /* SENDER \x1f alias -> sp_indicator_t */
     apr_hash_t *units;      /* code and alias -> sp_unit_t */
     apr_hash_t *regions;    /* code -> sp_region_t */
     apr_hash_t *canonical;  /* dimension -> sp_unit_t with factor 1 */
@@ -23,6 +24,7 @@ sp_catalogue_t *sp_catalogue_create(apr_pool_t *pool)
     sp_catalogue_t *cat = apr_pcalloc(pool, sizeof(*cat));
     cat->pool = pool;
     cat->indicators = apr_hash_make(pool);
+    cat->by_sender = apr_hash_make(pool);
     cat->units = apr_hash_make(pool);
     cat->regions = apr_hash_make(pool);
     cat->canonical = apr_hash_make(pool);
@@ -67,13 +69,38 @@ sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code,
     return SP_OK;
 }
 
+/* Sender-specific mappings are keyed "SENDER\x1fALIAS"; the separator cannot appear in
+ * either (it is a control character, which no code or published name contains). */
+#define SENDER_SEP '\x1f'
+#define SENDER_KEY_MAX 512
+
+static size_t sender_key(char *out, const char *sender, size_t sn, const char *name, size_t n)
+{
+    if (sn + n + 1 > SENDER_KEY_MAX)
+        return 0;
+    memcpy(out, sender, sn);
+    out[sn] = SENDER_SEP;
+    memcpy(out + sn + 1, name, n);
+    return sn + n + 1;
+}
+
 sp_status_t sp_catalogue_add_indicator_alias(sp_catalogue_t *cat, const char *alias,
-                                             const char *code, sp_error_t *err)
+                                             const char *sender, const char *code,
+                                             sp_error_t *err)
 {
     sp_indicator_t *ind = apr_hash_get(cat->indicators, code, APR_HASH_KEY_STRING);
     if (ind == NULL)
         return sp_error_set(err, SP_ERR_NOTFOUND, "alias \"%s\" names unknown indicator %s",
                             alias, code);
+    if (sender != NULL && sender[0] != '\0') {
+        char key[SENDER_KEY_MAX];
+        size_t k = sender_key(key, sender, strlen(sender), alias, strlen(alias));
+        if (k == 0)
+            return sp_error_set(err, SP_ERR_RANGE, "alias \"%s\" of sender %s is too long",
+                                alias, sender);
+        apr_hash_set(cat->by_sender, apr_pmemdup(cat->pool, key, k), (apr_ssize_t)k, ind);
+        return SP_OK;
+    }
     sp_indicator_t *other = apr_hash_get(cat->indicators, alias, APR_HASH_KEY_STRING);
     if (other != NULL && other != ind)
         return sp_error_set(err, SP_ERR_INVALID, "alias \"%s\" of %s is already taken by %s",
@@ -122,9 +149,16 @@ sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_er
     return SP_OK;
 }
 
-const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const char *name,
-                                             size_t n)
+const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const char *sender,
+                                             size_t sender_len, const char *name, size_t n)
 {
+    if (sender != NULL && apr_hash_count(cat->by_sender) > 0) {
+        char key[SENDER_KEY_MAX];
+        size_t k = sender_key(key, sender, sender_len, name, n);
+        const sp_indicator_t *ind = k ? apr_hash_get(cat->by_sender, key, (apr_ssize_t)k) : NULL;
+        if (ind != NULL)
+            return ind;
+    }
     return apr_hash_get(cat->indicators, name, (apr_ssize_t)n);
 }
 

@@ -4,8 +4,10 @@
  */
 #include "sp_transform.h"
 
+#include <apr_pools.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const reason_names[SP_REASON__COUNT] = {
@@ -29,7 +31,49 @@ static const char *const reason_names[SP_REASON__COUNT] = {
     [SP_REASON_OUT_OF_RANGE] = "out_of_range",
     [SP_REASON_DUPLICATE_IN_ENVELOPE] = "duplicate_in_envelope",
     [SP_REASON_BAD_CODE] = "bad_code",
+    [SP_REASON_ENVELOPE_CONFLICT] = "envelope_conflict",
 };
+
+struct sp_transformer {
+    const sp_catalogue_t *cat;
+    sp_transform_limits_t limits;
+    /* Scratch for duplicate checks in envelopes: reused, grown, never shrunk. */
+    struct keyed *keys;
+    size_t cap_keys;
+};
+
+static apr_status_t transformer_cleanup(void *data)
+{
+    sp_transformer_t *tf = data;
+    free(tf->keys);
+    tf->keys = NULL;
+    return APR_SUCCESS;
+}
+
+sp_transformer_t *sp_transformer_create(apr_pool_t *pool, const sp_catalogue_t *cat,
+                                        const sp_transform_limits_t *limits)
+{
+    sp_transformer_t *tf = apr_pcalloc(pool, sizeof(*tf));
+    tf->cat = cat;
+    sp_transformer_set_limits(tf, limits);
+    apr_pool_cleanup_register(pool, tf, transformer_cleanup, apr_pool_cleanup_null);
+    return tf;
+}
+
+void sp_transformer_set_catalogue(sp_transformer_t *tf, const sp_catalogue_t *cat)
+{
+    tf->cat = cat;
+}
+
+void sp_transformer_set_limits(sp_transformer_t *tf, const sp_transform_limits_t *limits)
+{
+    tf->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
+    tf->limits.max_envelope_entries = SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES;
+    if (limits != NULL && limits->max_message_bytes)
+        tf->limits.max_message_bytes = limits->max_message_bytes;
+    if (limits != NULL && limits->max_envelope_entries)
+        tf->limits.max_envelope_entries = limits->max_envelope_entries;
+}
 
 const char *sp_reason_name(sp_reason_t r)
 {
@@ -41,22 +85,21 @@ static sp_transform_result_t reject(sp_reject_t *rej, sp_reason_t reason, const 
 
 static sp_transform_result_t reject(sp_reject_t *rej, sp_reason_t reason, const char *fmt, ...)
 {
+    char raw[SP_ERROR_DETAIL_MAX];
     rej->reason = reason;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rej->detail, sizeof(rej->detail), fmt, ap);
+    int n = vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof(raw))
+        n = (int)sizeof(raw) - 1;
+    /* Details quote the message, which may not be UTF-8: keep them storable as text. */
+    sp_utf8_copy(rej->detail, sizeof(rej->detail), raw, (size_t)n);
     return SP_TRANSFORM_REJECT;
 }
 
-/* Copies at most cap-1 bytes of s into out, for reject reports. */
-static void copy_trunc(char *out, size_t cap, const char *s, size_t n)
-{
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, s, n);
-    out[n] = '\0';
-}
 
 typedef enum { FIELD_OK, FIELD_ABSENT, FIELD_BAD } field_t;
 
@@ -99,29 +142,80 @@ static bool status_missing(char c)
     return c == 'O' || c == 'M' || c == 'L' || c == 'Q' || c == 'H';
 }
 
-/* Validates and normalises one observation object into obs. */
+/* What an envelope's entries take from the envelope. */
+typedef struct inherit {
+    const char *sender;
+    size_t sender_len;
+    int64_t release_us;
+    const char *envelope_id;
+    size_t envelope_id_len;
+    size_t index;
+    char id_buf[160]; /* "<envelope id>#<index>" when the entry has no message_id */
+} inherit_t;
+
+/* An entry may repeat what it inherits, but not contradict it. */
+static sp_transform_result_t check_inherited(json_t *o, const char *key, const char *want,
+                                             size_t want_len, sp_reject_t *rej)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    field_t f = get_str(o, key, &s, &n);
+    if (f == FIELD_BAD)
+        return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", key);
+    if (f == FIELD_OK && (n != want_len || memcmp(s, want, n) != 0))
+        return reject(rej, SP_REASON_ENVELOPE_CONFLICT,
+                      "entry %s \"%.*s\" differs from the envelope's \"%.*s\"", key, (int)n, s,
+                      (int)want_len, want);
+    return SP_TRANSFORM_OK;
+}
+
+/* Validates and normalises one observation object into obs. With inh (an envelope entry),
+ * sender, release and a default message_id come from the envelope. */
 static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, json_t *o,
-                                               sp_obs_t *obs, sp_reject_t *rej)
+                                               inherit_t *inh, sp_obs_t *obs, sp_reject_t *rej)
 {
     const char *s = NULL;
     size_t n = 0;
     sp_error_t e;
 
-    REQUIRE_STR(o, "message_id", obs->message_id, obs->message_id_len);
-    copy_trunc(rej->message_id, sizeof(rej->message_id), obs->message_id, obs->message_id_len);
-    if (obs->message_id_len == 0)
-        return reject(rej, SP_REASON_MISSING_FIELD, "field \"message_id\" is empty");
-    REQUIRE_STR(o, "sender", obs->sender, obs->sender_len);
-    copy_trunc(rej->sender, sizeof(rej->sender), obs->sender, obs->sender_len);
-    if (obs->sender_len == 0)
-        return reject(rej, SP_REASON_MISSING_FIELD, "field \"sender\" is empty");
+    if (inh == NULL) {
+        REQUIRE_STR(o, "message_id", obs->message_id, obs->message_id_len);
+        sp_utf8_copy(rej->message_id, sizeof(rej->message_id), obs->message_id,
+                     obs->message_id_len);
+        if (obs->message_id_len == 0)
+            return reject(rej, SP_REASON_MISSING_FIELD, "field \"message_id\" is empty");
+        REQUIRE_STR(o, "sender", obs->sender, obs->sender_len);
+        sp_utf8_copy(rej->sender, sizeof(rej->sender), obs->sender, obs->sender_len);
+        if (obs->sender_len == 0)
+            return reject(rej, SP_REASON_MISSING_FIELD, "field \"sender\" is empty");
+    } else {
+        obs->message_id = NULL;
+        OPTIONAL_STR(o, "message_id", obs->message_id, obs->message_id_len);
+        if (obs->message_id == NULL || obs->message_id_len == 0) {
+            int k = snprintf(inh->id_buf, sizeof(inh->id_buf), "%.*s#%zu",
+                             (int)inh->envelope_id_len, inh->envelope_id, inh->index);
+            if (k < 0 || (size_t)k >= sizeof(inh->id_buf))
+                return reject(rej, SP_REASON_TOO_LARGE, "envelope message_id is too long");
+            obs->message_id = inh->id_buf;
+            obs->message_id_len = (size_t)k;
+        }
+        obs->sender = inh->sender;
+        obs->sender_len = inh->sender_len;
+        sp_transform_result_t r;
+        if ((r = check_inherited(o, "sender", inh->sender, inh->sender_len, rej)) != 0)
+            return r;
+        if (json_object_get(o, "schema") != NULL &&
+            (r = check_inherited(o, "schema", "statpipe.observation/1", 22, rej)) != 0)
+            return r;
+    }
 
     REQUIRE_STR(o, "indicator", s, n);
-    obs->indicator = sp_catalogue_indicator(cat, s, n);
+    obs->indicator = sp_catalogue_indicator(cat, obs->sender, obs->sender_len, s, n);
     if (obs->indicator == NULL)
         return reject(rej, SP_REASON_UNKNOWN_INDICATOR,
-                      "indicator \"%.*s\" is neither a catalogue code nor a known alias", (int)n,
-                      s);
+                      "indicator \"%.*s\" is neither a catalogue code nor a known alias of "
+                      "sender %.*s",
+                      (int)n, s, (int)obs->sender_len, obs->sender);
 
     REQUIRE_STR(o, "ref_area", obs->ref_area, obs->ref_area_len);
     if (sp_catalogue_region(cat, obs->ref_area, obs->ref_area_len) == NULL)
@@ -183,9 +277,20 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, json_t
                           (int)n, s);
     }
 
-    REQUIRE_STR(o, "release", s, n);
-    if (sp_time_parse(&obs->release_us, s, n, &e) != SP_OK)
-        return reject(rej, SP_REASON_BAD_RELEASE, "release \"%.*s\": %s", (int)n, s, e.message);
+    if (inh == NULL) {
+        REQUIRE_STR(o, "release", s, n);
+        if (sp_time_parse(&obs->release_us, s, n, &e) != SP_OK)
+            return reject(rej, SP_REASON_BAD_RELEASE, "release \"%.*s\": %s", (int)n, s,
+                          e.message);
+    } else {
+        obs->release_us = inh->release_us;
+        s = NULL;
+        OPTIONAL_STR(o, "release", s, n);
+        int64_t us;
+        if (s != NULL && (sp_time_parse(&us, s, n, &e) != SP_OK || us != inh->release_us))
+            return reject(rej, SP_REASON_ENVELOPE_CONFLICT,
+                          "entry release \"%.*s\" differs from the envelope's", (int)n, s);
+    }
 
     obs->comment = NULL;
     obs->comment_len = 0;
@@ -287,19 +392,174 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, json_t
     return SP_TRANSFORM_OK;
 }
 
-sp_transform_result_t sp_transform_message(const sp_catalogue_t *cat,
-                                           const sp_transform_limits_t *limits,
-                                           const void *payload, size_t len, sp_obs_cb cb,
-                                           void *opaque, sp_reject_t *rej, sp_error_t *err)
+/* FNV-1a, 64 bits: a fingerprint for duplicate checks, confirmed by exact comparison. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The identity of an observation within a release: series and period. */
+static uint64_t obs_slot_hash(const sp_obs_t *obs)
+{
+    uint64_t h = 14695981039346656037ULL;
+    h = fnv(h, obs->indicator->code, strlen(obs->indicator->code) + 1);
+    h = fnv(h, obs->ref_area, obs->ref_area_len);
+    h = fnv(h, &obs->freq, 1);
+    h = fnv(h, &obs->ytd, sizeof(obs->ytd));
+    h = fnv(h, &obs->period.start_day, sizeof(obs->period.start_day));
+    return h;
+}
+
+/* A fingerprint of one envelope entry, with what confirms it exactly: the entry's
+ * normalised series and period (strings borrow from the parsed message). */
+typedef struct keyed {
+    uint64_t hash;
+    size_t index;
+    const sp_indicator_t *indicator;
+    const char *ref_area;
+    size_t ref_area_len;
+    int32_t start_day;
+    char freq;
+    bool ytd;
+} keyed_t;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void reserve_keys(sp_transformer_t *tf, size_t n)
+{
+    if (n <= tf->cap_keys)
+        return;
+    keyed_t *p = realloc(tf->keys, n * sizeof(keyed_t));
+    if (p == NULL)
+        abort();
+    tf->keys = p;
+    tf->cap_keys = n;
+}
+
+static bool same_str(json_t *a, json_t *b, const char *key)
+{
+    const char *x = json_string_value(json_object_get(a, key));
+    const char *y = json_string_value(json_object_get(b, key));
+    return x != NULL && y != NULL && strcmp(x, y) == 0;
+}
+
+/* Rejects an envelope in which two entries have the same message id, or the same series
+ * and period (two values for one vintage). keys[0..n) hold the fingerprints of the
+ * entries' series and periods; equal fingerprints are confirmed field by field. */
+static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entries, size_t n,
+                                              sp_reject_t *rej)
+{
+    keyed_t *k = tf->keys;
+    /* Entries with their own message_id, fingerprinted into keys[n..n+m). */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(entries, i),
+                                                           "message_id"));
+        if (id != NULL && id[0] != '\0') /* generated ids are unique by construction */
+            k[n + m++] = (keyed_t){.hash = fnv(14695981039346656037ULL, id, strlen(id)),
+                                   .index = i};
+    }
+    qsort(k + n, m, sizeof(keyed_t), cmp_keyed);
+    for (size_t j = 1; j < m; j++) {
+        keyed_t *x = &k[n + j - 1], *y = &k[n + j];
+        json_t *a = json_array_get(entries, x->index), *b = json_array_get(entries, y->index);
+        if (x->hash == y->hash && same_str(a, b, "message_id"))
+            return reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
+                          "observations[%zu] and [%zu] have the same message_id \"%s\"",
+                          x->index, y->index,
+                          json_string_value(json_object_get(a, "message_id")));
+    }
+    qsort(k, n, sizeof(keyed_t), cmp_keyed);
+    for (size_t j = 1; j < n; j++) {
+        if (k[j].hash != k[j - 1].hash)
+            continue;
+        const keyed_t *a = &k[j - 1], *b = &k[j];
+        /* Normalised fields: an alias and a code, or 2023-07 and 2023-M07, are the same. */
+        if (a->indicator == b->indicator && a->start_day == b->start_day &&
+            a->freq == b->freq && a->ytd == b->ytd && a->ref_area_len == b->ref_area_len &&
+            memcmp(a->ref_area, b->ref_area, a->ref_area_len) == 0)
+            return reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
+                          "observations[%zu] and [%zu] give the same series and period twice "
+                          "in one release",
+                          k[j - 1].index, k[j].index);
+    }
+    return SP_TRANSFORM_OK;
+}
+
+static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp_obs_cb cb,
+                                          void *opaque, sp_reject_t *rej, sp_error_t *err)
+{
+    inherit_t inh;
+    const char *s = NULL;
+    size_t n = 0;
+    sp_error_t e;
+    json_t *o = root;
+    memset(&inh, 0, sizeof(inh));
+    REQUIRE_STR(o, "message_id", inh.envelope_id, inh.envelope_id_len);
+    sp_utf8_copy(rej->message_id, sizeof(rej->message_id), inh.envelope_id, inh.envelope_id_len);
+    if (inh.envelope_id_len == 0)
+        return reject(rej, SP_REASON_MISSING_FIELD, "field \"message_id\" is empty");
+    REQUIRE_STR(o, "sender", inh.sender, inh.sender_len);
+    sp_utf8_copy(rej->sender, sizeof(rej->sender), inh.sender, inh.sender_len);
+    if (inh.sender_len == 0)
+        return reject(rej, SP_REASON_MISSING_FIELD, "field \"sender\" is empty");
+    REQUIRE_STR(o, "release", s, n);
+    if (sp_time_parse(&inh.release_us, s, n, &e) != SP_OK)
+        return reject(rej, SP_REASON_BAD_RELEASE, "release \"%.*s\": %s", (int)n, s, e.message);
+    json_t *entries = json_object_get(root, "observations");
+    if (entries == NULL || json_is_null(entries))
+        return reject(rej, SP_REASON_MISSING_FIELD, "field \"observations\" is required");
+    if (!json_is_array(entries))
+        return reject(rej, SP_REASON_BAD_TYPE, "field \"observations\" must be an array");
+    size_t count = json_array_size(entries);
+    if (count == 0)
+        return reject(rej, SP_REASON_MISSING_FIELD, "envelope has no observations");
+    if (count > tf->limits.max_envelope_entries)
+        return reject(rej, SP_REASON_TOO_LARGE, "envelope has %zu observations, at most %zu",
+                      count, tf->limits.max_envelope_entries);
+    reserve_keys(tf, 2 * count);
+    for (size_t i = 0; i < count; i++) {
+        json_t *entry = json_array_get(entries, i);
+        sp_obs_t obs;
+        inh.index = i;
+        if (!json_is_object(entry))
+            return reject(rej, SP_REASON_BAD_TYPE, "observations[%zu] must be an object", i);
+        sp_transform_result_t r = parse_observation(tf->cat, entry, &inh, &obs, rej);
+        if (r != SP_TRANSFORM_OK) {
+            char inner[SP_ERROR_DETAIL_MAX];
+            memcpy(inner, rej->detail, sizeof(inner));
+            return reject(rej, rej->reason, "observations[%zu]: %s", i, inner);
+        }
+        tf->keys[i] = (keyed_t){obs_slot_hash(&obs), i,     obs.indicator,    obs.ref_area,
+                                obs.ref_area_len,    obs.period.start_day, obs.freq, obs.ytd};
+        if (cb(opaque, &obs, err) != SP_OK)
+            return SP_TRANSFORM_FAILED;
+    }
+    return check_duplicates(tf, entries, count, rej);
+}
+
+sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
+                                       sp_obs_cb cb, void *opaque, sp_reject_t *rej,
+                                       sp_error_t *err)
 {
     rej->reason = SP_REASON_NONE;
     rej->detail[0] = '\0';
     rej->message_id[0] = '\0';
     rej->sender[0] = '\0';
-    size_t max = limits && limits->max_message_bytes ? limits->max_message_bytes
-                                                     : SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
-    if (len > max)
-        return reject(rej, SP_REASON_TOO_LARGE, "message is %zu bytes, at most %zu", len, max);
+    if (len > tf->limits.max_message_bytes)
+        return reject(rej, SP_REASON_TOO_LARGE, "message is %zu bytes, at most %zu", len,
+                      tf->limits.max_message_bytes);
 
     json_error_t jerr;
     json_t *root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -327,12 +587,15 @@ sp_transform_result_t sp_transform_message(const sp_catalogue_t *cat,
     }
     if (n == 22 && memcmp(schema, "statpipe.observation/1", 22) == 0) {
         sp_obs_t obs;
-        res = parse_observation(cat, root, &obs, rej);
+        res = parse_observation(tf->cat, root, NULL, &obs, rej);
         if (res == SP_TRANSFORM_OK && cb(opaque, &obs, err) != SP_OK)
             res = SP_TRANSFORM_FAILED;
+    } else if (n == 18 && memcmp(schema, "statpipe.release/1", 18) == 0) {
+        res = run_envelope(tf, root, cb, opaque, rej, err);
     } else {
         res = reject(rej, SP_REASON_UNKNOWN_SCHEMA,
-                     "schema \"%.*s\" is not statpipe.observation/1", (int)n, schema);
+                     "schema \"%.*s\" is neither statpipe.observation/1 nor statpipe.release/1",
+                     (int)n, schema);
     }
 out:
     json_decref(root);

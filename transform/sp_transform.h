@@ -41,24 +41,34 @@ sp_catalogue_t *sp_catalogue_create(apr_pool_t *pool);
 sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code,
                                        const char *dimension, const char *nature,
                                        const char *min, const char *max, sp_error_t *err);
-/* Makes name (a sender's code or a published Chinese name) resolve to indicator code. */
+/* Makes name (a sender's own code or a published Chinese name) resolve to indicator code,
+ * for messages of sender only, or of every sender when sender is NULL or "". */
 sp_status_t sp_catalogue_add_indicator_alias(sp_catalogue_t *cat, const char *alias,
-                                             const char *code, sp_error_t *err);
+                                             const char *sender, const char *code,
+                                             sp_error_t *err);
 sp_status_t sp_catalogue_add_unit(sp_catalogue_t *cat, const char *code, const char *dimension,
                                   const char *factor, sp_error_t *err);
 sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias,
                                         const char *code, sp_error_t *err);
 sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_error_t *err);
 
-/* Look-ups by name (n bytes, need not be terminated); NULL if unknown. Borrowed. */
-const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const char *name,
-                                             size_t n);
+/* Look-ups by name (n bytes, need not be terminated); NULL if unknown. Borrowed.
+ * An indicator name resolves first among sender's own mappings, then among the codes and
+ * the aliases for every sender. */
+const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const char *sender,
+                                             size_t sender_len, const char *name, size_t n);
 const sp_unit_t *sp_catalogue_unit(const sp_catalogue_t *cat, const char *name, size_t n);
 const sp_region_t *sp_catalogue_region(const sp_catalogue_t *cat, const char *code, size_t n);
 /* The canonical unit of a dimension (the unit whose factor is 1), or NULL. */
 const sp_unit_t *sp_catalogue_canonical_unit(const sp_catalogue_t *cat, const char *dimension);
 /* Counts, for logs. */
 int sp_catalogue_count_indicators(const sp_catalogue_t *cat);
+
+/* Builds a catalogue from the seed files in dir (indicators.csv, units.csv, regions.csv,
+ * as in schemas/catalogue/), the same way `statpipe migrate` loads them into the database.
+ * Everything lives in pool. Errors name the file and line. */
+sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogue_t **out,
+                                  sp_error_t *err);
 
 /* ---- reject reasons (the contract's codes; extend, never rename) --------------------- */
 
@@ -82,7 +92,8 @@ typedef enum {
     SP_REASON_BAD_RELEASE,
     SP_REASON_OUT_OF_RANGE,
     SP_REASON_DUPLICATE_IN_ENVELOPE,
-    SP_REASON_BAD_CODE, /* extension: calc_basis or action outside its code list */
+    SP_REASON_BAD_CODE,          /* extension: calc_basis or action outside its code list */
+    SP_REASON_ENVELOPE_CONFLICT, /* extension: an entry's sender, release or schema differs */
     SP_REASON__COUNT
 } sp_reason_t;
 
@@ -130,10 +141,12 @@ typedef struct sp_obs {
 typedef sp_status_t (*sp_obs_cb)(void *opaque, const sp_obs_t *obs, sp_error_t *err);
 
 typedef struct sp_transform_limits {
-    size_t max_message_bytes;
+    size_t max_message_bytes;   /* larger messages are too_large */
+    size_t max_envelope_entries; /* envelopes with more observations are too_large */
 } sp_transform_limits_t;
 
 #define SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES (1024 * 1024)
+#define SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES 10000
 
 typedef enum {
     SP_TRANSFORM_OK = 0,  /* every observation went to the callback */
@@ -141,12 +154,23 @@ typedef enum {
     SP_TRANSFORM_FAILED   /* the callback failed: err says why; nothing is known of the data */
 } sp_transform_result_t;
 
-/* Parses, validates, maps and normalises one message (payload, len bytes) against cat.
- * On success calls cb once per observation. A reject may come after some callbacks
- * (a bad entry late in an envelope): the caller discards what it received then. */
-sp_transform_result_t sp_transform_message(const sp_catalogue_t *cat,
-                                           const sp_transform_limits_t *limits,
-                                           const void *payload, size_t len, sp_obs_cb cb,
-                                           void *opaque, sp_reject_t *rej, sp_error_t *err);
+/* A transformer: the catalogue and limits it checks against, and scratch space reused
+ * from message to message. */
+typedef struct sp_transformer sp_transformer_t;
+
+/* Creates a transformer in pool; limits may be NULL for the defaults. */
+sp_transformer_t *sp_transformer_create(apr_pool_t *pool, const sp_catalogue_t *cat,
+                                        const sp_transform_limits_t *limits);
+/* Swaps the catalogue, between messages. */
+void sp_transformer_set_catalogue(sp_transformer_t *tf, const sp_catalogue_t *cat);
+void sp_transformer_set_limits(sp_transformer_t *tf, const sp_transform_limits_t *limits);
+
+/* Parses, validates, maps and normalises one message (payload, len bytes): an observation
+ * or a release envelope. On success calls cb once per observation. A reject may come after
+ * some callbacks (a bad entry late in an envelope): the caller discards what it received
+ * then, so that an envelope is loaded whole or not at all. */
+sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
+                                       sp_obs_cb cb, void *opaque, sp_reject_t *rej,
+                                       sp_error_t *err);
 
 #endif

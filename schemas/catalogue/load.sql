@@ -26,13 +26,13 @@ ON CONFLICT (code) DO UPDATE SET
     weight = excluded.weight, authoritative_sender = excluded.authoritative_sender,
     min_value = excluded.min_value, max_value = excluded.max_value, note = excluded.note;
 
-INSERT INTO statpipe.indicator_alias (alias, indicator)
-SELECT a, code
+INSERT INTO statpipe.indicator_alias (alias, sender, indicator)
+SELECT a, '', code
   FROM seed_indicators, unnest(string_to_array(aliases, '|')) AS a
- WHERE a <> ''
+ WHERE a <> '' AND a <> code
 UNION
-SELECT name_zh, code FROM seed_indicators
-ON CONFLICT (alias) DO UPDATE SET indicator = excluded.indicator;
+SELECT name_zh, '', code FROM seed_indicators
+ON CONFLICT (sender, alias) DO UPDATE SET indicator = excluded.indicator;
 
 INSERT INTO statpipe.region (code, name_zh, name_en, level, region_group, in_national_total)
 SELECT code, name_zh, name_en, level::int, nullif(region_group, ''), in_national_total::boolean

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sp_transform.h"
@@ -15,6 +16,7 @@
 typedef struct fixture {
     apr_pool_t *pool;
     sp_catalogue_t *cat;
+    sp_transformer_t *tf;
 } fixture_t;
 
 static int setup(void **state)
@@ -48,10 +50,14 @@ static int setup(void **state)
     assert_int_equal(sp_catalogue_add_indicator(c, "NET_PEN", "percent", "RATIO", "0", "100",
                                                 NULL),
                      SP_OK);
-    assert_int_equal(sp_catalogue_add_indicator_alias(c, "网上零售额", "ONLINE_RETAIL", NULL),
+    assert_int_equal(
+        sp_catalogue_add_indicator_alias(c, "网上零售额", NULL, "ONLINE_RETAIL", NULL), SP_OK);
+    /* NBS's own code for online retail, valid only in NBS's messages */
+    assert_int_equal(sp_catalogue_add_indicator_alias(c, "A0701", "NBS", "ONLINE_RETAIL", NULL),
                      SP_OK);
     assert_int_equal(sp_catalogue_add_region(c, "CN", NULL), SP_OK);
     assert_int_equal(sp_catalogue_add_region(c, "440000", NULL), SP_OK);
+    fx.tf = sp_transformer_create(fx.pool, fx.cat, NULL);
     *state = &fx;
     return 0;
 }
@@ -138,6 +144,7 @@ static const rule_case_t cases[] = {
     {"conf_status", "\"C\"", SP_REASON_NONE, "8309700000000"},
     {"action", "\"delete\"", SP_REASON_NONE, "8309700000000"},
     {"comment", "\"修订\"", SP_REASON_NONE, "8309700000000"},
+    {"indicator", "\"A0701\"", SP_REASON_NONE, "8309700000000"}, /* NBS's own code */
     /* rejected, with the contract's reason */
     {"schema", "\"statpipe.observation/2\"", SP_REASON_UNKNOWN_SCHEMA, NULL},
     {"schema", NULL, SP_REASON_MISSING_FIELD, NULL},
@@ -182,7 +189,7 @@ static void test_each_rule(void **state)
         sp_reject_t rej;
         sp_error_t err;
         sp_transform_result_t r =
-            sp_transform_message(fx->cat, NULL, msg, strlen(msg), capture, &cap, &rej, &err);
+            sp_transform_run(fx->tf, msg, strlen(msg), capture, &cap, &rej, &err);
         if (c->reason == SP_REASON_NONE) {
             if (r != SP_TRANSFORM_OK)
                 fail_msg("case %zu (%s): rejected %s: %s", i, msg, sp_reason_name(rej.reason),
@@ -204,7 +211,7 @@ static sp_transform_result_t run(fixture_t *fx, const char *msg, captured_t *cap
                                  sp_reject_t *rej)
 {
     memset(cap, 0, sizeof(*cap));
-    return sp_transform_message(fx->cat, NULL, msg, strlen(msg), capture, cap, rej, NULL);
+    return sp_transform_run(fx->tf, msg, strlen(msg), capture, cap, rej, NULL);
 }
 
 static void test_observation_fields_are_normalised(void **state)
@@ -302,10 +309,10 @@ static void test_message_size_limit(void **state)
     captured_t cap = {0};
     sp_reject_t rej;
     sp_transform_limits_t lim = {.max_message_bytes = 64};
+    sp_transformer_t *tf = sp_transformer_create(fx->pool, fx->cat, &lim);
     char msg[1024];
     make_message(msg, sizeof(msg), NULL, NULL);
-    assert_int_equal(sp_transform_message(fx->cat, &lim, msg, strlen(msg), capture, &cap, &rej,
-                                          NULL),
+    assert_int_equal(sp_transform_run(tf, msg, strlen(msg), capture, &cap, &rej, NULL),
                      SP_TRANSFORM_REJECT);
     assert_int_equal(rej.reason, SP_REASON_TOO_LARGE);
 }
@@ -321,6 +328,154 @@ static void test_reason_names_are_the_contract_codes(void **state)
         assert_non_null(sp_reason_name((sp_reason_t)r));
 }
 
+typedef struct collected {
+    int n;
+    char ids[8][64];
+    char values[8][SP_DEC_TEXT_MAX];
+    int64_t release[8];
+} collected_t;
+
+static sp_status_t collect(void *opaque, const sp_obs_t *obs, sp_error_t *err)
+{
+    (void)err;
+    collected_t *c = opaque;
+    if (c->n < 8) {
+        snprintf(c->ids[c->n], 64, "%.*s", (int)obs->message_id_len, obs->message_id);
+        snprintf(c->values[c->n], SP_DEC_TEXT_MAX, "%s", obs->value);
+        c->release[c->n] = obs->release_us;
+    }
+    c->n++;
+    return SP_OK;
+}
+
+static void test_envelope_entries_inherit_and_get_ids(void **state)
+{
+    fixture_t *fx = *state;
+    const char *msg =
+        "{\"schema\":\"statpipe.release/1\",\"message_id\":\"miit-bulletin-2024-12\","
+        "\"sender\":\"MIIT\",\"release\":\"2025-01-20T09:30:00+08:00\",\"observations\":["
+        "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+        "\"time_period\":\"2024-12\",\"value\":\"67000\",\"unit\":\"万户\"},"
+        "{\"message_id\":\"own\",\"indicator\":\"FBB_USERS\",\"ref_area\":\"440000\","
+        "\"freq\":\"M\",\"time_period\":\"2024-12\",\"value\":\"5000\",\"unit\":\"万户\"}]}";
+    collected_t c = {0};
+    sp_reject_t rej;
+    assert_int_equal(sp_transform_run(fx->tf, msg, strlen(msg), collect, &c, &rej, NULL),
+                     SP_TRANSFORM_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ids[0], "miit-bulletin-2024-12#0");
+    assert_string_equal(c.ids[1], "own");
+    assert_string_equal(c.values[0], "670000000");
+    assert_int_equal(c.release[0], c.release[1]);
+    assert_string_equal(rej.message_id, "miit-bulletin-2024-12");
+}
+
+static void test_envelope_bad_entry_rejects_whole(void **state)
+{
+    fixture_t *fx = *state;
+    const char *msg =
+        "{\"schema\":\"statpipe.release/1\",\"message_id\":\"b\",\"sender\":\"MIIT\","
+        "\"release\":\"2025-01-20T09:30:00+08:00\",\"observations\":["
+        "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+        "\"time_period\":\"2024-12\",\"value\":\"67000\",\"unit\":\"万户\"},"
+        "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+        "\"time_period\":\"2024-11\",\"value\":\"x\",\"unit\":\"万户\"}]}";
+    collected_t c = {0};
+    sp_reject_t rej;
+    assert_int_equal(sp_transform_run(fx->tf, msg, strlen(msg), collect, &c, &rej, NULL),
+                     SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_BAD_VALUE);
+    assert_non_null(strstr(rej.detail, "observations[1]"));
+}
+
+static void test_sender_code_does_not_leak_to_other_senders(void **state)
+{
+    fixture_t *fx = *state;
+    char msg[1024];
+    captured_t cap;
+    sp_reject_t rej;
+    make_message(msg, sizeof(msg), "indicator", "\"A0701\"");
+    /* the same code from another sender is unknown */
+    char *p = strstr(msg, "\"NBS\"");
+    memcpy(p, "\"MIT\"", 5);
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_UNKNOWN_INDICATOR);
+}
+
+static void test_reject_detail_is_valid_utf8(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    /* jansson quotes the offending bytes in its error; the detail must stay storable */
+    const char msg[] = "{\"schema\": \xff\xfe\x00\x01}";
+    assert_int_equal(sp_transform_run(fx->tf, msg, sizeof(msg) - 1, capture, &cap, &rej, NULL),
+                     SP_TRANSFORM_REJECT);
+    assert_true(sp_utf8_valid(rej.detail, strlen(rej.detail)));
+}
+
+/* The corpus: tests/data/invalid/<reason>.ndjson holds messages that must be rejected with
+ * that reason, and tests/data/valid/ messages that must pass, against the real catalogue. */
+static void run_corpus_file(sp_transformer_t *tf, const char *path, const char *want)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, checked = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (line[n - 1] == '\n')
+            n--;
+        if (n == 0)
+            continue;
+        collected_t c = {0};
+        sp_reject_t rej;
+        sp_transform_result_t r = sp_transform_run(tf, line, (size_t)n, collect, &c, &rej, NULL);
+        if (want == NULL && r != SP_TRANSFORM_OK)
+            fail_msg("%s:%d: rejected %s: %s", path, lineno, sp_reason_name(rej.reason),
+                     rej.detail);
+        if (want != NULL && (r != SP_TRANSFORM_REJECT || strcmp(sp_reason_name(rej.reason), want)))
+            fail_msg("%s:%d: want %s, got %s %s", path, lineno, want,
+                     r == SP_TRANSFORM_OK ? "ok" : sp_reason_name(rej.reason), rej.detail);
+        checked++;
+    }
+    free(line);
+    fclose(f);
+    assert_true(checked > 0);
+}
+
+static void test_corpus_against_the_bundled_catalogue(void **state)
+{
+    fixture_t *fx = *state;
+    sp_catalogue_t *cat;
+    sp_error_t err;
+    if (sp_catalogue_load_dir(fx->pool, SP_SOURCE_DIR "/schemas/catalogue", &cat, &err) != SP_OK)
+        fail_msg("%s", err.message);
+    sp_transform_limits_t lim = {.max_message_bytes = 4096};
+    sp_transformer_t *tf = sp_transformer_create(fx->pool, cat, &lim);
+    int reasons = 0;
+    for (int r = 1; r < SP_REASON__COUNT; r++) {
+        char path[512];
+        snprintf(path, sizeof(path), SP_SOURCE_DIR "/tests/data/invalid/%s.ndjson",
+                 sp_reason_name((sp_reason_t)r));
+        run_corpus_file(tf, path, sp_reason_name((sp_reason_t)r));
+        reasons++;
+    }
+    assert_int_equal(reasons, SP_REASON__COUNT - 1); /* every reason has its corpus file */
+    run_corpus_file(tf, SP_SOURCE_DIR "/tests/data/valid/messages.ndjson", NULL);
+}
+
+static void test_catalogue_dir_errors_name_the_file(void **state)
+{
+    fixture_t *fx = *state;
+    sp_catalogue_t *cat;
+    sp_error_t err;
+    assert_int_equal(sp_catalogue_load_dir(fx->pool, "/nonexistent", &cat, &err), SP_ERR_IO);
+    assert_non_null(strstr(err.message, "/nonexistent/units.csv"));
+}
+
 int main(void)
 {
     apr_initialize();
@@ -333,6 +488,12 @@ int main(void)
         cmocka_unit_test(test_unparseable_bytes),
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_reason_names_are_the_contract_codes),
+        cmocka_unit_test(test_envelope_entries_inherit_and_get_ids),
+        cmocka_unit_test(test_envelope_bad_entry_rejects_whole),
+        cmocka_unit_test(test_sender_code_does_not_leak_to_other_senders),
+        cmocka_unit_test(test_reject_detail_is_valid_utf8),
+        cmocka_unit_test(test_corpus_against_the_bundled_catalogue),
+        cmocka_unit_test(test_catalogue_dir_errors_name_the_file),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     apr_terminate();

@@ -1,0 +1,187 @@
+/* cmd_check.c: `statpipe check FILE...`: validate messages without loading them; a verdict
+ * per line, in input order. */
+#include "sp_cli.h"
+#include "sp_ingest.h"
+#include "sp_load.h"
+#include "sp_settings.h"
+
+#include <apr_general.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+static void check_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: statpipe check [OPTIONS] FILE...\n\n"
+            "Validate each non-blank line of each NDJSON FILE (- for stdin) against the\n"
+            "message contract and the catalogue, without loading anything. Prints one\n"
+            "verdict per line, in input order, and exits 1 if any line was rejected.\n\n"
+            "options:\n"
+            "  --format text|json  text (default): \"FILE:LINE: ok|rejected ...\";\n"
+            "                      json: one object per line with line, message_id, status\n"
+            "                      (ok or rejected), reason and detail\n"
+            "  --catalogue DIR     read the catalogue from seed files (schemas/catalogue)\n"
+            "                      instead of the database\n"
+            "  -d CONNINFO         PostgreSQL connection string for the catalogue\n"
+            "                      (default: PG* variables)\n"
+            "  -c FILE             config file (pg.conninfo, message.max.bytes)\n"
+            "  -h, --help          show this help\n");
+}
+
+typedef struct counter {
+    size_t observations;
+} counter_t;
+
+static sp_status_t count_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
+{
+    (void)obs;
+    (void)err;
+    ((counter_t *)opaque)->observations++;
+    return SP_OK;
+}
+
+static void print_json(const char *file, int64_t line, const sp_reject_t *rej, bool ok,
+                       size_t observations)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(file));
+    json_object_set_new(o, "line", json_integer(line));
+    if (rej->message_id[0])
+        json_object_set_new(o, "message_id", json_string(rej->message_id));
+    json_object_set_new(o, "status", json_string(ok ? "ok" : "rejected"));
+    if (ok) {
+        json_object_set_new(o, "observations", json_integer((json_int_t)observations));
+        json_object_set_new(o, "detail", json_string(""));
+    } else {
+        json_object_set_new(o, "reason", json_string(sp_reason_name(rej->reason)));
+        json_object_set_new(o, "detail", json_string(rej->detail));
+    }
+    json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(o);
+}
+
+int sp_cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, 1},
+        {"catalogue", required_argument, NULL, 2},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *conninfo = NULL, *dir = NULL;
+    bool json = false;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "hc:d:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            check_usage(stdout);
+            return SP_EXIT_OK;
+        case 'c':
+            config = optarg;
+            break;
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 1:
+            if (strcmp(optarg, "json") == 0) {
+                json = true;
+            } else if (strcmp(optarg, "text") != 0) {
+                fprintf(stderr, "statpipe: --format must be text or json, not \"%s\"\n", optarg);
+                return SP_EXIT_USAGE;
+            }
+            break;
+        case 2:
+            dir = optarg;
+            break;
+        default:
+            check_usage(stderr);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "statpipe: check needs at least one FILE (or - for stdin)\n");
+        check_usage(stderr);
+        return SP_EXIT_USAGE;
+    }
+    sp_settings_t s;
+    sp_error_t err;
+    sp_settings_init(&s);
+    int rc = SP_EXIT_USAGE;
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    sp_catalogue_t *cat = NULL;
+    if (config != NULL && sp_settings_read_file(&s, config, &err) != SP_OK) {
+        sp_cli_error(&err);
+        goto out;
+    }
+    if (conninfo)
+        snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
+    if (dir != NULL) {
+        if (sp_catalogue_load_dir(pool, dir, &cat, &err) != SP_OK) {
+            sp_cli_error(&err);
+            goto out;
+        }
+    } else {
+        sp_loader_t *ld;
+        if (sp_loader_open(pool, s.conninfo, NULL, &ld, &err) != SP_OK ||
+            sp_loader_catalogue(ld, pool, &cat, &err) != SP_OK) {
+            sp_cli_error(&err);
+            fprintf(stderr, "HINT: give --catalogue DIR to check without a database\n");
+            rc = SP_EXIT_SERVICE;
+            goto out;
+        }
+        sp_loader_close(ld);
+    }
+    sp_transformer_t *tf = sp_transformer_create(pool, cat, &s.limits);
+    size_t n_ok = 0, n_rejected = 0;
+    rc = SP_EXIT_OK;
+    for (int i = optind; i < argc && rc == SP_EXIT_OK; i++) {
+        sp_lines_t lines;
+        const char *name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
+        if (sp_lines_open(&lines, argv[i], &err) != SP_OK) {
+            sp_cli_error(&err);
+            rc = SP_EXIT_USAGE;
+            break;
+        }
+        const char *line;
+        size_t len;
+        int r;
+        while ((r = sp_lines_next(&lines, &line, &len)) == 1) {
+            size_t k = 0;
+            while (k < len && (line[k] == ' ' || line[k] == '\t'))
+                k++;
+            if (k == len)
+                continue;
+            counter_t cnt = {0};
+            sp_reject_t rej;
+            sp_transform_result_t res = sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
+            bool ok = res == SP_TRANSFORM_OK;
+            ok ? n_ok++ : n_rejected++;
+            if (json)
+                print_json(name, lines.lineno, &rej, ok, cnt.observations);
+            else if (ok)
+                printf("%s:%lld: ok %s (%zu observation%s)\n", name, (long long)lines.lineno,
+                       rej.message_id, cnt.observations, cnt.observations == 1 ? "" : "s");
+            else
+                printf("%s:%lld: rejected %s: %s%s%s\n", name, (long long)lines.lineno,
+                       sp_reason_name(rej.reason), rej.detail, rej.message_id[0] ? " in " : "",
+                       rej.message_id);
+        }
+        if (r < 0) {
+            fprintf(stderr, "statpipe: could not read \"%s\"\n", argv[i]);
+            rc = SP_EXIT_USAGE;
+        }
+        sp_lines_close(&lines);
+    }
+    if (rc == SP_EXIT_OK && n_rejected > 0)
+        rc = SP_EXIT_FAIL;
+    if (!json)
+        fprintf(stderr, "%zu ok, %zu rejected\n", n_ok, n_rejected);
+out:
+    apr_pool_destroy(pool);
+    sp_settings_free(&s);
+    return rc;
+}
