@@ -240,6 +240,26 @@ static void test_observation_fields_are_normalised(void **state)
     assert_int_equal(cap.obs.release_us, 1485050400LL * 1000000);
 }
 
+static void test_contract_examples_are_exact(void **state)
+{
+    fixture_t *fx = *state;
+    captured_t cap;
+    sp_reject_t rej;
+    const char *subs = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"s-1\","
+                       "\"sender\":\"MIIT\",\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\","
+                       "\"freq\":\"M\",\"time_period\":\"2024-12\",\"value\":\"58965\","
+                       "\"unit\":\"万户\",\"release\":\"2025-01-20T09:30:00+08:00\"}";
+    assert_int_equal(run(fx, subs, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value, "589650000");
+    const char *neg_bw = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"b-1\","
+                         "\"sender\":\"CNNIC\",\"indicator\":\"INTL_BW\",\"ref_area\":\"CN\","
+                         "\"freq\":\"S\",\"time_period\":\"2024-S1\",\"value\":\"-1\","
+                         "\"unit\":\"Gbps\",\"release\":\"2024-08-29T10:00:00+08:00\"}";
+    assert_int_equal(run(fx, neg_bw, &cap, &rej), SP_TRANSFORM_REJECT);
+    assert_int_equal(rej.reason, SP_REASON_OUT_OF_RANGE);
+    assert_non_null(strstr(rej.detail, "below the minimum 0"));
+}
+
 static void test_json_number_uses_shortest_decimal(void **state)
 {
     fixture_t *fx = *state;
@@ -482,6 +502,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_rule),
         cmocka_unit_test(test_observation_fields_are_normalised),
+        cmocka_unit_test(test_contract_examples_are_exact),
         cmocka_unit_test(test_json_number_uses_shortest_decimal),
         cmocka_unit_test(test_missing_value_with_missing_status),
         cmocka_unit_test(test_penetration_above_100_is_out_of_range),
