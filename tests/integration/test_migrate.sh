@@ -56,6 +56,10 @@ missing=$(sp_psql -c "
                              'conf_status', 'unit_mult')
      order by 1")
 check "stats columns without COMMENT" "" "$missing"
+missing=$(sp_psql -c "
+    select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = 'stats' and obj_description(p.oid, 'pg_proc') is null order by 1")
+check "stats functions without COMMENT" "" "$missing"
 
 check "bad connection exits 3" 3 "$("$STATPIPE" migrate -d 'host=127.0.0.1 port=1' 2>/dev/null; echo $?)"
 echo "PASS test_migrate"
