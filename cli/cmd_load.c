@@ -6,6 +6,7 @@
 #include <apr_general.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 static void load_usage(FILE *out)
 {
@@ -20,6 +21,25 @@ static void load_usage(FILE *out)
                  "  --batch-rows N  messages per transaction (default %d)\n"
                  "  -h, --help      show this help\n",
             SP_DEFAULT_BATCH_ROWS);
+}
+
+/* Commits the batch; a lost connection is retried with backoff (a batch of a file is
+ * idempotent: message ids and quarantine fingerprints make a second flush harmless). */
+static sp_status_t flush_with_retry(sp_loader_t *ld, sp_error_t *err)
+{
+    useconds_t backoff = 200 * 1000;
+    for (int attempt = 1;; attempt++) {
+        sp_status_t st = sp_loader_flush(ld, err);
+        if (st == SP_OK || !err->retriable || attempt == 8)
+            return st;
+        sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=\"%s\"", attempt, err->message);
+        usleep(backoff);
+        backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
+        bool committed = false;
+        if (sp_loader_reconnect(ld, err) == SP_OK && sp_loader_settle(ld, &committed, err) == SP_OK &&
+            committed)
+            sp_loader_abandon(ld);
+    }
 }
 
 static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows,
@@ -42,7 +62,7 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
         sp_source_t src = {NULL, 0, 0, name, lines.lineno};
         st = sp_loader_add(ld, &src, line, len, err);
         if (st == SP_OK && sp_loader_pending_messages(ld) >= batch_rows)
-            st = sp_loader_flush(ld, err);
+            st = flush_with_retry(ld, err);
     }
     if (st == SP_OK && r < 0)
         st = sp_error_set(err, SP_ERR_IO, "could not read \"%s\"", path);
@@ -110,7 +130,7 @@ int sp_cmd_load(int argc, char **argv)
     sp_loader_set_limits(ld, &s.limits);
     for (int i = optind; i < argc; i++) {
         if (load_file(ld, argv[i], s.batch_rows, &err) != SP_OK ||
-            sp_loader_flush(ld, &err) != SP_OK) {
+            flush_with_retry(ld, &err) != SP_OK) {
             sp_cli_error(&err);
             goto out;
         }

@@ -4,9 +4,26 @@
 #include "sp_ingest.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Reads fault-injection commands from stdin until it ends; the cluster serves on. */
+static void *control_thread(void *arg)
+{
+    sp_mock_cluster_t *mc = arg;
+    char line[512];
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        sp_error_t err;
+        if (sp_mock_cluster_command(mc, line, &err) == SP_OK)
+            printf("ok\n");
+        else
+            printf("error: %s\n", err.message);
+        fflush(stdout);
+    }
+    return NULL;
+}
 
 static void mock_usage(FILE *out)
 {
@@ -17,6 +34,14 @@ static void mock_usage(FILE *out)
             "first line on stdout, and serve until SIGTERM or SIGINT. Topics not created\n"
             "here are created on first use. Each partition keeps at most 5 MB or 100,000\n"
             "messages: give big feeds enough partitions.\n\n"
+            "Faults are injected by lines on standard input, each answered on stdout by\n"
+            "\"ok\" or \"error: ...\":\n"
+            "  broker-down ID | broker-up ID      take a broker (1..N) off or back\n"
+            "  broker-rtt ID MS                   delay a broker's answers\n"
+            "  request-errors API COUNT ERROR     fail the next COUNT requests of API\n"
+            "                                     (Fetch, Produce, JoinGroup, ...) with ERROR\n"
+            "                                     (NOT_LEADER_FOR_PARTITION, ...)\n"
+            "  topic NAME PARTITIONS              create a topic\n\n"
             "options:\n"
             "  --brokers N               number of brokers (default 3)\n"
             "  --topic NAME[:PARTITIONS] create a topic (default 4 partitions), repeatable\n"
@@ -95,6 +120,9 @@ int sp_cmd_mock_cluster(int argc, char **argv)
     }
     printf("%s\n", sp_mock_cluster_bootstraps(mc));
     fflush(stdout);
+    pthread_t ctl;
+    pthread_create(&ctl, NULL, control_thread, mc);
+    pthread_detach(ctl);
     int sig = 0;
     sigwait(&set, &sig);
     sp_log(SP_LOG_INFO, "mock_cluster_stop", "signal=%d", sig);

@@ -70,11 +70,88 @@ static void hook_before_revoke(void *opaque)
     if (sp_loader_pending_messages(ctx->ld) == 0)
         return;
     if (sp_loader_flush(ctx->ld, &err) != SP_OK) {
-        /* Not committed, so the partitions' next owner reads these messages again. */
-        sp_log(SP_LOG_ERR, "flush_failed", "at=revoke error=\"%s\"", err.message);
+        /* Not committed (or, after a lost COMMIT, perhaps committed with its offsets):
+         * either way the partitions' next owner starts at the stored offsets. */
+        sp_log(SP_LOG_WARNING, "batch_abandoned", "at=revoke error=\"%s\"", err.message);
         sp_loader_abandon(ctx->ld);
-        ctx->flush_failed = true;
-        ctx->flush_err = err;
+        if (!err.retriable && err.code != SP_ERR_CONFLICT) {
+            ctx->flush_failed = true;
+            ctx->flush_err = err;
+        }
+    }
+}
+
+/* Stages one consumed message. */
+static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, int64_t *batch_start,
+                                sp_error_t *err)
+{
+    if (m->err) {
+        sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=\"%s\"",
+               m->rkt ? rd_kafka_topic_name(m->rkt) : "", (int)m->partition,
+               rd_kafka_message_errstr(m));
+        return SP_OK;
+    }
+    sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0};
+    if (sp_loader_pending_messages(ctx->ld) == 0)
+        *batch_start = sp_time_now_us();
+    return sp_loader_add(ctx->ld, &src, m->payload ? m->payload : "", m->len, err);
+}
+
+/* Commits the batch, riding out a lost database: consumption pauses (the group membership
+ * is kept by polling), the connection is retried with backoff, and a batch whose COMMIT
+ * answer was lost is settled from the stored offsets before anything is sent again.
+ * Returns non-OK only for errors that retrying cannot cure, or a stop during an outage. */
+static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
+                               sp_error_t *err)
+{
+    for (;;) {
+        if (sp_loader_pending_messages(ctx->ld) == 0)
+            return SP_OK;
+        sp_status_t st = sp_loader_flush(ctx->ld, err);
+        if (st == SP_OK)
+            return SP_OK;
+        if (st == SP_ERR_CONFLICT) {
+            /* Another member owns these partitions now; start again from what is stored. */
+            sp_log(SP_LOG_WARNING, "batch_abandoned", "reason=\"%s\"", err->message);
+            sp_loader_abandon(ctx->ld);
+            return sp_consumer_resync(c, err);
+        }
+        if (!err->retriable)
+            return st;
+        sp_log(SP_LOG_ERR, "pg_unavailable", "error=\"%s\"", err->message);
+        sp_consumer_pause(c);
+        int64_t backoff_ms = 100;
+        for (;;) {
+            int64_t until = sp_time_now_us() + backoff_ms * 1000;
+            while (!stop_requested && sp_time_now_us() < until) {
+                rd_kafka_message_t *m = sp_consumer_poll(c, 100);
+                if (m != NULL) {
+                    sp_status_t ts = take_message(ctx, m, batch_start, err);
+                    rd_kafka_message_destroy(m);
+                    if (ts != SP_OK)
+                        return ts;
+                }
+            }
+            if (stop_requested) {
+                sp_log(SP_LOG_ERR, "stop_during_outage",
+                       "detail=\"the batch in flight was not committed; it is read again on "
+                       "restart\"");
+                sp_loader_abandon(ctx->ld);
+                return sp_error_set(err, SP_ERR_CONN, "stopped while PostgreSQL was unavailable");
+            }
+            if (sp_loader_reconnect(ctx->ld, err) == SP_OK)
+                break;
+            sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=\"%s\"",
+                   (long long)backoff_ms, err->message);
+            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+        }
+        sp_consumer_resume(c);
+        bool committed = false;
+        if (sp_loader_pending_messages(ctx->ld) > 0 &&
+            sp_loader_settle(ctx->ld, &committed, err) != SP_OK)
+            continue; /* lost again: retry from the top */
+        if (committed)
+            sp_loader_abandon(ctx->ld); /* it went in before the connection broke */
     }
 }
 
@@ -151,27 +228,18 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     while (!stop_requested) {
         rd_kafka_message_t *m = sp_consumer_poll(c, 100);
         if (m != NULL) {
-            if (m->err) {
-                sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=\"%s\"",
-                       m->rkt ? rd_kafka_topic_name(m->rkt) : "", (int)m->partition,
-                       rd_kafka_message_errstr(m));
-            } else {
-                sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0};
-                if (sp_loader_pending_messages(ctx.ld) == 0)
-                    batch_start = sp_time_now_us();
-                if (sp_loader_add(ctx.ld, &src, m->payload ? m->payload : "", m->len, &err) !=
-                    SP_OK) {
-                    sp_log(SP_LOG_ERR, "stage_failed", "error=\"%s\"", err.message);
-                    rd_kafka_message_destroy(m);
-                    rc = SP_EXIT_SERVICE;
-                    break;
-                }
-            }
+            sp_status_t ts = take_message(&ctx, m, &batch_start, &err);
             rd_kafka_message_destroy(m);
+            if (ts != SP_OK) {
+                sp_log(SP_LOG_ERR, "stage_failed", "error=\"%s\"", err.message);
+                rc = SP_EXIT_SERVICE;
+                break;
+            }
         }
         if (ctx.flush_failed || sp_consumer_failed(c, &err)) {
-            if (!ctx.flush_failed)
-                sp_log(SP_LOG_ERR, "stop", "reason=\"%s\"", err.message);
+            if (ctx.flush_failed)
+                err = ctx.flush_err;
+            sp_log(SP_LOG_ERR, "stop", "reason=\"%s\"", err.message);
             rc = SP_EXIT_SERVICE;
             break;
         }
@@ -180,7 +248,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (pending > 0 &&
             (pending >= s->batch_rows || sp_loader_pending_bytes(ctx.ld) >= s->batch_bytes ||
              sp_time_now_us() - batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
-            if (sp_loader_flush(ctx.ld, &err) != SP_OK) {
+            if (flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
                 sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
                        err.detail);
                 /* Nothing of the batch was committed: exit without it, restart resumes. */
@@ -203,7 +271,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
             break;
     }
-    if (rc == SP_EXIT_OK && sp_loader_flush(ctx.ld, &err) != SP_OK) {
+    if (rc == SP_EXIT_OK && flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
         sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=\"%s\"", err.message);
         sp_loader_abandon(ctx.ld);
         rc = SP_EXIT_SERVICE;

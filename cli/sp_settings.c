@@ -10,6 +10,10 @@ void sp_settings_init(sp_settings_t *s)
     memset(s, 0, sizeof(*s));
     s->kconf = rd_kafka_conf_new();
     sp_kafka_conf_log_to_sink(s->kconf);
+    /* librdkafka prefetches up to 64 MB per consumer by default; while PostgreSQL is slower
+     * than Kafka that is what the daemon would hold. A smaller queue bounds memory and
+     * still keeps a batch's worth ahead. Config and -X can raise it. */
+    rd_kafka_conf_set(s->kconf, "queued.max.messages.kbytes", "8192", NULL, 0);
     s->batch_rows = SP_DEFAULT_BATCH_ROWS;
     s->batch_bytes = SP_DEFAULT_BATCH_BYTES;
     s->linger_ms = SP_DEFAULT_LINGER_MS;

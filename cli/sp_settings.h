@@ -21,7 +21,7 @@ typedef struct sp_settings {
 } sp_settings_t;
 
 #define SP_DEFAULT_BATCH_ROWS 5000
-#define SP_DEFAULT_BATCH_BYTES (16u * 1024 * 1024)
+#define SP_DEFAULT_BATCH_BYTES (8u * 1024 * 1024)
 #define SP_DEFAULT_LINGER_MS 500
 
 void sp_settings_init(sp_settings_t *s);

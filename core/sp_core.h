@@ -21,6 +21,7 @@ typedef enum {
     SP_ERR_CONN,      /* a connection to a service was lost: retriable */
     SP_ERR_SERVER,    /* a service refused a request */
     SP_ERR_NOMEM,
+    SP_ERR_CONFLICT,  /* another consumer committed the same partitions further: abandon */
     SP_ERR_INTERNAL
 } sp_status_t;
 

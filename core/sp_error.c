@@ -57,6 +57,8 @@ const char *sp_status_name(sp_status_t code)
         return "server";
     case SP_ERR_NOMEM:
         return "out_of_memory";
+    case SP_ERR_CONFLICT:
+        return "conflict";
     case SP_ERR_INTERNAL:
         return "internal";
     }

@@ -198,6 +198,62 @@ bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err)
     return c->failed;
 }
 
+/* Applies fn (rd_kafka_pause_partitions or rd_kafka_resume_partitions) to the assignment. */
+static void each_assigned(sp_consumer_t *c,
+                          rd_kafka_resp_err_t (*fn)(rd_kafka_t *,
+                                                    rd_kafka_topic_partition_list_t *))
+{
+    rd_kafka_topic_partition_list_t *list = NULL;
+    if (rd_kafka_assignment(c->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == NULL)
+        return;
+    if (list->cnt > 0)
+        fn(c->rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+void sp_consumer_pause(sp_consumer_t *c)
+{
+    each_assigned(c, rd_kafka_pause_partitions);
+}
+
+void sp_consumer_resume(sp_consumer_t *c)
+{
+    each_assigned(c, rd_kafka_resume_partitions);
+}
+
+sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err)
+{
+    rd_kafka_topic_partition_list_t *list = NULL;
+    rd_kafka_resp_err_t kerr = rd_kafka_assignment(c->rk, &list);
+    if (kerr)
+        return sp_error_set(err, SP_ERR_INTERNAL, "could not read the assignment: %s",
+                            rd_kafka_err2str(kerr));
+    sp_status_t st = SP_OK;
+    for (int i = 0; i < list->cnt && st == SP_OK; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t next = -1;
+        st = c->hooks.stored_offset(c->hooks.opaque, tp->topic, tp->partition, &next, err);
+        tp->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
+        part_state_t *p = parts_find(c, tp->topic, tp->partition);
+        if (p != NULL)
+            p->eof = false;
+    }
+    if (st == SP_OK && list->cnt > 0) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, list, 10 * 1000);
+        if (e != NULL) {
+            st = sp_error_set(err, SP_ERR_CONN, "could not seek: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+        for (int i = 0; st == SP_OK && i < list->cnt; i++)
+            if (list->elems[i].err)
+                st = sp_error_set(err, SP_ERR_CONN, "could not seek %s [%d]: %s",
+                                  list->elems[i].topic, (int)list->elems[i].partition,
+                                  rd_kafka_err2str(list->elems[i].err));
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return st;
+}
+
 rd_kafka_t *sp_consumer_handle(sp_consumer_t *c)
 {
     return c->rk;

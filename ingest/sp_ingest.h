@@ -49,6 +49,12 @@ rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms);
 bool sp_consumer_at_end(const sp_consumer_t *c);
 /* True when an assignment could not be positioned (the database was unreachable). */
 bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err);
+/* Stops and restarts fetching for the whole assignment (while the database is away). */
+void sp_consumer_pause(sp_consumer_t *c);
+void sp_consumer_resume(sp_consumer_t *c);
+/* Positions every assigned partition at its stored offset again (after a batch was
+ * abandoned), so that nothing consumed but not committed is skipped. */
+sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err);
 /* Leaves the group (revoking partitions through the hooks) and destroys the consumer. */
 void sp_consumer_close(sp_consumer_t *c);
 rd_kafka_t *sp_consumer_handle(sp_consumer_t *c);
@@ -70,6 +76,9 @@ sp_status_t sp_mock_cluster_start(int brokers, sp_mock_cluster_t **out, sp_error
 sp_status_t sp_mock_cluster_topic(sp_mock_cluster_t *mc, const char *topic, int partitions,
                                   sp_error_t *err);
 const char *sp_mock_cluster_bootstraps(sp_mock_cluster_t *mc);
+/* Runs one fault-injection command (a line): "broker-down ID", "broker-up ID",
+ * "broker-rtt ID MS", "request-errors API COUNT ERROR_NAME", "topic NAME PARTITIONS". */
+sp_status_t sp_mock_cluster_command(sp_mock_cluster_t *mc, const char *line, sp_error_t *err);
 void sp_mock_cluster_stop(sp_mock_cluster_t *mc);
 
 /* ---- NDJSON lines --------------------------------------------------------------------- */

@@ -65,8 +65,17 @@ bool sp_loader_catalogue_changed(sp_loader_t *ld);
 size_t sp_loader_pending_messages(const sp_loader_t *ld);
 size_t sp_loader_pending_bytes(const sp_loader_t *ld);
 /* Commits the batch: observations, quarantine rows and offsets in one transaction.
- * After a failure the batch is kept, so the caller can retry or abandon it. */
+ * After a failure the batch is kept, so the caller can retry or abandon it. Fails with
+ * SP_ERR_CONFLICT (rolled back) when another consumer already committed one of the batch's
+ * partitions past the batch's first message: abandon the batch and re-read from the stored
+ * offsets. With a retriable error (err->retriable), reconnect, settle, and flush again. */
 sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err);
+/* Reconnects after a lost connection and restores the session (staging tables, LISTEN). */
+sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err);
+/* After a flush failed with a lost connection: tells whether the staged batch was in fact
+ * committed (its COMMIT went through before the connection broke), by reading the stored
+ * offsets. Batches without offsets are idempotent and report not committed: flush again. */
+sp_status_t sp_loader_settle(sp_loader_t *ld, bool *committed, sp_error_t *err);
 /* Drops the staged batch without writing it (for partitions revoked under us). */
 void sp_loader_abandon(sp_loader_t *ld);
 const sp_load_stats_t *sp_loader_stats(const sp_loader_t *ld);

@@ -12,7 +12,8 @@
 typedef struct offset_slot {
     char *topic; /* owned by the loader's pool */
     int32_t partition;
-    int64_t next;
+    int64_t first; /* offset of the batch's first message from this partition */
+    int64_t next;  /* one past its last */
 } offset_slot_t;
 
 struct sp_loader {
@@ -29,6 +30,7 @@ struct sp_loader {
     offset_slot_t *offsets;
     int n_offsets, cap_offsets;
     const sp_source_t *cur_src; /* the message being added */
+    bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
     sp_load_stats_t stats;
 };
 
@@ -45,7 +47,7 @@ static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_replayed (quarantine_id bigint)"
     " ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_offset ("
-    " consumer_group text, topic text, partition int, next_offset bigint)"
+    " consumer_group text, topic text, partition int, first_offset bigint, next_offset bigint)"
     " ON COMMIT DELETE ROWS;";
 
 static const char copy_obs_sql[] = "COPY sp_stage_obs FROM STDIN";
@@ -60,8 +62,8 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  *    to the vintage before it, by release and then arrival, in the table or earlier in
  *    the batch, adds nothing. Late releases slot in as history;
  * 3. quarantine rows (the same bytes for the same reason wait once);
- * 4. quarantine rows a replay loaded leave quarantine;
- * 5. offsets; then COMMIT. */
+ * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
+ * The offsets go in before, by advance_offsets_sql. */
 static const char merge_sql[] =
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
@@ -102,11 +104,20 @@ static const char merge_sql[] =
     " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"
     "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"
     " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"
-    "INSERT INTO statpipe.kafka_offset (consumer_group, topic, partition, next_offset)"
+    "COMMIT";
+
+/* Offsets move forward only from where this batch began: a partition whose stored offset
+ * is already past the batch's first message was committed by another member of the group
+ * (this one lost it in a rebalance it has not heard of yet). Such a row is neither inserted
+ * nor updated, the affected count falls short, and the batch is rolled back. */
+static const char advance_offsets_sql[] =
+    "INSERT INTO statpipe.kafka_offset AS k (consumer_group, topic, partition, next_offset)"
     " SELECT consumer_group, topic, partition, next_offset FROM sp_stage_offset"
     " ON CONFLICT (consumer_group, topic, partition) DO UPDATE"
-    "  SET next_offset = excluded.next_offset, updated_at = now();"
-    "COMMIT";
+    "  SET next_offset = excluded.next_offset, updated_at = now()"
+    "  WHERE k.next_offset <= (SELECT s.first_offset FROM sp_stage_offset s"
+    "   WHERE s.consumer_group = k.consumer_group AND s.topic = k.topic"
+    "    AND s.partition = k.partition)";
 
 static void loader_cleanup_conn(sp_loader_t *ld)
 {
@@ -197,6 +208,10 @@ bool sp_loader_catalogue_changed(sp_loader_t *ld)
     bool changed = false;
     PGnotify *n;
     /* Reads what the server sent without waiting; notifications arrive between commands. */
+    if (ld->missed_notifications) {
+        ld->missed_notifications = false;
+        changed = true;
+    }
     PQconsumeInput(ld->conn);
     while ((n = PQnotifies(ld->conn)) != NULL) {
         changed = true;
@@ -373,6 +388,8 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
         if (o->partition == src->partition && strcmp(o->topic, src->topic) == 0) {
             if (src->offset + 1 > o->next)
                 o->next = src->offset + 1;
+            if (src->offset < o->first)
+                o->first = src->offset;
             return;
         }
     }
@@ -393,6 +410,7 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
     if (o->topic == NULL)
         o->topic = apr_pstrdup(ld->pool, src->topic);
     o->partition = src->partition;
+    o->first = src->offset;
     o->next = src->offset + 1;
 }
 
@@ -455,6 +473,44 @@ void sp_loader_abandon(sp_loader_t *ld)
     ld->pending_messages = 0;
 }
 
+sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err)
+{
+    PQreset(ld->conn);
+    if (PQstatus(ld->conn) != CONNECTION_OK)
+        return sp_error_set(err, SP_ERR_CONN, "could not reconnect to PostgreSQL: %s",
+                            PQerrorMessage(ld->conn));
+    /* Temporary tables and LISTEN died with the old session. */
+    if (sp_pg_exec(ld->conn, stage_sql, err) != SP_OK ||
+        sp_pg_exec(ld->conn, "LISTEN statpipe_catalogue", err) != SP_OK)
+        return err ? err->code : SP_ERR_SERVER;
+    ld->missed_notifications = true;
+    sp_log(SP_LOG_NOTICE, "pg_reconnected", "%s", "");
+    return SP_OK;
+}
+
+sp_status_t sp_loader_settle(sp_loader_t *ld, bool *committed, sp_error_t *err)
+{
+    /* Without offsets the batch is idempotent (message ids, quarantine fingerprints):
+     * flushing it again is the answer either way. */
+    *committed = false;
+    if (ld->n_offsets == 0 || ld->group_id == NULL)
+        return SP_OK;
+    int in = 0;
+    for (int i = 0; i < ld->n_offsets; i++) {
+        int64_t stored;
+        if (sp_loader_offset_get(ld, ld->offsets[i].topic, ld->offsets[i].partition, &stored,
+                                 err) != SP_OK)
+            return err ? err->code : SP_ERR_CONN;
+        if (stored >= ld->offsets[i].next)
+            in++;
+    }
+    /* Offsets and rows commit together: all stored means the batch is in. */
+    *committed = in == ld->n_offsets;
+    sp_log(SP_LOG_NOTICE, "batch_settled", "committed=%s partitions=%d stored=%d",
+           *committed ? "yes" : "no", ld->n_offsets, in);
+    return SP_OK;
+}
+
 static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
 {
     if (ld->conn != NULL && PQtransactionStatus(ld->conn) != PQTRANS_IDLE &&
@@ -493,11 +549,24 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
             put_tab(b);
             put_i64(b, ld->offsets[i].partition);
             put_tab(b);
+            put_i64(b, ld->offsets[i].first);
+            put_tab(b);
             put_i64(b, ld->offsets[i].next);
             sp_buf_putc(b, '\n');
         }
         if (sp_pg_copy_in(conn, copy_offset_sql, b->data, b->len, err) != SP_OK)
             return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
+        PGresult *res = PQexec(conn, advance_offsets_sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            return loader_rollback(ld, sp_pg_error(conn, res, "storing offsets", err));
+        long advanced = strtol(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        if (advanced != ld->n_offsets)
+            return loader_rollback(
+                ld, sp_error_set(err, SP_ERR_CONFLICT,
+                                 "%d of %d partitions were committed further by another "
+                                 "consumer of group %s",
+                                 ld->n_offsets - (int)advanced, ld->n_offsets, ld->group_id));
     }
     if (!PQsendQuery(conn, merge_sql))
         return loader_rollback(ld, sp_error_set(err, SP_ERR_CONN, "could not send merge: %s",
@@ -521,7 +590,9 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
     }
     if (st != SP_OK)
         return loader_rollback(ld, st);
-    if (PQstatus(conn) != CONNECTION_OK)
+    if (k < 5 || PQstatus(conn) != CONNECTION_OK)
+        /* COMMIT was sent but its answer was lost: the batch may or may not be in.
+         * sp_loader_settle tells which once the connection is back. */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
     ld->stats.inserted += inserted;
     ld->stats.batches++;
