@@ -6,6 +6,7 @@
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ struct sp_loader {
     int n_offsets, cap_offsets;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
+    /* Fault injection for tests (STATPIPE_FAULT_LOSE_COMMIT_EVERY=N): every Nth commit
+     * succeeds on the server but its answer is lost, as when the network fails just then. */
+    unsigned lose_commit_every, commits;
     sp_load_stats_t stats;
 };
 
@@ -163,6 +167,8 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     sp_buf_init(&ld->replayed);
     sp_buf_init(&ld->scratch);
     ld->tf = sp_transformer_create(pool, NULL, NULL);
+    const char *fault = getenv("STATPIPE_FAULT_LOSE_COMMIT_EVERY");
+    ld->lose_commit_every = fault ? (unsigned)strtoul(fault, NULL, 10) : 0;
     apr_pool_cleanup_register(pool, ld, loader_pool_cleanup, apr_pool_cleanup_null);
 
     ld->conn = PQconnectdb(conninfo ? conninfo : "");
@@ -590,6 +596,11 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
     }
     if (st != SP_OK)
         return loader_rollback(ld, st);
+    if (ld->lose_commit_every && ++ld->commits % ld->lose_commit_every == 0) {
+        shutdown(PQsocket(conn), SHUT_RDWR);
+        PQconsumeInput(conn); /* lets libpq see the broken connection */
+        return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT (injected)");
+    }
     if (k < 5 || PQstatus(conn) != CONNECTION_OK)
         /* COMMIT was sent but its answer was lost: the batch may or may not be in.
          * sp_loader_settle tells which once the connection is back. */

@@ -98,6 +98,62 @@ sp_psql() {
     psql -X -q -v ON_ERROR_STOP=1 -At "$@"
 }
 
+# The database's observations in gen_feed.sh's GEN_EXPECTED format, sorted.
+sp_db_rows() {
+    sp_psql -c "set timezone = 'UTC'" -c "select concat_ws('|', s.sender, s.indicator,
+        s.ref_area, s.freq, s.calc_basis, o.time_period, o.release, o.value)
+        from statpipe.observation o join statpipe.series s using (series_id)" | LC_ALL=C sort
+}
+
+# check_rows EXPECTED_FILE: exactly once, by count and checksum of (series, period, release,
+# value), against what was produced.
+check_rows() {
+    LC_ALL=C sort "$1" > "$SP_TMP/expected.sorted"
+    sp_db_rows > "$SP_TMP/actual.sorted"
+    check "rows as produced: count" "$(wc -l < "$SP_TMP/expected.sorted")" "$(wc -l < "$SP_TMP/actual.sorted")"
+    check "rows as produced: checksum" "$(md5sum < "$SP_TMP/expected.sorted")" "$(md5sum < "$SP_TMP/actual.sorted")"
+}
+
+# Counts how often each message and each quarantined payload was committed: BEFORE INSERT
+# triggers fire for every proposed row, even one ON CONFLICT then skips, and they commit or
+# roll back with the batch. Merges dedupe by message id, which would hide double processing.
+sp_count_commits() {
+    sp_psql <<'SQL'
+create table public.attempt (kind text, message_id text, payload bytea);
+create function public.count_attempt() returns trigger language plpgsql as $$
+begin
+    if tg_table_name = 'quarantine' then
+        insert into public.attempt values ('quarantine', new.message_id, new.payload);
+    else
+        insert into public.attempt values ('message', new.message_id, null);
+    end if;
+    return new;
+end $$;
+create trigger count_attempt before insert on statpipe.message_seen
+    for each row execute function public.count_attempt();
+create trigger count_attempt before insert on statpipe.quarantine
+    for each row execute function public.count_attempt();
+SQL
+}
+
+# check_committed_once GOOD BAD
+check_committed_once() {
+    check "each good message committed exactly once" "$1|$1" \
+        "$(sp_psql -c "select count(*), count(distinct message_id) from public.attempt where kind = 'message'")"
+    check "each bad message committed exactly once" "$2|$2" \
+        "$(sp_psql -c "select count(*), count(distinct payload) from public.attempt where kind = 'quarantine'")"
+}
+
+# wait_offsets N [SECONDS]: until the stored offsets add up to N.
+wait_offsets() {
+    local i
+    for i in $(seq 1 $((${2:-120} * 10))); do
+        [ "$(sp_psql -c 'select coalesce(sum(next_offset), 0) from statpipe.kafka_offset')" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "offsets did not reach $1: $(sp_psql -c 'select coalesce(sum(next_offset), 0) from statpipe.kafka_offset')"
+}
+
 fail() {
     echo "FAIL: $*" >&2
     exit 1
