@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test_backpressure.sh: when PostgreSQL is slower than Kafka, the daemon's memory stays
+# bounded whatever the backlog: its peak RSS with a backlog three times larger is about
+# the same (librdkafka's prefetch queue is bounded, batches close on rows and bytes).
+# Memory is read from /proc, not timed, so the result does not depend on machine speed.
+source "$(dirname "$0")/lib.sh"
+sp_pg_start
+"$STATPIPE" migrate -q
+sp_kafka_start --brokers 1 --topic stats.small:12 --topic stats.big:12
+# Slow PostgreSQL down: every batch's insert takes a fifth of a second more.
+sp_psql <<'SQL'
+create function public.slow() returns trigger language plpgsql as $$
+begin perform pg_sleep(0.2); return null; end $$;
+create trigger slow after insert on statpipe.observation
+    for each statement execute function public.slow();
+SQL
+
+peak_rss_kb() { # topic count: runs the daemon to the end, prints its peak RSS in kB
+    local pid hwm=0 h
+    "$STATPIPE" run -b "$BROKERS" -t "$1" -G "bp-$1" -X session.timeout.ms=6000 -e \
+        2>"$SP_TMP/$1.log" &
+    pid=$!
+    while kill -0 $pid 2>/dev/null; do
+        h=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status 2>/dev/null || true)
+        [ -n "$h" ] && hwm=$h
+        sleep 0.2
+    done
+    wait $pid || fail "run on $1 failed"
+    echo "$hwm"
+}
+
+"$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 60000 0 small > "$SP_TMP/small.ndjson"
+"$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 180000 0 big > "$SP_TMP/big.ndjson"
+"$STATPIPE" produce -b "$BROKERS" -t stats.small "$SP_TMP/small.ndjson" >/dev/null
+"$STATPIPE" produce -b "$BROKERS" -t stats.big "$SP_TMP/big.ndjson" >/dev/null
+small=$(peak_rss_kb stats.small)
+big=$(peak_rss_kb stats.big)
+echo "peak RSS: backlog 60000 -> ${small} kB, backlog 180000 -> ${big} kB"
+check "all of the big backlog consumed" 180000 \
+    "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'bp-stats.big'")"
+growth=$((big - small))
+[ "$growth" -lt 12288 ] || fail "memory grew with the backlog: +${growth} kB for 120000 more messages"
+echo "ok - memory bounded: +${growth} kB for a backlog three times larger"
+echo "PASS test_backpressure"
