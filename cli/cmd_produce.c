@@ -65,7 +65,8 @@ int sp_cmd_produce(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (brokers == NULL || topic == NULL || optind != argc - 1) {
+    if (brokers == NULL || brokers[0] == '\0' || topic == NULL || topic[0] == '\0' ||
+        optind != argc - 1) {
         fprintf(stderr, "statpipe: produce needs -b BROKERS, -t TOPIC and one FILE (or -)\n");
         produce_usage(stderr);
         rd_kafka_conf_destroy(conf);
