@@ -1,0 +1,84 @@
+/* cmd_report.c: `statpipe report`: the scorecard of every plan target. */
+#include "sp_cli.h"
+#include "sp_report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+static void report_usage(FILE *out)
+{
+    fprintf(out, "usage: statpipe report [--format text|csv|json|html] [--out FILE] [-d CONNINFO]\n\n"
+                 "The monitoring scorecard: every plan target with the latest national value,\n"
+                 "progress and status, from the stats views. html is one self-contained page\n"
+                 "(charts of each indicator against its targets, provinces' ranking, data\n"
+                 "quality) that fetches nothing.\n\n"
+                 "options:\n"
+                 "  --format F   text (default), csv, json or html\n"
+                 "  --out FILE   write to FILE instead of stdout\n"
+                 "  -d CONNINFO  PostgreSQL connection string (default: PG* variables)\n"
+                 "  -h, --help   show this help\n");
+}
+
+int sp_cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 1},
+                                             {"out", required_argument, NULL, 2},
+                                             {NULL, 0, NULL, 0}};
+    sp_report_format_t format = SP_REPORT_TEXT;
+    const char *conninfo = "", *path = NULL;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "hd:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            report_usage(stdout);
+            return SP_EXIT_OK;
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 1:
+            if (!sp_report_format_parse(optarg, &format)) {
+                fprintf(stderr, "statpipe: --format must be text, csv, json or html, not \"%s\"\n",
+                        optarg);
+                return SP_EXIT_USAGE;
+            }
+            break;
+        case 2:
+            path = optarg;
+            break;
+        default:
+            report_usage(stderr);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "statpipe: report takes no arguments\n");
+        return SP_EXIT_USAGE;
+    }
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return SP_EXIT_SERVICE;
+    }
+    FILE *out = stdout;
+    if (path != NULL && (out = fopen(path, "w")) == NULL) {
+        fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));
+        PQfinish(conn);
+        return SP_EXIT_USAGE;
+    }
+    sp_error_t err;
+    int rc = SP_EXIT_OK;
+    if (sp_report_render(conn, format, out, &err) != SP_OK) {
+        sp_cli_error(&err);
+        rc = SP_EXIT_SERVICE;
+    }
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));
+        rc = SP_EXIT_SERVICE;
+    }
+    PQfinish(conn);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * sp_report.h: the public interface of the report stage: the monitoring scorecard of every
+ * plan target, rendered from the stats views as text, CSV, JSON or one self-contained HTML
+ * page (SVG charts, provinces' ranking, data-quality panel; nothing fetched from anywhere).
+ */
+#ifndef SP_REPORT_H
+#define SP_REPORT_H
+
+#include "sp_core.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+typedef enum { SP_REPORT_TEXT, SP_REPORT_CSV, SP_REPORT_JSON, SP_REPORT_HTML } sp_report_format_t;
+
+/* Parses "text", "csv", "json" or "html"; false if unknown. */
+bool sp_report_format_parse(const char *s, sp_report_format_t *out);
+/* Reads the stats views over conn and writes the report to out. */
+sp_status_t sp_report_render(PGconn *conn, sp_report_format_t format, FILE *out,
+                             sp_error_t *err);
+
+#endif

@@ -1,0 +1,106 @@
+/* sp_report_data.c: what the report shows, read from the stats views in one snapshot. */
+#include "sp_report_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The scorecard: targets in the units the plans state them, with the latest values in the
+ * same units. Rounding here is for display; the views keep exact values. */
+static const char scorecard_sql[] =
+    "SELECT t.indicator, i.name_en, i.name_zh, t.plan, t.target_year, t.comparator,"
+    "  trim_scale(t.target_as_stated), t.target_unit_as_stated,"
+    "  trim_scale(round(t.latest_value / (t.target_value / t.target_as_stated), 4)),"
+    "  coalesce(t.latest_period, ''), trim_scale(round(t.progress * 100, 1)), t.status,"
+    "  trim_scale(round(t.cagr_needed * 100, 2)),"
+    "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"
+    "  coalesce(t.source, '')"
+    " FROM stats.target_progress t JOIN statpipe.indicator i ON i.code = t.indicator"
+    " ORDER BY t.target_year, t.indicator, t.plan";
+
+/* National annual values of every indicator with a target, in the target's unit. */
+static const char series_sql[] =
+    "SELECT tu.indicator, a.year, (a.value / u.factor)::float8, a.complete"
+    " FROM (SELECT DISTINCT ON (t.indicator) t.indicator, t.target_unit FROM statpipe.target t"
+    "       ORDER BY t.indicator, t.target_year DESC) tu"
+    " LEFT JOIN statpipe.unit_alias ua ON ua.alias = tu.target_unit"
+    " JOIN statpipe.unit u ON u.code = coalesce(ua.unit, tu.target_unit)"
+    " CROSS JOIN LATERAL stats.annual_values_of(tu.indicator, 'CN') a"
+    " WHERE a.value IS NOT NULL ORDER BY tu.indicator, a.year";
+
+/* Provinces ranked on each indicator's latest year with provincial figures. */
+static const char ranking_sql[] =
+    "WITH p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
+    "   FROM stats.annual_value a JOIN statpipe.region r ON r.code = a.ref_area AND r.level = 1"
+    "  WHERE a.value IS NOT NULL),"
+    " y AS (SELECT indicator, max(year) AS year FROM p GROUP BY indicator)"
+    " SELECT p.indicator, p.year, rank() OVER (PARTITION BY p.indicator ORDER BY p.value DESC),"
+    "  p.name_en, p.name_zh, trim_scale(p.value), p.unit"
+    " FROM p JOIN y USING (indicator, year) ORDER BY p.indicator, 3, p.name_en";
+
+static const char quality_sql[] =
+    "SELECT 'quarantine' AS kind, sender || ' ' || reason, waiting::text FROM stats.quarantine_summary"
+    " WHERE waiting > 0"
+    " UNION ALL SELECT 'stale', 'series without a release for longer than their frequency allows',"
+    "  count(*)::text FROM stats.stale_series WHERE stale"
+    " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
+    "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
+
+static sp_status_t query(PGconn *conn, const char *sql, PGresult **out, sp_error_t *err)
+{
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *msg = PQresultErrorMessage(res);
+        sp_error_set(err, PQstatus(conn) == CONNECTION_BAD ? SP_ERR_CONN : SP_ERR_SERVER,
+                     "reading the stats views failed: %.*s", (int)strcspn(msg, "\n"), msg);
+        sp_error_detail(err, "has `statpipe migrate` been run on this database?");
+        PQclear(res);
+        return err ? err->code : SP_ERR_SERVER;
+    }
+    *out = res;
+    return SP_OK;
+}
+
+sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *err)
+{
+    memset(d, 0, sizeof(*d));
+    sp_status_t st;
+    /* One snapshot, so every part of the report agrees. */
+    if ((st = sp_pg_simple(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)) != SP_OK)
+        return st;
+    if ((st = query(conn, scorecard_sql, &d->scorecard, err)) != SP_OK ||
+        (st = query(conn, series_sql, &d->series, err)) != SP_OK ||
+        (st = query(conn, ranking_sql, &d->ranking, err)) != SP_OK ||
+        (st = query(conn, quality_sql, &d->quality, err)) != SP_OK) {
+        sp_report_data_free(d);
+        sp_pg_simple(conn, "ROLLBACK", NULL);
+        return st;
+    }
+    PGresult *res = PQexec(conn, "SELECT to_char(now() AT TIME ZONE 'UTC', "
+                                 "'YYYY-MM-DD HH24:MI \"UTC\"'), current_database()");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        snprintf(d->generated, sizeof(d->generated), "%s", PQgetvalue(res, 0, 0));
+        snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
+    }
+    PQclear(res);
+    sp_pg_simple(conn, "COMMIT", NULL);
+    return SP_OK;
+}
+
+void sp_report_data_free(sp_report_data_t *d)
+{
+    PQclear(d->scorecard);
+    PQclear(d->series);
+    PQclear(d->ranking);
+    PQclear(d->quality);
+    memset(d, 0, sizeof(*d));
+}
+
+sp_status_t sp_pg_simple(PGconn *conn, const char *sql, sp_error_t *err)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType s = PQresultStatus(res);
+    PQclear(res);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        return sp_error_set(err, SP_ERR_SERVER, "%s failed: %s", sql, PQerrorMessage(conn));
+    return SP_OK;
+}

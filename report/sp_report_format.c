@@ -1,0 +1,147 @@
+/* sp_report_format.c: the scorecard as text for people, CSV for spreadsheets, JSON for tools. */
+#include "sp_report_int.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Columns a string takes on a terminal: CJK characters take two. */
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (*p < 0x80) {
+            w++;
+            p++;
+        } else if (*p >= 0xE0 && *p < 0xF0) { /* three-byte: CJK lives here */
+            w += 2;
+            p += 3;
+        } else {
+            w++;
+            p += (*p >= 0xF0) ? 4 : 2;
+        }
+    }
+    return w;
+}
+
+static void pad(FILE *out, const char *s, int width)
+{
+    fputs(s, out);
+    for (int w = display_width(s); w < width; w++)
+        fputc(' ', out);
+}
+
+static const char *val(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+void sp_report_write_text(const sp_report_data_t *d, FILE *out)
+{
+    const PGresult *r = d->scorecard;
+    fprintf(out, "National informatization targets: scorecard (%s)\n\n", d->generated);
+    pad(out, "indicator", 20);
+    pad(out, "plan", 12);
+    pad(out, "year", 6);
+    pad(out, "target", 20);
+    pad(out, "latest", 26);
+    pad(out, "progress", 10);
+    fputs("status\n", out);
+    int counts[5] = {0};
+    static const char *const statuses[5] = {"met", "on track", "at risk", "off track", "unknown"};
+    for (int i = 0; i < PQntuples(r); i++) {
+        char target[96], latest[128], progress[32];
+        snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR),
+                 val(r, i, SC_TARGET), val(r, i, SC_UNIT));
+        if (*val(r, i, SC_LATEST))
+            snprintf(latest, sizeof(latest), "%s %s (%s)", val(r, i, SC_LATEST),
+                     val(r, i, SC_UNIT), val(r, i, SC_LATEST_PERIOD));
+        else
+            snprintf(latest, sizeof(latest), "no data");
+        snprintf(progress, sizeof(progress), "%s%s", val(r, i, SC_PROGRESS_PCT),
+                 *val(r, i, SC_PROGRESS_PCT) ? " %" : "");
+        pad(out, val(r, i, SC_INDICATOR), 20);
+        pad(out, val(r, i, SC_PLAN), 12);
+        pad(out, val(r, i, SC_YEAR), 6);
+        pad(out, target, 20);
+        pad(out, latest, 26);
+        pad(out, progress, 10);
+        fprintf(out, "%s\n", val(r, i, SC_STATUS));
+        for (int k = 0; k < 5; k++)
+            if (strcmp(val(r, i, SC_STATUS), statuses[k]) == 0)
+                counts[k]++;
+    }
+    fprintf(out, "\n%d targets: %d met, %d on track, %d at risk, %d off track, %d unknown\n",
+            PQntuples(r), counts[0], counts[1], counts[2], counts[3], counts[4]);
+    const PGresult *q = d->quality;
+    fputs("\nData quality:\n", out);
+    for (int i = 0; i < PQntuples(q); i++) {
+        if (strcmp(val(q, i, 0), "quarantine") == 0)
+            fprintf(out, "  quarantined, waiting: %s (%s)\n", val(q, i, 2), val(q, i, 1));
+        else
+            fprintf(out, "  %s: %s\n", val(q, i, 1), val(q, i, 2));
+    }
+}
+
+static void csv_field(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\r\n") != NULL) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputs(last ? "\r\n" : ",", out);
+}
+
+static const char *const sc_names[SC__COUNT] = {
+    "indicator", "name_en",  "name_zh", "plan",   "target_year",        "comparator",
+    "target",    "unit",     "latest",  "latest_period", "progress_pct", "status",
+    "cagr_needed_pct", "projected", "source"};
+
+void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
+{
+    const PGresult *r = d->scorecard;
+    for (int c = 0; c < SC__COUNT; c++)
+        csv_field(out, sc_names[c], c == SC__COUNT - 1);
+    for (int i = 0; i < PQntuples(r); i++)
+        for (int c = 0; c < SC__COUNT; c++)
+            csv_field(out, val(r, i, c), c == SC__COUNT - 1);
+}
+
+void sp_report_write_json(const sp_report_data_t *d, FILE *out)
+{
+    const PGresult *r = d->scorecard;
+    json_t *root = json_object();
+    json_t *targets = json_array();
+    json_object_set_new(root, "generated", json_string(d->generated));
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *o = json_object();
+        for (int c = 0; c < SC__COUNT; c++) {
+            if (PQgetisnull(r, i, c) || *val(r, i, c) == '\0') {
+                json_object_set_new(o, sc_names[c], json_null());
+            } else if (c == SC_YEAR) {
+                json_object_set_new(o, sc_names[c], json_integer(atoi(val(r, i, c))));
+            } else {
+                /* Numbers stay decimal strings: exact, as the contract carries them. */
+                json_object_set_new(o, sc_names[c], json_string(val(r, i, c)));
+            }
+        }
+        json_array_append_new(targets, o);
+    }
+    json_object_set_new(root, "targets", targets);
+    json_t *quality = json_array();
+    for (int i = 0; i < PQntuples(d->quality); i++)
+        json_array_append_new(quality, json_pack("{s:s,s:s,s:I}", "kind", val(d->quality, i, 0),
+                                                 "what", val(d->quality, i, 1), "count",
+                                                 (json_int_t)atoll(val(d->quality, i, 2))));
+    json_object_set_new(root, "data_quality", quality);
+    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(root);
+}

@@ -1,0 +1,283 @@
+/*
+ * sp_report_html.c: the scorecard as one self-contained HTML page: inline CSS, one inline
+ * SVG chart per indicator (its national series against its targets), the provinces'
+ * ranking and the data-quality panel. A Content-Security-Policy forbids every fetch.
+ */
+#include "sp_report_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void esc(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
+        }
+    }
+}
+
+static const char *val(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+static const char *status_class(const char *s)
+{
+    if (strcmp(s, "met") == 0)
+        return "met";
+    if (strcmp(s, "on track") == 0)
+        return "on";
+    if (strcmp(s, "at risk") == 0)
+        return "risk";
+    if (strcmp(s, "off track") == 0)
+        return "off";
+    return "unknown";
+}
+
+/* A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten. */
+static double nice_ceiling(double v)
+{
+    if (v <= 0)
+        return 1;
+    double p = pow(10, floor(log10(v)));
+    double m = v / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/* One chart: the indicator's national annual values and its targets. */
+static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, const char *unit)
+{
+    const PGresult *s = d->series, *t = d->scorecard;
+    int y0 = 9999, y1 = 0;
+    double vmax = 0;
+    int npoints = 0;
+    for (int i = 0; i < PQntuples(s); i++) {
+        if (strcmp(val(s, i, 0), indicator) != 0)
+            continue;
+        int y = atoi(val(s, i, 1));
+        double v = atof(val(s, i, 2));
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        vmax = v > vmax ? v : vmax;
+        npoints++;
+    }
+    for (int i = 0; i < PQntuples(t); i++) {
+        if (strcmp(val(t, i, SC_INDICATOR), indicator) != 0)
+            continue;
+        int y = atoi(val(t, i, SC_YEAR));
+        double v = atof(val(t, i, SC_TARGET));
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        vmax = v > vmax ? v : vmax;
+    }
+    if (y0 > y1)
+        return;
+    if (y0 == y1)
+        y0--;
+    vmax = nice_ceiling(vmax * 1.05);
+    const double W = 520, H = 240, L = 60, R = 20, T = 16, B = 32;
+#define X(year) (L + ((year) - y0) * (W - L - R) / (double)(y1 - y0))
+#define Y(v) (T + (H - T - B) * (1 - (v) / vmax))
+    fprintf(out, "<svg class=\"chart\" data-indicator=\"");
+    esc(out, indicator);
+    fprintf(out, "\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\">\n", W,
+            H, W, H);
+    /* axes and grid */
+    for (int k = 0; k <= 4; k++) {
+        double v = vmax * k / 4;
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>\n",
+                L, Y(v), W - R, Y(v), L - 6, Y(v) + 4, v);
+    }
+    int step = (y1 - y0) > 12 ? 5 : (y1 - y0) > 6 ? 2 : 1;
+    for (int y = y0; y <= y1; y += step)
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%d</text>\n",
+                X(y), H - B + 16, y);
+    fprintf(out, "<text x=\"4\" y=\"12\" class=\"tick\">");
+    esc(out, unit);
+    fputs("</text>\n", out);
+    /* targets */
+    for (int i = 0; i < PQntuples(t); i++) {
+        if (strcmp(val(t, i, SC_INDICATOR), indicator) != 0)
+            continue;
+        double x = X(atoi(val(t, i, SC_YEAR))), y = Y(atof(val(t, i, SC_TARGET)));
+        fprintf(out,
+                "<g class=\"target %s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\"/><title>",
+                status_class(val(t, i, SC_STATUS)), x - 24, y, x + 4, y, x, y);
+        esc(out, val(t, i, SC_PLAN));
+        fprintf(out, " target for %s: %s %s", val(t, i, SC_YEAR), val(t, i, SC_COMPARATOR),
+                val(t, i, SC_TARGET));
+        fputs("</title></g>\n", out);
+    }
+    /* the series */
+    if (npoints > 0) {
+        fputs("<polyline class=\"series\" points=\"", out);
+        for (int i = 0; i < PQntuples(s); i++)
+            if (strcmp(val(s, i, 0), indicator) == 0)
+                fprintf(out, "%.1f,%.1f ", X(atoi(val(s, i, 1))), Y(atof(val(s, i, 2))));
+        fputs("\"/>\n", out);
+        for (int i = 0; i < PQntuples(s); i++)
+            if (strcmp(val(s, i, 0), indicator) == 0)
+                fprintf(out,
+                        "<circle class=\"point%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>%s: "
+                        "%s%s</title></circle>\n",
+                        strcmp(val(s, i, 3), "t") == 0 ? "" : " partial", X(atoi(val(s, i, 1))),
+                        Y(atof(val(s, i, 2))), val(s, i, 1), val(s, i, 2),
+                        strcmp(val(s, i, 3), "t") == 0 ? "" : " (year not complete)");
+    } else {
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data "
+                     "yet</text>\n",
+                (L + W - R) / 2, H / 2);
+    }
+    fputs("</svg>\n", out);
+#undef X
+#undef Y
+}
+
+static const char style[] =
+    "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}"
+    "table{border-collapse:collapse;font-size:.9em}td,th{padding:.3em .6em;"
+    "border-bottom:1px solid #ddd;text-align:left}td.num{text-align:right}"
+    ".status{font-weight:600;border-radius:3px;padding:.1em .4em}"
+    ".met{background:#d4edda}.on{background:#d1ecf1}.risk{background:#fff3cd}"
+    ".off{background:#f8d7da}.unknown{background:#e2e3e5}"
+    ".charts{display:flex;flex-wrap:wrap;gap:1.5em}.card{border:1px solid #ddd;padding:.6em}"
+    ".card h3{font-size:1em;margin:.2em 0 .5em}"
+    "svg .grid{stroke:#eee}svg .tick{font-size:10px;fill:#666}"
+    "svg .series{fill:none;stroke:#1f5fa8;stroke-width:2}svg .point{fill:#1f5fa8}"
+    "svg .point.partial{fill:#fff;stroke:#1f5fa8}svg .nodata{fill:#999;font-size:13px}"
+    "svg .target line{stroke:#b22;stroke-dasharray:4 3;stroke-width:2}"
+    "svg .target circle{fill:#fff;stroke:#b22;stroke-width:2}"
+    "svg .target.met circle{fill:#2a2}";
+
+void sp_report_write_html(const sp_report_data_t *d, FILE *out)
+{
+    const PGresult *t = d->scorecard;
+    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'\">\n"
+          "<title>信息化发展目标监测 National informatization targets: scorecard</title>\n<style>",
+          out);
+    fputs(style, out);
+    fputs("</style>\n</head>\n<body>\n<h1>国家信息化发展战略纲要 监测评估 · "
+          "National informatization targets: scorecard</h1>\n<p>Generated ",
+          out);
+    esc(out, d->generated);
+    fputs(" from database ", out);
+    esc(out, d->database);
+    fputs(". Values are national (CN) annual values in the units the plans state.</p>\n", out);
+
+    fputs("<h2>Targets</h2>\n<table id=\"scorecard\">\n<tr><th>Indicator</th><th>Plan</th>"
+          "<th>Year</th><th>Target</th><th>Latest</th><th>Period</th><th>Progress</th>"
+          "<th>Growth needed / yr</th><th>Projected</th><th>Status</th></tr>\n",
+          out);
+    for (int i = 0; i < PQntuples(t); i++) {
+        fputs("<tr><td>", out);
+        esc(out, val(t, i, SC_NAME_ZH));
+        fputs("<br><small>", out);
+        esc(out, val(t, i, SC_NAME_EN));
+        fputs("</small></td><td>", out);
+        esc(out, val(t, i, SC_PLAN));
+        fprintf(out, "</td><td>%s</td><td class=\"num\">", val(t, i, SC_YEAR));
+        esc(out, val(t, i, SC_COMPARATOR));
+        fputc(' ', out);
+        esc(out, val(t, i, SC_TARGET));
+        fputc(' ', out);
+        esc(out, val(t, i, SC_UNIT));
+        fputs("</td><td class=\"num\">", out);
+        esc(out, *val(t, i, SC_LATEST) ? val(t, i, SC_LATEST) : "–");
+        fputs("</td><td>", out);
+        esc(out, val(t, i, SC_LATEST_PERIOD));
+        fputs("</td><td class=\"num\">", out);
+        if (*val(t, i, SC_PROGRESS_PCT))
+            fprintf(out, "%s %%", val(t, i, SC_PROGRESS_PCT));
+        fputs("</td><td class=\"num\">", out);
+        if (*val(t, i, SC_CAGR_NEEDED_PCT))
+            fprintf(out, "%s %%", val(t, i, SC_CAGR_NEEDED_PCT));
+        fputs("</td><td class=\"num\">", out);
+        esc(out, val(t, i, SC_PROJECTED));
+        fprintf(out, "</td><td><span class=\"status %s\">", status_class(val(t, i, SC_STATUS)));
+        esc(out, val(t, i, SC_STATUS));
+        fputs("</span></td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+
+    fputs("<h2>Indicators against their targets</h2>\n<div class=\"charts\">\n", out);
+    for (int i = 0; i < PQntuples(t); i++) {
+        bool first = true;
+        for (int k = 0; k < i; k++)
+            if (strcmp(val(t, k, SC_INDICATOR), val(t, i, SC_INDICATOR)) == 0)
+                first = false;
+        if (!first)
+            continue;
+        fputs("<div class=\"card\"><h3>", out);
+        esc(out, val(t, i, SC_NAME_ZH));
+        fputs(" · ", out);
+        esc(out, val(t, i, SC_NAME_EN));
+        fputs("</h3>\n", out);
+        chart(out, d, val(t, i, SC_INDICATOR), val(t, i, SC_UNIT));
+        fputs("</div>\n", out);
+    }
+    fputs("</div>\n", out);
+
+    const PGresult *r = d->ranking;
+    fputs("<h2>Provinces</h2>\n", out);
+    if (PQntuples(r) == 0)
+        fputs("<p>No provincial figures yet.</p>\n", out);
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (i == 0 || strcmp(val(r, i, 0), val(r, i - 1, 0)) != 0) {
+            if (i > 0)
+                fputs("</table>\n", out);
+            fputs("<h3>", out);
+            esc(out, val(r, i, 0));
+            fprintf(out, ", %s</h3>\n<table class=\"ranking\"><tr><th>Rank</th><th>Province</th>"
+                         "<th>Value</th></tr>\n",
+                    val(r, i, 1));
+        }
+        fprintf(out, "<tr><td class=\"num\">%s</td><td>", val(r, i, 2));
+        esc(out, val(r, i, 4));
+        fputs(" ", out);
+        esc(out, val(r, i, 3));
+        fputs("</td><td class=\"num\">", out);
+        esc(out, val(r, i, 5));
+        fputc(' ', out);
+        esc(out, val(r, i, 6));
+        fputs("</td></tr>\n", out);
+        if (i == PQntuples(r) - 1)
+            fputs("</table>\n", out);
+    }
+
+    const PGresult *q = d->quality;
+    fputs("<h2>Data quality</h2>\n<table id=\"quality\"><tr><th>Check</th><th>What</th>"
+          "<th>Count</th></tr>\n",
+          out);
+    for (int i = 0; i < PQntuples(q); i++) {
+        fputs("<tr><td>", out);
+        esc(out, val(q, i, 0));
+        fputs("</td><td>", out);
+        esc(out, val(q, i, 1));
+        fprintf(out, "</td><td class=\"num\">%s</td></tr>\n", val(q, i, 2));
+    }
+    fputs("</table>\n</body>\n</html>\n", out);
+}

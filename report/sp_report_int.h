@@ -1,0 +1,32 @@
+/* sp_report_int.h: what only the report stage's own files share. */
+#ifndef SP_REPORT_INT_H
+#define SP_REPORT_INT_H
+
+#include "sp_report.h"
+
+/* Columns of the scorecard result, in order. */
+enum {
+    SC_INDICATOR, SC_NAME_EN, SC_NAME_ZH, SC_PLAN, SC_YEAR, SC_COMPARATOR, SC_TARGET, SC_UNIT,
+    SC_LATEST, SC_LATEST_PERIOD, SC_PROGRESS_PCT, SC_STATUS, SC_CAGR_NEEDED_PCT, SC_PROJECTED,
+    SC_SOURCE, SC__COUNT
+};
+
+typedef struct sp_report_data {
+    PGresult *scorecard; /* SC_* columns */
+    PGresult *series;    /* indicator, year, value in target unit (float8), complete */
+    PGresult *ranking;   /* indicator, year, rank, name_en, name_zh, value, unit */
+    PGresult *quality;   /* kind, what, count */
+    char generated[64];
+    char database[128];
+} sp_report_data_t;
+
+sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *err);
+void sp_report_data_free(sp_report_data_t *d);
+sp_status_t sp_pg_simple(PGconn *conn, const char *sql, sp_error_t *err);
+
+void sp_report_write_text(const sp_report_data_t *d, FILE *out);
+void sp_report_write_csv(const sp_report_data_t *d, FILE *out);
+void sp_report_write_json(const sp_report_data_t *d, FILE *out);
+void sp_report_write_html(const sp_report_data_t *d, FILE *out);
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# test_report.sh: `statpipe report` in every format; the HTML page renders in headless
+# Chromium with its charts and fetches nothing.
+source "$(dirname "$0")/lib.sh"
+sp_pg_start
+check "report before migrate says what to do" 3 "$("$STATPIPE" report 2>"$SP_TMP/nomig.err" >/dev/null; echo $?)"
+grep -q "statpipe migrate" "$SP_TMP/nomig.err" || fail "no hint to migrate: $(cat "$SP_TMP/nomig.err")"
+"$STATPIPE" migrate -q
+"$STATPIPE" load "$SP_SOURCE_DIR/deploy/sample/feed.ndjson" >/dev/null 2>&1
+targets=$(sp_psql -c 'select count(*) from statpipe.target')
+
+"$STATPIPE" report > "$SP_TMP/report.txt"
+grep -q "^$targets targets: " "$SP_TMP/report.txt" || fail "text summary: $(tail -n 8 "$SP_TMP/report.txt")"
+grep -q "^INTL_BW  *NISDO-2016  *2025  *>= 48 Tbps  *18.47 Tbps (2023-S2)  *38.5 % " "$SP_TMP/report.txt" \
+    || fail "text row for INTL_BW 2025: $(grep INTL_BW "$SP_TMP/report.txt")"
+echo "ok - text scorecard"
+
+"$STATPIPE" report --format csv --out "$SP_TMP/report.csv"
+check "csv: header and one row per target" $((targets + 1)) "$(grep -c $'\r$' "$SP_TMP/report.csv")"
+grep -q '^ECOM_TX,E-commerce transaction volume,电子商务交易额,NISDO-2016,2020,>=,38,万亿元,37.21,2020,97.9,off track,' "$SP_TMP/report.csv" \
+    || fail "csv row: $(grep NISDO-2016,2020 "$SP_TMP/report.csv" | head -n 1)"
+grep -q '"""十三五""国家信息化规划 (2016)"' "$SP_TMP/report.csv" || fail "csv quoting"
+echo "ok - csv"
+
+"$STATPIPE" report --format json > "$SP_TMP/report.json"
+check "json parses, one object per target" "$targets|off track" \
+    "$(echo "select jsonb_array_length((:'j')::jsonb->'targets'), (:'j')::jsonb->'targets'->0->>'status'" \
+        | sp_psql -v j="$(cat "$SP_TMP/report.json")")"
+
+"$STATPIPE" report --format html --out "$SP_TMP/report.html"
+charts=$(sp_psql -c 'select count(distinct indicator) from statpipe.target')
+grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$SP_TMP/report.html" || fail "no CSP"
+if grep -Eiq '<(script|img|link|iframe|object|embed)|src=|href=|url\(|@import' "$SP_TMP/report.html"; then
+    fail "the page refers to something outside itself: $(grep -Eio '<(script|img|link|iframe|object|embed)|src=|href=|url\(|@import' "$SP_TMP/report.html" | head -n 3)"
+fi
+echo "ok - html is self-contained"
+# Render it. Chromium's own background requests are sent to a dead local proxy, so
+# nothing leaves the machine; requests the page itself made would carry its origin.
+mkdir -p "$SP_TMP/chromium"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-default-apps --disable-domain-reliability --no-pings \
+    --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+    --user-data-dir="$SP_TMP/chromium" --log-net-log="$SP_TMP/net.json" \
+    --dump-dom "file://$SP_TMP/report.html" > "$SP_TMP/dom.html" 2>"$SP_TMP/chromium.log" \
+    || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.log")"
+check "rendered: one chart per indicator with a target" "$charts" "$(grep -o '<svg class="chart"' "$SP_TMP/dom.html" | wc -l)"
+check "rendered: one scorecard row per target" $((targets + 1)) \
+    "$(sed -n '/<table id="scorecard">/,/<\/table>/p' "$SP_TMP/dom.html" | grep -c '<tr>')"
+check "rendered: the series of a chart" 1 \
+    "$(sed -n '/data-indicator="INTL_BW"/,/<\/svg>/p' "$SP_TMP/dom.html" | grep -c '<polyline class="series"')"
+check "rendered: a target marker per target of the chart" 3 \
+    "$(sed -n '/data-indicator="INTL_BW"/,/<\/svg>/p' "$SP_TMP/dom.html" | grep -c '<g class="target')"
+grep -q 'id="quality"' "$SP_TMP/dom.html" || fail "no data-quality panel"
+grep -q '<h2>Provinces</h2>' "$SP_TMP/dom.html" || fail "no provinces' ranking"
+page_requests=$(grep -o '"initiator":"[^"]*"' "$SP_TMP/net.json" | grep -vc '"not an origin"' || true)
+check "the page fetched nothing" 0 "$page_requests"
+
+check "bad format is a usage error" 2 "$("$STATPIPE" report --format pdf 2>/dev/null; echo $?)"
+echo "PASS test_report"
