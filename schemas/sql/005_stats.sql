@@ -69,10 +69,18 @@ RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, metho
                months_covered int, complete boolean, last_period text, release timestamptz)
 LANGUAGE sql STABLE AS $$
     WITH ind AS (SELECT * FROM statpipe.indicator WHERE code = p_indicator),
+    -- The catalogue names the authoritative sender: when it publishes the indicator for
+    -- this area, its figures are the ones; other senders' only fill in where it has none.
+    src AS (
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM statpipe.series s, ind
+                                  WHERE s.indicator = p_indicator AND s.ref_area = p_ref_area
+                                    AND s.sender = ind.authoritative_sender)
+                    THEN (SELECT authoritative_sender FROM ind) END AS only_sender),
     pv AS (
         SELECT pv.*, extract(year FROM pv.period_end)::int AS yr
-          FROM stats.period_value pv
-         WHERE pv.indicator = p_indicator AND pv.ref_area = p_ref_area),
+          FROM stats.period_value pv, src
+         WHERE pv.indicator = p_indicator AND pv.ref_area = p_ref_area
+           AND (src.only_sender IS NULL OR pv.sender = src.only_sender)),
     per_freq AS (
         SELECT pv.sender, pv.freq, pv.yr,
                CASE WHEN ind.time_agg = 'sum' THEN sum(pv.value)
@@ -108,7 +116,7 @@ SELECT ia.indicator, ia.ref_area, a.year, a.value, a.unit, a.complete, a.months_
        a.method, a.last_period, a.sender, a.freq, a.release
   FROM (SELECT DISTINCT indicator, ref_area FROM statpipe.series) ia
  CROSS JOIN LATERAL stats.annual_values_of(ia.indicator, ia.ref_area) a;
-COMMENT ON VIEW stats.annual_value IS 'One value per indicator, area and year, by the catalogue''s rules: flows (time_agg sum) sum their period values (a year-to-date December figure gives the same), stocks and ratios (time_agg last) take the value of the last period; ratios are never summed. An annual figure, a complete year and the authoritative sender are preferred, in that order.';
+COMMENT ON VIEW stats.annual_value IS 'One value per indicator, area and year, by the catalogue''s rules: flows (time_agg sum) sum their period values (a year-to-date December figure gives the same), stocks and ratios (time_agg last) take the value of the last period; ratios are never summed. The authoritative sender''s figures are used when it publishes the indicator for the area; among the rest a complete year and an annual figure are preferred.';
 COMMENT ON COLUMN stats.annual_value.value IS 'The annual value in the canonical unit, exact.';
 COMMENT ON COLUMN stats.annual_value.unit IS 'The canonical unit of value.';
 COMMENT ON COLUMN stats.annual_value.complete IS 'False when the year is incomplete: a flow whose periods cover fewer than 12 months, or a stock or ratio whose last period ends before 31 December.';
