@@ -48,35 +48,42 @@ sp_status_t sp_dec_parse(sp_dec_t *d, const char *s, size_t n, sp_error_t *err)
     size_t int_start = i;
     int frac_digits = 0;
     bool seen_digit = false;
-    /* Digits beyond the coefficient's capacity are only allowed if they are zeros that
-     * normalisation would drop; a value needing more precision is out of range. */
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        seen_digit = true;
-        if (d->ndig == 0 && s[i] == '0')
-            continue;
-        if (d->ndig >= SP_DEC_MAXDIG)
-            return sp_error_set(err, SP_ERR_RANGE, "decimal has more than %d digits",
-                                SP_DEC_MAXDIG);
-        d->dig[d->ndig++] = (uint8_t)(s[i] - '0');
-    }
-    size_t int_end = i;
-    if (int_end - int_start > 1 && s[int_start] == '0')
-        return sp_error_set(err, SP_ERR_INVALID, "decimal has a leading zero");
-    if (i < n && s[i] == '.') {
-        i++;
-        size_t frac_start = i;
+    /* Zeros after the last non-zero digit are held back (pending) rather than stored, so
+     * that "1" followed by eighty zeros fits the coefficient; they are stored only when a
+     * non-zero digit follows them. */
+    int pending = 0;
+    bool in_frac = false;
+    size_t int_end = 0;
+    for (;;) {
         for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
             seen_digit = true;
-            frac_digits++;
-            if (d->ndig == 0 && s[i] == '0')
+            if (in_frac)
+                frac_digits++;
+            if (s[i] == '0') {
+                if (d->ndig > 0)
+                    pending++;
                 continue;
-            if (d->ndig >= SP_DEC_MAXDIG)
+            }
+            if (d->ndig + pending + 1 > SP_DEC_MAXDIG)
                 return sp_error_set(err, SP_ERR_RANGE, "decimal has more than %d digits",
                                     SP_DEC_MAXDIG);
+            for (; pending > 0; pending--)
+                d->dig[d->ndig++] = 0;
             d->dig[d->ndig++] = (uint8_t)(s[i] - '0');
         }
-        if (i == frac_start)
-            return sp_error_set(err, SP_ERR_INVALID, "decimal point without digits after it");
+        if (in_frac)
+            break;
+        int_end = i;
+        if (int_end - int_start > 1 && s[int_start] == '0')
+            return sp_error_set(err, SP_ERR_INVALID, "decimal has a leading zero");
+        if (i < n && s[i] == '.') {
+            i++;
+            in_frac = true;
+            if (i == n || s[i] < '0' || s[i] > '9')
+                return sp_error_set(err, SP_ERR_INVALID, "decimal point without digits after it");
+            continue;
+        }
+        break;
     }
     if (!seen_digit || int_end == int_start)
         return sp_error_set(err, SP_ERR_INVALID, "not a decimal number");
@@ -97,7 +104,7 @@ sp_status_t sp_dec_parse(sp_dec_t *d, const char *s, size_t n, sp_error_t *err)
     }
     if (i != n)
         return sp_error_set(err, SP_ERR_INVALID, "unexpected character in decimal number");
-    long exp = e - frac_digits;
+    long exp = e - frac_digits + pending;
     if (d->ndig == 0) {
         d->neg = false;
         d->exp = 0;

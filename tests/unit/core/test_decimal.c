@@ -168,6 +168,26 @@ static void test_too_many_digits_is_out_of_range(void **state)
     expect_invalid(big, SP_ERR_RANGE);
 }
 
+/* Found by fuzzing: a 76-digit coefficient with a positive exponent formats as 76 digits
+ * and trailing zeros, which the parser used to count against its 76-digit capacity. */
+static void test_trailing_zeros_do_not_count_against_precision(void **state)
+{
+    (void)state;
+    char in[120], out[SP_DEC_TEXT_MAX];
+    memset(in, '9', 76);
+    strcpy(in + 76, "e3");
+    sp_dec_t d, again;
+    assert_int_equal(sp_dec_parse(&d, in, strlen(in), NULL), SP_OK);
+    size_t n = sp_dec_format(&d, out);
+    assert_int_equal(n, 79);
+    assert_int_equal(sp_dec_parse(&again, out, n, NULL), SP_OK);
+    assert_int_equal(sp_dec_cmp(&d, &again), 0);
+    expect_format("1000000000000000000000000000000.000000", "1000000000000000000000000000000");
+    expect_format("10.50", "10.5");
+    expect_format("100.0001", "100.0001");
+    expect_format("0.0", "0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_integer_conversion),
         cmocka_unit_test(test_compare_by_value),
         cmocka_unit_test(test_too_many_digits_is_out_of_range),
+        cmocka_unit_test(test_trailing_zeros_do_not_count_against_precision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
