@@ -18,6 +18,9 @@ void sp_settings_init(sp_settings_t *s)
     s->batch_bytes = SP_DEFAULT_BATCH_BYTES;
     s->linger_ms = SP_DEFAULT_LINGER_MS;
     s->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
+    s->limits.max_envelope_entries = SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES;
+    s->limits.max_depth = SP_TRANSFORM_DEFAULT_MAX_DEPTH;
+    s->limits.max_string_bytes = SP_TRANSFORM_DEFAULT_MAX_STRING_BYTES;
 }
 
 void sp_settings_free(sp_settings_t *s)
@@ -97,6 +100,12 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
         return size_value(key, value, file, line, &s->linger_ms, err);
     if (strcmp(key, "message.max.bytes") == 0)
         return size_value(key, value, file, line, &s->limits.max_message_bytes, err);
+    if (strcmp(key, "envelope.max.entries") == 0)
+        return size_value(key, value, file, line, &s->limits.max_envelope_entries, err);
+    if (strcmp(key, "json.max.depth") == 0)
+        return size_value(key, value, file, line, &s->limits.max_depth, err);
+    if (strcmp(key, "string.max.bytes") == 0)
+        return size_value(key, value, file, line, &s->limits.max_string_bytes, err);
     if (strcmp(key, "log.level") == 0) {
         int lvl = sp_log_level_parse(value);
         if (lvl < 0)

@@ -69,6 +69,12 @@ void sp_transformer_set_limits(sp_transformer_t *tf, const sp_transform_limits_t
 {
     tf->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
     tf->limits.max_envelope_entries = SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES;
+    tf->limits.max_depth = SP_TRANSFORM_DEFAULT_MAX_DEPTH;
+    tf->limits.max_string_bytes = SP_TRANSFORM_DEFAULT_MAX_STRING_BYTES;
+    if (limits != NULL && limits->max_depth)
+        tf->limits.max_depth = limits->max_depth;
+    if (limits != NULL && limits->max_string_bytes)
+        tf->limits.max_string_bytes = limits->max_string_bytes;
     if (limits != NULL && limits->max_message_bytes)
         tf->limits.max_message_bytes = limits->max_message_bytes;
     if (limits != NULL && limits->max_envelope_entries)
@@ -117,6 +123,9 @@ static field_t get_str(json_t *o, const char *key, const char **s, size_t *n)
     return FIELD_OK;
 }
 
+/* The field macros below reject a string longer than max_string, a variable (the limit
+ * max_string_bytes) in the scope of each function that uses them. */
+
 #define REQUIRE_STR(o, key, s, n)                                                                  \
     do {                                                                                           \
         field_t f_ = get_str((o), (key), &(s), &(n));                                              \
@@ -124,12 +133,19 @@ static field_t get_str(json_t *o, const char *key, const char **s, size_t *n)
             return reject(rej, SP_REASON_MISSING_FIELD, "field \"%s\" is required", (key));        \
         if (f_ == FIELD_BAD)                                                                       \
             return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));       \
+        if ((n) > max_string)                                                                      \
+            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",    \
+                          (key), (size_t)(n), max_string);                                         \
     } while (0)
 
 #define OPTIONAL_STR(o, key, s, n)                                                                 \
     do {                                                                                           \
-        if (get_str((o), (key), &(s), &(n)) == FIELD_BAD)                                          \
+        field_t f_ = get_str((o), (key), &(s), &(n));                                              \
+        if (f_ == FIELD_BAD)                                                                       \
             return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));       \
+        if (f_ == FIELD_OK && (n) > max_string)                                                    \
+            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",    \
+                          (key), (size_t)(n), max_string);                                         \
     } while (0)
 
 static bool status_valid(char c)
@@ -171,7 +187,8 @@ static sp_transform_result_t check_inherited(json_t *o, const char *key, const c
 
 /* Validates and normalises one observation object into obs. With inh (an envelope entry),
  * sender, release and a default message_id come from the envelope. */
-static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, json_t *o,
+static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t max_string,
+                                               json_t *o,
                                                inherit_t *inh, sp_obs_t *obs, sp_reject_t *rej)
 {
     const char *s = NULL;
@@ -294,7 +311,8 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, json_t
 
     obs->comment = NULL;
     obs->comment_len = 0;
-    OPTIONAL_STR(o, "comment", obs->comment, obs->comment_len);
+    if (get_str(o, "comment", &obs->comment, &obs->comment_len) == FIELD_BAD)
+        return reject(rej, SP_REASON_BAD_TYPE, "field \"comment\" must be a string");
     if (obs->comment != NULL) {
         size_t chars = 0;
         for (size_t i = 0; i < obs->comment_len; i++)
@@ -501,6 +519,7 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
                                           void *opaque, sp_reject_t *rej, sp_error_t *err)
 {
     inherit_t inh;
+    size_t max_string = tf->limits.max_string_bytes;
     const char *s = NULL;
     size_t n = 0;
     sp_error_t e;
@@ -535,7 +554,8 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
         inh.index = i;
         if (!json_is_object(entry))
             return reject(rej, SP_REASON_BAD_TYPE, "observations[%zu] must be an object", i);
-        sp_transform_result_t r = parse_observation(tf->cat, entry, &inh, &obs, rej);
+        sp_transform_result_t r = parse_observation(tf->cat, tf->limits.max_string_bytes, entry, &inh, &obs,
+                                                    rej);
         if (r != SP_TRANSFORM_OK) {
             char inner[SP_ERROR_DETAIL_MAX];
             memcpy(inner, rej->detail, sizeof(inner));
@@ -549,6 +569,32 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
     return check_duplicates(tf, entries, count, rej);
 }
 
+/* The deepest nesting of arrays and objects in a JSON text, outside strings; checked
+ * before parsing so that no parser recursion or allocation follows a hostile depth. */
+static size_t json_depth(const void *payload, size_t len)
+{
+    const unsigned char *p = payload;
+    size_t depth = 0, max = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                max = depth;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
+}
+
 sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
                                        sp_obs_cb cb, void *opaque, sp_reject_t *rej,
                                        sp_error_t *err)
@@ -560,6 +606,16 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
     if (len > tf->limits.max_message_bytes)
         return reject(rej, SP_REASON_TOO_LARGE, "message is %zu bytes, at most %zu", len,
                       tf->limits.max_message_bytes);
+    /* A UTF-8 byte order mark before the document is allowed by RFC 8259 to be ignored. */
+    const unsigned char *bytes = payload;
+    if (len >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) {
+        payload = bytes + 3;
+        len -= 3;
+    }
+    size_t depth = json_depth(payload, len);
+    if (depth > tf->limits.max_depth)
+        return reject(rej, SP_REASON_TOO_LARGE, "JSON nests %zu levels deep, at most %zu", depth,
+                      tf->limits.max_depth);
 
     json_error_t jerr;
     json_t *root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -587,7 +643,7 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
     }
     if (n == 22 && memcmp(schema, "statpipe.observation/1", 22) == 0) {
         sp_obs_t obs;
-        res = parse_observation(tf->cat, root, NULL, &obs, rej);
+        res = parse_observation(tf->cat, tf->limits.max_string_bytes, root, NULL, &obs, rej);
         if (res == SP_TRANSFORM_OK && cb(opaque, &obs, err) != SP_OK)
             res = SP_TRANSFORM_FAILED;
     } else if (n == 18 && memcmp(schema, "statpipe.release/1", 18) == 0) {

@@ -140,13 +140,19 @@ typedef struct sp_obs {
 /* Receives each observation of a message; return non-OK to stop (the message fails). */
 typedef sp_status_t (*sp_obs_cb)(void *opaque, const sp_obs_t *obs, sp_error_t *err);
 
+/* Limits on what a message may be; each one exceeded is quarantined as too_large with a
+ * detail naming it. Zero means the default. */
 typedef struct sp_transform_limits {
-    size_t max_message_bytes;   /* larger messages are too_large */
-    size_t max_envelope_entries; /* envelopes with more observations are too_large */
+    size_t max_message_bytes;    /* the whole message */
+    size_t max_envelope_entries; /* observations in one envelope */
+    size_t max_depth;            /* nesting of JSON arrays and objects */
+    size_t max_string_bytes;     /* any string field but comment (at most 1,000 characters) */
 } sp_transform_limits_t;
 
 #define SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES (1024 * 1024)
 #define SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES 10000
+#define SP_TRANSFORM_DEFAULT_MAX_DEPTH 16
+#define SP_TRANSFORM_DEFAULT_MAX_STRING_BYTES 1024
 
 typedef enum {
     SP_TRANSFORM_OK = 0,  /* every observation went to the callback */

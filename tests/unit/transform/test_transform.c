@@ -487,6 +487,63 @@ static void test_corpus_against_the_bundled_catalogue(void **state)
     run_corpus_file(tf, SP_SOURCE_DIR "/tests/data/valid/messages.ndjson", NULL);
 }
 
+static sp_reason_t reason_of(fixture_t *fx, const char *msg, size_t len)
+{
+    captured_t cap = {0};
+    sp_reject_t rej;
+    if (sp_transform_run(fx->tf, msg, len, capture, &cap, &rej, NULL) == SP_TRANSFORM_OK)
+        return SP_REASON_NONE;
+    assert_true(sp_utf8_valid(rej.detail, strlen(rej.detail)));
+    return rej.reason;
+}
+
+static void test_hostile_input(void **state)
+{
+    fixture_t *fx = *state;
+    char msg[4096];
+    /* nesting deeper than the limit, before any parsing */
+    char deep[64];
+    memset(deep, '[', 20);
+    memset(deep + 20, ']', 20);
+    assert_int_equal(reason_of(fx, deep, 40), SP_REASON_TOO_LARGE);
+    /* brackets inside strings do not count as nesting */
+    make_message(msg, sizeof(msg), "comment", "\"[[[[[[[[[[[[[[[[[[[[[[[[[[\"");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_NONE);
+    /* a string field over the limit */
+    char id[1100 + 3];
+    id[0] = '"';
+    memset(id + 1, 'x', 1100);
+    strcpy(id + 1101, "\"");
+    make_message(msg, sizeof(msg), "message_id", id);
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_TOO_LARGE);
+    /* a byte-order mark before the document is ignored */
+    char bom[1100] = "\xEF\xBB\xBF";
+    make_message(bom + 3, sizeof(bom) - 3, NULL, NULL);
+    assert_int_equal(reason_of(fx, bom, strlen(bom)), SP_REASON_NONE);
+    /* NUL inside a string: PostgreSQL text cannot hold it */
+    make_message(msg, sizeof(msg), "comment", "\"a\\u0000b\"");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
+    /* huge exponents, -0, NaN and Infinity spellings */
+    make_message(msg, sizeof(msg), "value", "\"1e999999\"");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_BAD_VALUE);
+    make_message(msg, sizeof(msg), "value", "1e400");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
+    make_message(msg, sizeof(msg), "value", "NaN");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
+    make_message(msg, sizeof(msg), "value", "-Infinity");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
+    make_message(msg, sizeof(msg), "value", "\"Infinity\"");
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_BAD_VALUE);
+    captured_t cap;
+    sp_reject_t rej;
+    make_message(msg, sizeof(msg), "value", "\"-0\"");
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value, "0");
+    make_message(msg, sizeof(msg), "value", "-0.0");
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value, "0");
+}
+
 static void test_catalogue_dir_errors_name_the_file(void **state)
 {
     fixture_t *fx = *state;
@@ -515,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_reject_detail_is_valid_utf8),
         cmocka_unit_test(test_corpus_against_the_bundled_catalogue),
         cmocka_unit_test(test_catalogue_dir_errors_name_the_file),
+        cmocka_unit_test(test_hostile_input),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     apr_terminate();
