@@ -12,21 +12,20 @@
 
 static void check_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: statpipe check [OPTIONS] FILE...\n\n"
-            "Validate each non-blank line of each NDJSON FILE (- for stdin) against the\n"
-            "message contract and the catalogue, without loading anything. Prints one\n"
-            "verdict per line, in input order, and exits 1 if any line was rejected.\n\n"
-            "options:\n"
-            "  --format text|json  text (default): \"FILE:LINE: ok|rejected ...\";\n"
-            "                      json: one object per line with line, message_id, status\n"
-            "                      (ok or rejected), reason and detail\n"
-            "  --catalogue DIR     read the catalogue from seed files (schemas/catalogue)\n"
-            "                      instead of the database\n"
-            "  -d CONNINFO         PostgreSQL connection string for the catalogue\n"
-            "                      (default: PG* variables)\n"
-            "  -c FILE             config file (pg.conninfo, message.max.bytes)\n"
-            "  -h, --help          show this help\n");
+    fprintf(out, "usage: statpipe check [OPTIONS] FILE...\n\n"
+                 "Validate each non-blank line of each NDJSON FILE (- for stdin) against the\n"
+                 "message contract and the catalogue, without loading anything. Prints one\n"
+                 "verdict per line, in input order, and exits 1 if any line was rejected.\n\n"
+                 "options:\n"
+                 "  --format text|json  text (default): \"FILE:LINE: ok|rejected ...\";\n"
+                 "                      json: one object per line with line, message_id, status\n"
+                 "                      (ok or rejected), reason and detail\n"
+                 "  --catalogue DIR     read the catalogue from seed files (schemas/catalogue)\n"
+                 "                      instead of the database\n"
+                 "  -d CONNINFO         PostgreSQL connection string for the catalogue\n"
+                 "                      (default: PG* variables)\n"
+                 "  -c FILE             config file (pg.conninfo, message.max.bytes)\n"
+                 "  -h, --help          show this help\n");
 }
 
 typedef struct counter {
@@ -157,7 +156,8 @@ int sp_cmd_check(int argc, char **argv)
                 continue;
             counter_t cnt = {0};
             sp_reject_t rej;
-            sp_transform_result_t res = sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
+            sp_transform_result_t res =
+                sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
             bool ok = res == SP_TRANSFORM_OK;
             ok ? n_ok++ : n_rejected++;
             if (json)

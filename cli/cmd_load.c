@@ -10,16 +10,17 @@
 
 static void load_usage(FILE *out)
 {
-    fprintf(out, "usage: statpipe load [OPTIONS] FILE...\n\n"
-                 "Load NDJSON files (one message per line; - reads stdin) into PostgreSQL\n"
-                 "through the same transform and load as the daemon. Bad lines go to\n"
-                 "quarantine with their file and line. Loading a file twice loads nothing\n"
-                 "new: message ids already seen are no-ops.\n\n"
-                 "options:\n"
-                 "  -c FILE         config file (pg.conninfo, batch.rows, message.max.bytes)\n"
-                 "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
-                 "  --batch-rows N  messages per transaction (default %d)\n"
-                 "  -h, --help      show this help\n",
+    fprintf(out,
+            "usage: statpipe load [OPTIONS] FILE...\n\n"
+            "Load NDJSON files (one message per line; - reads stdin) into PostgreSQL\n"
+            "through the same transform and load as the daemon. Bad lines go to\n"
+            "quarantine with their file and line. Loading a file twice loads nothing\n"
+            "new: message ids already seen are no-ops.\n\n"
+            "options:\n"
+            "  -c FILE         config file (pg.conninfo, batch.rows, message.max.bytes)\n"
+            "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
+            "  --batch-rows N  messages per transaction (default %d)\n"
+            "  -h, --help      show this help\n",
             SP_DEFAULT_BATCH_ROWS);
 }
 
@@ -36,14 +37,13 @@ static sp_status_t flush_with_retry(sp_loader_t *ld, sp_error_t *err)
         usleep(backoff);
         backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
         bool committed = false;
-        if (sp_loader_reconnect(ld, err) == SP_OK && sp_loader_settle(ld, &committed, err) == SP_OK &&
-            committed)
+        if (sp_loader_reconnect(ld, err) == SP_OK &&
+            sp_loader_settle(ld, &committed, err) == SP_OK && committed)
             sp_loader_abandon(ld);
     }
 }
 
-static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows,
-                             sp_error_t *err)
+static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows, sp_error_t *err)
 {
     sp_lines_t lines;
     if (sp_lines_open(&lines, path, err) != SP_OK)

@@ -19,8 +19,7 @@ static void migrate_usage(FILE *out)
 
 int sp_cmd_migrate(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *conninfo = "";
     bool quiet = false;
     int opt;

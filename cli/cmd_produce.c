@@ -32,8 +32,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 int sp_cmd_produce(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *brokers = NULL, *topic = NULL;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     sp_kafka_conf_log_to_sink(conf);

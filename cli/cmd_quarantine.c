@@ -15,22 +15,21 @@
 
 static void quarantine_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: statpipe quarantine list [OPTIONS]\n"
-            "       statpipe quarantine replay [OPTIONS]\n\n"
-            "list shows the messages waiting in quarantine, oldest first.\n"
-            "replay runs them through the transform again, with the catalogue as it is now:\n"
-            "those that pass are loaded and leave quarantine in the same transaction; the\n"
-            "others stay, and replay exits 1 then.\n\n"
-            "options:\n"
-            "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
-            "  --reason CODE   only messages quarantined for this reason\n"
-            "  --sender CODE   only messages of this sender\n"
-            "  --id N          only quarantine row N\n"
-            "  --all           list: also messages already replayed\n"
-            "  --limit N       list: at most N rows (default 100)\n"
-            "  --format F      list: text (default) or json (one object per line)\n"
-            "  -h, --help      show this help\n");
+    fprintf(out, "usage: statpipe quarantine list [OPTIONS]\n"
+                 "       statpipe quarantine replay [OPTIONS]\n\n"
+                 "list shows the messages waiting in quarantine, oldest first.\n"
+                 "replay runs them through the transform again, with the catalogue as it is now:\n"
+                 "those that pass are loaded and leave quarantine in the same transaction; the\n"
+                 "others stay, and replay exits 1 then.\n\n"
+                 "options:\n"
+                 "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
+                 "  --reason CODE   only messages quarantined for this reason\n"
+                 "  --sender CODE   only messages of this sender\n"
+                 "  --id N          only quarantine row N\n"
+                 "  --all           list: also messages already replayed\n"
+                 "  --limit N       list: at most N rows (default 100)\n"
+                 "  --format F      list: text (default) or json (one object per line)\n"
+                 "  -h, --help      show this help\n");
 }
 
 typedef struct qopts {
@@ -63,8 +62,8 @@ static int do_list(PGconn *conn, const qopts_t *o)
         sp_cli_error(&err);
         return SP_EXIT_SERVICE;
     }
-    static const char *const names[] = {"id",     "received_at", "reason", "sender",
-                                        "message_id", "source",  "detail", "replayed_at"};
+    static const char *const names[] = {"id",         "received_at", "reason", "sender",
+                                        "message_id", "source",      "detail", "replayed_at"};
     for (int i = 0; i < PQntuples(res); i++) {
         if (o->json) {
             json_t *obj = json_object();
@@ -139,8 +138,8 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
                                strtoll(PQgetvalue(res, i, 3), NULL, 10), NULL, 0};
             sp_reject_t rej;
             bool accepted = false;
-            sp_status_t st = sp_loader_add_replay(ld, id, &src, payload, len, &rej, &accepted,
-                                                  &err);
+            sp_status_t st =
+                sp_loader_add_replay(ld, id, &src, payload, len, &rej, &accepted, &err);
             PQfreemem(payload);
             if (st != SP_OK) {
                 PQclear(res);
@@ -172,9 +171,9 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
 int sp_cmd_quarantine(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},     {"reason", required_argument, NULL, 1},
+        {"help", no_argument, NULL, 'h'},       {"reason", required_argument, NULL, 1},
         {"sender", required_argument, NULL, 2}, {"id", required_argument, NULL, 3},
-        {"all", no_argument, NULL, 4},         {"limit", required_argument, NULL, 5},
+        {"all", no_argument, NULL, 4},          {"limit", required_argument, NULL, 5},
         {"format", required_argument, NULL, 6}, {NULL, 0, NULL, 0},
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

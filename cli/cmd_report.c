@@ -8,16 +8,17 @@
 
 static void report_usage(FILE *out)
 {
-    fprintf(out, "usage: statpipe report [--format text|csv|json|html] [--out FILE] [-d CONNINFO]\n\n"
-                 "The monitoring scorecard: every plan target with the latest national value,\n"
-                 "progress and status, from the stats views. html is one self-contained page\n"
-                 "(charts of each indicator against its targets, provinces' ranking, data\n"
-                 "quality) that fetches nothing.\n\n"
-                 "options:\n"
-                 "  --format F   text (default), csv, json or html\n"
-                 "  --out FILE   write to FILE instead of stdout\n"
-                 "  -d CONNINFO  PostgreSQL connection string (default: PG* variables)\n"
-                 "  -h, --help   show this help\n");
+    fprintf(out,
+            "usage: statpipe report [--format text|csv|json|html] [--out FILE] [-d CONNINFO]\n\n"
+            "The monitoring scorecard: every plan target with the latest national value,\n"
+            "progress and status, from the stats views. html is one self-contained page\n"
+            "(charts of each indicator against its targets, provinces' ranking, data\n"
+            "quality) that fetches nothing.\n\n"
+            "options:\n"
+            "  --format F   text (default), csv, json or html\n"
+            "  --out FILE   write to FILE instead of stdout\n"
+            "  -d CONNINFO  PostgreSQL connection string (default: PG* variables)\n"
+            "  -h, --help   show this help\n");
 }
 
 int sp_cmd_report(int argc, char **argv)

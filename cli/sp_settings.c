@@ -109,8 +109,8 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
     if (strcmp(key, "log.level") == 0) {
         int lvl = sp_log_level_parse(value);
         if (lvl < 0)
-            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown log.level \"%s\"", file,
-                                line, value);
+            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown log.level \"%s\"", file, line,
+                                value);
         sp_log_level = lvl;
         return SP_OK;
     }

@@ -14,14 +14,14 @@
 
 typedef enum {
     SP_OK = 0,
-    SP_ERR_INVALID,   /* bad input: permanent */
-    SP_ERR_RANGE,     /* a value outside what is representable or allowed: permanent */
-    SP_ERR_NOTFOUND,  /* a looked-up thing does not exist: permanent */
-    SP_ERR_IO,        /* file or system call failed */
-    SP_ERR_CONN,      /* a connection to a service was lost: retriable */
-    SP_ERR_SERVER,    /* a service refused a request */
+    SP_ERR_INVALID,  /* bad input: permanent */
+    SP_ERR_RANGE,    /* a value outside what is representable or allowed: permanent */
+    SP_ERR_NOTFOUND, /* a looked-up thing does not exist: permanent */
+    SP_ERR_IO,       /* file or system call failed */
+    SP_ERR_CONN,     /* a connection to a service was lost: retriable */
+    SP_ERR_SERVER,   /* a service refused a request */
     SP_ERR_NOMEM,
-    SP_ERR_CONFLICT,  /* another consumer committed the same partitions further: abandon */
+    SP_ERR_CONFLICT, /* another consumer committed the same partitions further: abandon */
     SP_ERR_INTERNAL
 } sp_status_t;
 
@@ -159,8 +159,8 @@ bool sp_freq_valid(const char *f, size_t n);
 /* Parses the SDMX form of a period: "2023", "2023-S1", "2023-Q3", "2023-07" or "2023-M07".
  * Returns SP_ERR_INVALID for text that is no period at all and SP_ERR_RANGE for a period
  * whose form does not match freq (freq_mismatch is set true then). */
-sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n,
-                            bool *freq_mismatch, sp_error_t *err);
+sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n, bool *freq_mismatch,
+                            sp_error_t *err);
 /* Canonical text of the period ("2023-07", "2023-Q3"); out needs SP_PERIOD_TEXT_MAX. */
 size_t sp_period_format(const sp_period_t *p, char *out);
 

@@ -57,8 +57,8 @@ static int num(const char *s, size_t n)
     return v;
 }
 
-sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n,
-                            bool *freq_mismatch, sp_error_t *err)
+sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n, bool *freq_mismatch,
+                            sp_error_t *err)
 {
     if (freq_mismatch)
         *freq_mismatch = false;
@@ -88,16 +88,17 @@ sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n,
         sub = s[6] - '0';
         max = form == 'Q' ? 4 : form == 'S' ? 2 : 1;
     } else {
-        return sp_error_set(err, SP_ERR_INVALID, "period is not of a form YYYY, YYYY-S1, "
-                                                 "YYYY-Q1, YYYY-MM or YYYY-M01");
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "period is not of a form YYYY, YYYY-S1, "
+                            "YYYY-Q1, YYYY-MM or YYYY-M01");
     }
     if (sub < 1 || sub > max)
         return sp_error_set(err, SP_ERR_INVALID, "period number %d is outside 1..%d", sub, max);
     if (form != freq) {
         if (freq_mismatch)
             *freq_mismatch = true;
-        return sp_error_set(err, SP_ERR_RANGE, "period has the form of frequency %c, not %c",
-                            form, freq);
+        return sp_error_set(err, SP_ERR_RANGE, "period has the form of frequency %c, not %c", form,
+                            freq);
     }
     int months = form == 'A' ? 12 : form == 'S' ? 6 : form == 'Q' ? 3 : 1;
     int first_month = (sub - 1) * months + 1;

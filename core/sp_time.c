@@ -50,8 +50,8 @@ sp_status_t sp_time_parse(int64_t *us, const char *s, size_t n, sp_error_t *err)
                 return sp_error_set(err, SP_ERR_INVALID, "time has a bad fraction of a second");
         }
     }
-    if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-        h > 23 || mi > 59 || sec > 59)
+    if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 59)
         return sp_error_set(err, SP_ERR_INVALID, "time has a field out of range");
     int off_min;
     if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
@@ -95,9 +95,8 @@ size_t sp_time_format(int64_t us, char *out)
     }
     int y, m, d;
     sp_civil_from_days((int32_t)days, &y, &m, &d);
-    return (size_t)snprintf(out, SP_TIME_TEXT_MAX, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", y, m,
-                            d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-                            (int)frac);
+    return (size_t)snprintf(out, SP_TIME_TEXT_MAX, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", y, m, d,
+                            (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
 }
 
 int64_t sp_time_now_us(void)

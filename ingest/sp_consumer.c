@@ -84,8 +84,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 /* Consuming from a guessed position could load twice or skip: stop. */
                 c->failed = true;
                 c->fail_err = e;
-                sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=\"%s\"",
-                       tp->topic, (int)tp->partition, e.message);
+                sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=\"%s\"", tp->topic,
+                       (int)tp->partition, e.message);
                 if (cooperative)
                     rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
                 else
@@ -119,8 +119,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, int n,
-                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out,
-                            sp_error_t *err)
+                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out, sp_error_t *err)
 {
     sp_consumer_t *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -154,8 +153,7 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
     if (kerr) {
         rd_kafka_destroy(c->rk);
         free(c);
-        return sp_error_set(err, SP_ERR_INVALID, "could not subscribe: %s",
-                            rd_kafka_err2str(kerr));
+        return sp_error_set(err, SP_ERR_INVALID, "could not subscribe: %s", rd_kafka_err2str(kerr));
     }
     *out = c;
     return SP_OK;

@@ -27,8 +27,8 @@ void sp_kafka_conf_log_to_sink(rd_kafka_conf_t *conf);
 typedef struct sp_consumer_hooks {
     void *opaque;
     /* The next offset stored for topic/partition, or -1 when none is stored. */
-    sp_status_t (*stored_offset)(void *opaque, const char *topic, int32_t partition,
-                                 int64_t *next, sp_error_t *err);
+    sp_status_t (*stored_offset)(void *opaque, const char *topic, int32_t partition, int64_t *next,
+                                 sp_error_t *err);
     /* Called before partitions are taken away: commit or abandon the batch in flight. */
     void (*before_revoke)(void *opaque);
 } sp_consumer_hooks_t;
@@ -40,8 +40,7 @@ typedef struct sp_consumer sp_consumer_t;
  * Offsets are never committed to Kafka for correctness: on assignment each partition
  * starts at the offset hooks->stored_offset returns, or at the beginning. */
 sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, int n,
-                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out,
-                            sp_error_t *err);
+                            const sp_consumer_hooks_t *hooks, sp_consumer_t **out, sp_error_t *err);
 /* Polls for one message (or event) for at most timeout_ms. The caller destroys it with
  * rd_kafka_message_destroy. End-of-partition events are consumed here and NULL returned. */
 rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms);

@@ -55,10 +55,10 @@ static const struct {
     const char *name;
     int16_t key;
 } api_keys[] = {
-    {"Produce", 0},         {"Fetch", 1},           {"ListOffsets", 2}, {"Metadata", 3},
-    {"OffsetCommit", 8},    {"OffsetFetch", 9},     {"FindCoordinator", 10},
-    {"JoinGroup", 11},      {"Heartbeat", 12},      {"LeaveGroup", 13}, {"SyncGroup", 14},
-    {"ApiVersions", 18},    {"InitProducerId", 22},
+    {"Produce", 0},         {"Fetch", 1},       {"ListOffsets", 2},      {"Metadata", 3},
+    {"OffsetCommit", 8},    {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"JoinGroup", 11},
+    {"Heartbeat", 12},      {"LeaveGroup", 13}, {"SyncGroup", 14},       {"ApiVersions", 18},
+    {"InitProducerId", 22},
 };
 
 static bool parse_api(const char *s, int16_t *key)

@@ -49,15 +49,15 @@ void sp_loader_set_limits(sp_loader_t *ld, const sp_transform_limits_t *limits);
 /* Takes one message: transforms it and stages its observations, or stages it for
  * quarantine. Kafka offsets are remembered for the next flush. Nothing reaches the
  * database before sp_loader_flush. Fails only when staging itself fails. */
-sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *payload,
-                          size_t len, sp_error_t *err);
+sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *payload, size_t len,
+                          sp_error_t *err);
 /* For `quarantine replay`: transforms a quarantined message again. If it passes
  * (*accepted), its observations are staged and the flush that commits them also marks
  * the quarantine row replayed, in the same transaction; if not, nothing is staged and rej
  * says why. */
 sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const sp_source_t *src,
-                                 const void *payload, size_t len, sp_reject_t *rej,
-                                 bool *accepted, sp_error_t *err);
+                                 const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
+                                 sp_error_t *err);
 /* True if the catalogue changed in the database since the last call (a notification from
  * the catalogue tables' triggers). Never blocks. */
 bool sp_loader_catalogue_changed(sp_loader_t *ld);

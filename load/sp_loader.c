@@ -420,8 +420,8 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
     o->next = src->offset + 1;
 }
 
-sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *payload,
-                          size_t len, sp_error_t *err)
+sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *payload, size_t len,
+                          sp_error_t *err)
 {
     sp_reject_t rej;
     size_t mark = ld->obs.len;
@@ -447,8 +447,8 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
 }
 
 sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const sp_source_t *src,
-                                 const void *payload, size_t len, sp_reject_t *rej,
-                                 bool *accepted, sp_error_t *err)
+                                 const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
+                                 sp_error_t *err)
 {
     size_t mark = ld->obs.len;
     uint64_t rows_before = ld->stats.rows;
@@ -537,13 +537,11 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
     if (ld->obs.len > 0 &&
         sp_pg_copy_in(conn, copy_obs_sql, ld->obs.data, ld->obs.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (ld->quarantine.len > 0 &&
-        sp_pg_copy_in(conn, copy_quarantine_sql, ld->quarantine.data, ld->quarantine.len, err) !=
-            SP_OK)
+    if (ld->quarantine.len > 0 && sp_pg_copy_in(conn, copy_quarantine_sql, ld->quarantine.data,
+                                                ld->quarantine.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (ld->replayed.len > 0 &&
-        sp_pg_copy_in(conn, copy_replayed_sql, ld->replayed.data, ld->replayed.len, err) !=
-            SP_OK)
+        sp_pg_copy_in(conn, copy_replayed_sql, ld->replayed.data, ld->replayed.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (ld->n_offsets > 0 && ld->group_id != NULL) {
         sp_buf_t *b = &ld->scratch;
@@ -575,8 +573,8 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
                                  ld->n_offsets - (int)advanced, ld->n_offsets, ld->group_id));
     }
     if (!PQsendQuery(conn, merge_sql))
-        return loader_rollback(ld, sp_error_set(err, SP_ERR_CONN, "could not send merge: %s",
-                                                PQerrorMessage(conn)));
+        return loader_rollback(
+            ld, sp_error_set(err, SP_ERR_CONN, "could not send merge: %s", PQerrorMessage(conn)));
     PGresult *res;
     sp_status_t st = SP_OK;
     uint64_t inserted = 0;
@@ -662,9 +660,9 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
                 st = sp_catalogue_add_unit_alias(cat, a, PQgetvalue(res, i, 1), err);
                 break;
             case 2:
-                st = sp_catalogue_add_indicator(cat, a, PQgetvalue(res, i, 1),
-                                                PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                                                PQgetvalue(res, i, 4), err);
+                st =
+                    sp_catalogue_add_indicator(cat, a, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+                                               PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), err);
                 break;
             case 3:
                 st = sp_catalogue_add_indicator_alias(cat, a, PQgetvalue(res, i, 1),

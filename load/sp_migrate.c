@@ -30,7 +30,7 @@ static const struct {
 } seeds[] = {
     {"units.csv", "COPY seed_units FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_units (code text, dimension text, factor text,"
-                  " aliases text, note text) ON COMMIT DROP"},
+     " aliases text, note text) ON COMMIT DROP"},
     {"indicators.csv", "COPY seed_indicators FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_indicators (code text, name_zh text, name_en text,"
      " dimension text, nature text, time_agg text, space_agg text, weight text,"
@@ -38,11 +38,11 @@ static const struct {
      " ON COMMIT DROP"},
     {"regions.csv", "COPY seed_regions FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_regions (code text, name_zh text, name_en text,"
-                    " level text, region_group text, in_national_total text) ON COMMIT DROP"},
+     " level text, region_group text, in_national_total text) ON COMMIT DROP"},
     {"targets.csv", "COPY seed_targets FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_targets (indicator text, plan text,"
-                    " target_year text, comparator text, target_value text, target_unit text,"
-                    " baseline_year text, baseline_value text, source text) ON COMMIT DROP"},
+     " target_year text, comparator text, target_value text, target_unit text,"
+     " baseline_year text, baseline_value text, source text) ON COMMIT DROP"},
 };
 
 static const sp_embedded_file_t *embedded(const sp_embedded_file_t *files, const char *name)
@@ -62,8 +62,8 @@ static void md5_hex(const char *data, size_t len, char out[33])
 }
 
 /* Returns the stored checksum of name in table (migration or seed), "" if none. */
-static sp_status_t stored_checksum(PGconn *conn, const char *sql, const char *name,
-                                   char out[33], sp_error_t *err)
+static sp_status_t stored_checksum(PGconn *conn, const char *sql, const char *name, char out[33],
+                                   sp_error_t *err)
 {
     const char *params[1] = {name};
     PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
@@ -92,8 +92,7 @@ static sp_status_t apply_migrations(PGconn *conn, bool verbose, int *applied, sp
     for (const sp_embedded_file_t *f = sp_embedded_migrations; f->name != NULL; f++) {
         char sum[33], have[33];
         md5_hex(f->data, f->len, sum);
-        if (stored_checksum(conn,
-                            "SELECT checksum FROM statpipe.schema_migration WHERE name = $1",
+        if (stored_checksum(conn, "SELECT checksum FROM statpipe.schema_migration WHERE name = $1",
                             f->name, have, err) != SP_OK)
             return err ? err->code : SP_ERR_SERVER;
         if (have[0] != '\0') {
@@ -111,8 +110,7 @@ static sp_status_t apply_migrations(PGconn *conn, bool verbose, int *applied, sp
             }
             return err ? err->code : SP_ERR_SERVER;
         }
-        if (record(conn,
-                   "INSERT INTO statpipe.schema_migration (name, checksum) VALUES ($1, $2)",
+        if (record(conn, "INSERT INTO statpipe.schema_migration (name, checksum) VALUES ($1, $2)",
                    f->name, sum, err) != SP_OK)
             return err ? err->code : SP_ERR_SERVER;
         (*applied)++;

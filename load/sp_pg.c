@@ -25,8 +25,9 @@ sp_status_t sp_pg_error(PGconn *conn, PGresult *res, const char *what, sp_error_
         if (state || detail)
             sp_error_detail(err, "sqlstate=%s %s", state ? state : "", detail ? detail : "");
         /* Serialisation failures, deadlocks and admin shutdowns are worth retrying. */
-        if (state && (strncmp(state, "40", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-                      strncmp(state, "08", 2) == 0) &&
+        if (state &&
+            (strncmp(state, "40", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+             strncmp(state, "08", 2) == 0) &&
             err != NULL)
             err->retriable = true;
         PQclear(res);

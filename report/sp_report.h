@@ -16,7 +16,6 @@ typedef enum { SP_REPORT_TEXT, SP_REPORT_CSV, SP_REPORT_JSON, SP_REPORT_HTML } s
 /* Parses "text", "csv", "json" or "html"; false if unknown. */
 bool sp_report_format_parse(const char *s, sp_report_format_t *out);
 /* Reads the stats views over conn and writes the report to out. */
-sp_status_t sp_report_render(PGconn *conn, sp_report_format_t format, FILE *out,
-                             sp_error_t *err);
+sp_status_t sp_report_render(PGconn *conn, sp_report_format_t format, FILE *out, sp_error_t *err);
 
 #endif

@@ -38,7 +38,8 @@ static const char ranking_sql[] =
     " FROM p JOIN y USING (indicator, year) ORDER BY p.indicator, 3, p.name_en";
 
 static const char quality_sql[] =
-    "SELECT 'quarantine' AS kind, sender || ' ' || reason, waiting::text FROM stats.quarantine_summary"
+    "SELECT 'quarantine' AS kind, sender || ' ' || reason, waiting::text FROM "
+    "stats.quarantine_summary"
     " WHERE waiting > 0"
     " UNION ALL SELECT 'stale', 'series without a release for longer than their frequency allows',"
     "  count(*)::text FROM stats.stale_series WHERE stale"

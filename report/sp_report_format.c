@@ -51,11 +51,11 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     static const char *const statuses[5] = {"met", "on track", "at risk", "off track", "unknown"};
     for (int i = 0; i < PQntuples(r); i++) {
         char target[96], latest[128], progress[32];
-        snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR),
-                 val(r, i, SC_TARGET), val(r, i, SC_UNIT));
+        snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR), val(r, i, SC_TARGET),
+                 val(r, i, SC_UNIT));
         if (*val(r, i, SC_LATEST))
-            snprintf(latest, sizeof(latest), "%s %s (%s)", val(r, i, SC_LATEST),
-                     val(r, i, SC_UNIT), val(r, i, SC_LATEST_PERIOD));
+            snprintf(latest, sizeof(latest), "%s %s (%s)", val(r, i, SC_LATEST), val(r, i, SC_UNIT),
+                     val(r, i, SC_LATEST_PERIOD));
         else
             snprintf(latest, sizeof(latest), "no data");
         snprintf(progress, sizeof(progress), "%s%s", val(r, i, SC_PROGRESS_PCT),
@@ -100,8 +100,8 @@ static void csv_field(FILE *out, const char *s, bool last)
 }
 
 static const char *const sc_names[SC__COUNT] = {
-    "indicator", "name_en",  "name_zh", "plan",   "target_year",        "comparator",
-    "target",    "unit",     "latest",  "latest_period", "progress_pct", "status",
+    "indicator",       "name_en",   "name_zh", "plan",          "target_year",  "comparator",
+    "target",          "unit",      "latest",  "latest_period", "progress_pct", "status",
     "cagr_needed_pct", "projected", "source"};
 
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out)

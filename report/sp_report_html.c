@@ -94,7 +94,7 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
         y0--;
     vmax = nice_ceiling(vmax * 1.05);
     const double W = 520, H = 240, L = 60, R = 20, T = 16, B = 32;
-#define X(year) (L + ((year) - y0) * (W - L - R) / (double)(y1 - y0))
+#define X(year) (L + ((year)-y0) * (W - L - R) / (double)(y1 - y0))
 #define Y(v) (T + (H - T - B) * (1 - (v) / vmax))
     fprintf(out, "<svg class=\"chart\" data-indicator=\"");
     esc(out, indicator);
@@ -110,7 +110,8 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
     }
     int step = (y1 - y0) > 12 ? 5 : (y1 - y0) > 6 ? 2 : 1;
     for (int y = y0; y <= y1; y += step)
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%d</text>\n",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%d</text>\n",
                 X(y), H - B + 16, y);
     fprintf(out, "<text x=\"4\" y=\"12\" class=\"tick\">");
     esc(out, unit);
@@ -145,8 +146,9 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
                         Y(atof(val(s, i, 2))), val(s, i, 1), val(s, i, 2),
                         strcmp(val(s, i, 3), "t") == 0 ? "" : " (year not complete)");
     } else {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data "
-                     "yet</text>\n",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data "
+                "yet</text>\n",
                 (L + W - R) / 2, H / 2);
     }
     fputs("</svg>\n", out);
@@ -251,8 +253,9 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
                 fputs("</table>\n", out);
             fputs("<h3>", out);
             esc(out, val(r, i, 0));
-            fprintf(out, ", %s</h3>\n<table class=\"ranking\"><tr><th>Rank</th><th>Province</th>"
-                         "<th>Value</th></tr>\n",
+            fprintf(out,
+                    ", %s</h3>\n<table class=\"ranking\"><tr><th>Rank</th><th>Province</th>"
+                    "<th>Value</th></tr>\n",
                     val(r, i, 1));
         }
         fprintf(out, "<tr><td class=\"num\">%s</td><td>", val(r, i, 2));

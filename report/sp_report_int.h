@@ -6,9 +6,22 @@
 
 /* Columns of the scorecard result, in order. */
 enum {
-    SC_INDICATOR, SC_NAME_EN, SC_NAME_ZH, SC_PLAN, SC_YEAR, SC_COMPARATOR, SC_TARGET, SC_UNIT,
-    SC_LATEST, SC_LATEST_PERIOD, SC_PROGRESS_PCT, SC_STATUS, SC_CAGR_NEEDED_PCT, SC_PROJECTED,
-    SC_SOURCE, SC__COUNT
+    SC_INDICATOR,
+    SC_NAME_EN,
+    SC_NAME_ZH,
+    SC_PLAN,
+    SC_YEAR,
+    SC_COMPARATOR,
+    SC_TARGET,
+    SC_UNIT,
+    SC_LATEST,
+    SC_LATEST_PERIOD,
+    SC_PROGRESS_PCT,
+    SC_STATUS,
+    SC_CAGR_NEEDED_PCT,
+    SC_PROJECTED,
+    SC_SOURCE,
+    SC__COUNT
 };
 
 typedef struct sp_report_data {

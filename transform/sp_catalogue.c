@@ -44,9 +44,9 @@ static sp_status_t parse_bound(const char *text, bool *has, sp_dec_t *d, const c
     return SP_OK;
 }
 
-sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code,
-                                       const char *dimension, const char *nature,
-                                       const char *min, const char *max, sp_error_t *err)
+sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code, const char *dimension,
+                                       const char *nature, const char *min, const char *max,
+                                       sp_error_t *err)
 {
     sp_indicator_t *ind = apr_pcalloc(cat->pool, sizeof(*ind));
     ind->code = apr_pstrdup(cat->pool, code);
@@ -85,26 +85,25 @@ static size_t sender_key(char *out, const char *sender, size_t sn, const char *n
 }
 
 sp_status_t sp_catalogue_add_indicator_alias(sp_catalogue_t *cat, const char *alias,
-                                             const char *sender, const char *code,
-                                             sp_error_t *err)
+                                             const char *sender, const char *code, sp_error_t *err)
 {
     sp_indicator_t *ind = apr_hash_get(cat->indicators, code, APR_HASH_KEY_STRING);
     if (ind == NULL)
-        return sp_error_set(err, SP_ERR_NOTFOUND, "alias \"%s\" names unknown indicator %s",
-                            alias, code);
+        return sp_error_set(err, SP_ERR_NOTFOUND, "alias \"%s\" names unknown indicator %s", alias,
+                            code);
     if (sender != NULL && sender[0] != '\0') {
         char key[SENDER_KEY_MAX];
         size_t k = sender_key(key, sender, strlen(sender), alias, strlen(alias));
         if (k == 0)
-            return sp_error_set(err, SP_ERR_RANGE, "alias \"%s\" of sender %s is too long",
-                                alias, sender);
+            return sp_error_set(err, SP_ERR_RANGE, "alias \"%s\" of sender %s is too long", alias,
+                                sender);
         apr_hash_set(cat->by_sender, apr_pmemdup(cat->pool, key, k), (apr_ssize_t)k, ind);
         return SP_OK;
     }
     sp_indicator_t *other = apr_hash_get(cat->indicators, alias, APR_HASH_KEY_STRING);
     if (other != NULL && other != ind)
-        return sp_error_set(err, SP_ERR_INVALID, "alias \"%s\" of %s is already taken by %s",
-                            alias, code, other->code);
+        return sp_error_set(err, SP_ERR_INVALID, "alias \"%s\" of %s is already taken by %s", alias,
+                            code, other->code);
     apr_hash_set(cat->indicators, apr_pstrdup(cat->pool, alias), APR_HASH_KEY_STRING, ind);
     return SP_OK;
 }
@@ -117,16 +116,15 @@ sp_status_t sp_catalogue_add_unit(sp_catalogue_t *cat, const char *code, const c
     u->dimension = apr_pstrdup(cat->pool, dimension);
     if (sp_dec_parse(&u->factor, factor, strlen(factor), err) != SP_OK || u->factor.neg ||
         sp_dec_is_zero(&u->factor))
-        return sp_error_set(err, SP_ERR_INVALID, "unit %s has a bad factor \"%s\"", code,
-                            factor);
+        return sp_error_set(err, SP_ERR_INVALID, "unit %s has a bad factor \"%s\"", code, factor);
     apr_hash_set(cat->units, u->code, APR_HASH_KEY_STRING, u);
     if (u->factor.ndig == 1 && u->factor.dig[0] == 1 && u->factor.exp == 0)
         apr_hash_set(cat->canonical, u->dimension, APR_HASH_KEY_STRING, u);
     return SP_OK;
 }
 
-sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias,
-                                        const char *code, sp_error_t *err)
+sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias, const char *code,
+                                        sp_error_t *err)
 {
     sp_unit_t *u = apr_hash_get(cat->units, code, APR_HASH_KEY_STRING);
     if (u == NULL)

@@ -47,9 +47,9 @@ static void on_row(int c, void *opaque)
             st->header_cols = st->nfields < MAX_COLS ? st->nfields : MAX_COLS;
             memcpy(st->header, st->fields, sizeof(char *) * (size_t)st->header_cols);
         } else if (st->nfields != st->header_cols) {
-            st->status = sp_error_set(st->err, SP_ERR_INVALID,
-                                      "%s:%ld: %d fields, the header has %d", st->path, st->row,
-                                      st->nfields, st->header_cols);
+            st->status =
+                sp_error_set(st->err, SP_ERR_INVALID, "%s:%ld: %d fields, the header has %d",
+                             st->path, st->row, st->nfields, st->header_cols);
         } else {
             st->status = st->row_cb(st, st->err);
         }
@@ -66,8 +66,7 @@ static const char *col(const csv_state_t *st, const char *name)
     return NULL;
 }
 
-static sp_status_t need(const csv_state_t *st, const char *name, const char **out,
-                        sp_error_t *err)
+static sp_status_t need(const csv_state_t *st, const char *name, const char **out, sp_error_t *err)
 {
     *out = col(st, name);
     if (*out == NULL)
@@ -83,8 +82,7 @@ static sp_status_t read_csv(apr_pool_t *pool, const char *dir, const char *file,
     st.path = apr_pstrcat(pool, dir, "/", file, NULL);
     FILE *f = fopen(st.path, "rb");
     if (f == NULL)
-        return sp_error_set(err, SP_ERR_IO, "could not open \"%s\": %s", st.path,
-                            strerror(errno));
+        return sp_error_set(err, SP_ERR_IO, "could not open \"%s\": %s", st.path, strerror(errno));
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_APPEND_NULL);
     char buf[8192];
@@ -100,9 +98,9 @@ static sp_status_t read_csv(apr_pool_t *pool, const char *dir, const char *file,
     return st.status;
 }
 
-static sp_status_t split_aliases(const char *list, sp_status_t (*add)(void *, const char *,
-                                                                     sp_error_t *),
-                                 void *ctx, apr_pool_t *pool, sp_error_t *err)
+static sp_status_t split_aliases(const char *list,
+                                 sp_status_t (*add)(void *, const char *, sp_error_t *), void *ctx,
+                                 apr_pool_t *pool, sp_error_t *err)
 {
     char *copy = apr_pstrdup(pool, list ? list : ""), *save = NULL;
     for (char *a = apr_strtok(copy, "|", &save); a != NULL; a = apr_strtok(NULL, "|", &save))

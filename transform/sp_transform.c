@@ -106,7 +106,6 @@ static sp_transform_result_t reject(sp_reject_t *rej, sp_reason_t reason, const 
     return SP_TRANSFORM_REJECT;
 }
 
-
 typedef enum { FIELD_OK, FIELD_ABSENT, FIELD_BAD } field_t;
 
 /* Reads a string member: FIELD_ABSENT when missing (or null), FIELD_BAD when not a string.
@@ -132,9 +131,9 @@ static field_t get_str(json_t *o, const char *key, const char **s, size_t *n)
         if (f_ == FIELD_ABSENT)                                                                    \
             return reject(rej, SP_REASON_MISSING_FIELD, "field \"%s\" is required", (key));        \
         if (f_ == FIELD_BAD)                                                                       \
-            return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));       \
+            return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));        \
         if ((n) > max_string)                                                                      \
-            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",    \
+            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",      \
                           (key), (size_t)(n), max_string);                                         \
     } while (0)
 
@@ -142,9 +141,9 @@ static field_t get_str(json_t *o, const char *key, const char **s, size_t *n)
     do {                                                                                           \
         field_t f_ = get_str((o), (key), &(s), &(n));                                              \
         if (f_ == FIELD_BAD)                                                                       \
-            return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));       \
+            return reject(rej, SP_REASON_BAD_TYPE, "field \"%s\" must be a string", (key));        \
         if (f_ == FIELD_OK && (n) > max_string)                                                    \
-            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",    \
+            return reject(rej, SP_REASON_TOO_LARGE, "field \"%s\" is %zu bytes, at most %zu",      \
                           (key), (size_t)(n), max_string);                                         \
     } while (0)
 
@@ -188,8 +187,8 @@ static sp_transform_result_t check_inherited(json_t *o, const char *key, const c
 /* Validates and normalises one observation object into obs. With inh (an envelope entry),
  * sender, release and a default message_id come from the envelope. */
 static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t max_string,
-                                               json_t *o,
-                                               inherit_t *inh, sp_obs_t *obs, sp_reject_t *rej)
+                                               json_t *o, inherit_t *inh, sp_obs_t *obs,
+                                               sp_reject_t *rej)
 {
     const char *s = NULL;
     size_t n = 0;
@@ -237,13 +236,12 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
     REQUIRE_STR(o, "ref_area", obs->ref_area, obs->ref_area_len);
     if (sp_catalogue_region(cat, obs->ref_area, obs->ref_area_len) == NULL)
         return reject(rej, SP_REASON_UNKNOWN_AREA,
-                      "ref_area \"%.*s\" is not CN nor a GB/T 2260 province code", (int)obs->ref_area_len,
-                      obs->ref_area);
+                      "ref_area \"%.*s\" is not CN nor a GB/T 2260 province code",
+                      (int)obs->ref_area_len, obs->ref_area);
 
     REQUIRE_STR(o, "freq", s, n);
     if (!sp_freq_valid(s, n))
-        return reject(rej, SP_REASON_BAD_FREQ, "freq \"%.*s\" is not one of A, S, Q, M", (int)n,
-                      s);
+        return reject(rej, SP_REASON_BAD_FREQ, "freq \"%.*s\" is not one of A, S, Q, M", (int)n, s);
     obs->freq = s[0];
 
     REQUIRE_STR(o, "time_period", s, n);
@@ -260,8 +258,8 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
         if (n == 3 && memcmp(s, "YTD", 3) == 0)
             obs->ytd = true;
         else if (!(n == 3 && memcmp(s, "PER", 3) == 0))
-            return reject(rej, SP_REASON_BAD_CODE, "calc_basis \"%.*s\" is not PER or YTD",
-                          (int)n, s);
+            return reject(rej, SP_REASON_BAD_CODE, "calc_basis \"%.*s\" is not PER or YTD", (int)n,
+                          s);
     }
 
     s = NULL;
@@ -297,8 +295,7 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
     if (inh == NULL) {
         REQUIRE_STR(o, "release", s, n);
         if (sp_time_parse(&obs->release_us, s, n, &e) != SP_OK)
-            return reject(rej, SP_REASON_BAD_RELEASE, "release \"%.*s\": %s", (int)n, s,
-                          e.message);
+            return reject(rej, SP_REASON_BAD_RELEASE, "release \"%.*s\": %s", (int)n, s, e.message);
     } else {
         obs->release_us = inh->release_us;
         s = NULL;
@@ -329,8 +326,7 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
         return reject(rej, SP_REASON_UNKNOWN_UNIT, "unit \"%.*s\" is not in the catalogue",
                       (int)obs->unit_published_len, obs->unit_published);
     if (strcmp(unit->dimension, obs->indicator->dimension) != 0)
-        return reject(rej, SP_REASON_UNIT_MISMATCH,
-                      "unit \"%.*s\" measures %s but %s measures %s",
+        return reject(rej, SP_REASON_UNIT_MISMATCH, "unit \"%.*s\" measures %s but %s measures %s",
                       (int)obs->unit_published_len, obs->unit_published, unit->dimension,
                       obs->indicator->code, obs->indicator->dimension);
     obs->unit = sp_catalogue_canonical_unit(cat, obs->indicator->dimension);
@@ -345,8 +341,8 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
             return reject(rej, SP_REASON_BAD_TYPE, "unit_mult must be an integer");
         json_int_t k = json_integer_value(um);
         if (k < -20 || k > 20)
-            return reject(rej, SP_REASON_OUT_OF_RANGE, "unit_mult %" JSON_INTEGER_FORMAT
-                                                       " is outside -20..20", k);
+            return reject(rej, SP_REASON_OUT_OF_RANGE,
+                          "unit_mult %" JSON_INTEGER_FORMAT " is outside -20..20", k);
         obs->unit_mult = (int)k;
     }
 
@@ -388,8 +384,7 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
     sp_dec_t canon;
     if (sp_dec_scale10(&d, obs->unit_mult, &e) != SP_OK ||
         sp_dec_mul(&canon, &d, &unit->factor, &e) != SP_OK)
-        return reject(rej, SP_REASON_OUT_OF_RANGE, "value in %s: %s", obs->unit->code,
-                      e.message);
+        return reject(rej, SP_REASON_OUT_OF_RANGE, "value in %s: %s", obs->unit->code, e.message);
     const sp_indicator_t *ind = obs->indicator;
     if (ind->has_min && sp_dec_cmp(&canon, &ind->min) < 0) {
         char lim[SP_DEC_TEXT_MAX];
@@ -482,11 +477,11 @@ static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entr
     /* Entries with their own message_id, fingerprinted into keys[n..n+m). */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *id = json_string_value(json_object_get(json_array_get(entries, i),
-                                                           "message_id"));
+        const char *id =
+            json_string_value(json_object_get(json_array_get(entries, i), "message_id"));
         if (id != NULL && id[0] != '\0') /* generated ids are unique by construction */
-            k[n + m++] = (keyed_t){.hash = fnv(14695981039346656037ULL, id, strlen(id)),
-                                   .index = i};
+            k[n + m++] =
+                (keyed_t){.hash = fnv(14695981039346656037ULL, id, strlen(id)), .index = i};
     }
     qsort(k + n, m, sizeof(keyed_t), cmp_keyed);
     for (size_t j = 1; j < m; j++) {
@@ -494,9 +489,8 @@ static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entr
         json_t *a = json_array_get(entries, x->index), *b = json_array_get(entries, y->index);
         if (x->hash == y->hash && same_str(a, b, "message_id"))
             return reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
-                          "observations[%zu] and [%zu] have the same message_id \"%s\"",
-                          x->index, y->index,
-                          json_string_value(json_object_get(a, "message_id")));
+                          "observations[%zu] and [%zu] have the same message_id \"%s\"", x->index,
+                          y->index, json_string_value(json_object_get(a, "message_id")));
     }
     qsort(k, n, sizeof(keyed_t), cmp_keyed);
     for (size_t j = 1; j < n; j++) {
@@ -504,8 +498,8 @@ static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entr
             continue;
         const keyed_t *a = &k[j - 1], *b = &k[j];
         /* Normalised fields: an alias and a code, or 2023-07 and 2023-M07, are the same. */
-        if (a->indicator == b->indicator && a->start_day == b->start_day &&
-            a->freq == b->freq && a->ytd == b->ytd && a->ref_area_len == b->ref_area_len &&
+        if (a->indicator == b->indicator && a->start_day == b->start_day && a->freq == b->freq &&
+            a->ytd == b->ytd && a->ref_area_len == b->ref_area_len &&
             memcmp(a->ref_area, b->ref_area, a->ref_area_len) == 0)
             return reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
                           "observations[%zu] and [%zu] give the same series and period twice "
@@ -545,8 +539,8 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
     if (count == 0)
         return reject(rej, SP_REASON_MISSING_FIELD, "envelope has no observations");
     if (count > tf->limits.max_envelope_entries)
-        return reject(rej, SP_REASON_TOO_LARGE, "envelope has %zu observations, at most %zu",
-                      count, tf->limits.max_envelope_entries);
+        return reject(rej, SP_REASON_TOO_LARGE, "envelope has %zu observations, at most %zu", count,
+                      tf->limits.max_envelope_entries);
     reserve_keys(tf, 2 * count);
     for (size_t i = 0; i < count; i++) {
         json_t *entry = json_array_get(entries, i);
@@ -554,15 +548,16 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
         inh.index = i;
         if (!json_is_object(entry))
             return reject(rej, SP_REASON_BAD_TYPE, "observations[%zu] must be an object", i);
-        sp_transform_result_t r = parse_observation(tf->cat, tf->limits.max_string_bytes, entry, &inh, &obs,
-                                                    rej);
+        sp_transform_result_t r =
+            parse_observation(tf->cat, tf->limits.max_string_bytes, entry, &inh, &obs, rej);
         if (r != SP_TRANSFORM_OK) {
             char inner[SP_ERROR_DETAIL_MAX];
             memcpy(inner, rej->detail, sizeof(inner));
             return reject(rej, rej->reason, "observations[%zu]: %s", i, inner);
         }
-        tf->keys[i] = (keyed_t){obs_slot_hash(&obs), i,     obs.indicator,    obs.ref_area,
-                                obs.ref_area_len,    obs.period.start_day, obs.freq, obs.ytd};
+        tf->keys[i] =
+            (keyed_t){obs_slot_hash(&obs),  i,        obs.indicator, obs.ref_area, obs.ref_area_len,
+                      obs.period.start_day, obs.freq, obs.ytd};
         if (cb(opaque, &obs, err) != SP_OK)
             return SP_TRANSFORM_FAILED;
     }

@@ -38,18 +38,17 @@ typedef struct sp_catalogue sp_catalogue_t;
 /* Creates an empty catalogue whose every allocation lives in pool. */
 sp_catalogue_t *sp_catalogue_create(apr_pool_t *pool);
 /* Adds an indicator; min and max may be NULL or "" for no bound. Strings are copied. */
-sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code,
-                                       const char *dimension, const char *nature,
-                                       const char *min, const char *max, sp_error_t *err);
+sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code, const char *dimension,
+                                       const char *nature, const char *min, const char *max,
+                                       sp_error_t *err);
 /* Makes name (a sender's own code or a published Chinese name) resolve to indicator code,
  * for messages of sender only, or of every sender when sender is NULL or "". */
 sp_status_t sp_catalogue_add_indicator_alias(sp_catalogue_t *cat, const char *alias,
-                                             const char *sender, const char *code,
-                                             sp_error_t *err);
+                                             const char *sender, const char *code, sp_error_t *err);
 sp_status_t sp_catalogue_add_unit(sp_catalogue_t *cat, const char *code, const char *dimension,
                                   const char *factor, sp_error_t *err);
-sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias,
-                                        const char *code, sp_error_t *err);
+sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias, const char *code,
+                                        sp_error_t *err);
 sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_error_t *err);
 
 /* Look-ups by name (n bytes, need not be terminated); NULL if unknown. Borrowed.
@@ -122,9 +121,9 @@ typedef struct sp_obs {
     bool ytd; /* calc_basis YTD, else PER */
     sp_period_t period;
     char period_text[SP_PERIOD_TEXT_MAX];
-    bool has_value; /* false for a missing value (null with status O, M, L, Q or H) */
-    char value[SP_DEC_TEXT_MAX];           /* canonical unit, plain decimal */
-    const sp_unit_t *unit;                 /* canonical unit of the indicator */
+    bool has_value;              /* false for a missing value (null with status O, M, L, Q or H) */
+    char value[SP_DEC_TEXT_MAX]; /* canonical unit, plain decimal */
+    const sp_unit_t *unit;       /* canonical unit of the indicator */
     char value_published[SP_DEC_TEXT_MAX]; /* as published, before unit and unit_mult */
     const char *unit_published;
     size_t unit_published_len;
@@ -155,9 +154,9 @@ typedef struct sp_transform_limits {
 #define SP_TRANSFORM_DEFAULT_MAX_STRING_BYTES 1024
 
 typedef enum {
-    SP_TRANSFORM_OK = 0,  /* every observation went to the callback */
-    SP_TRANSFORM_REJECT,  /* the message is bad: rej says why; quarantine it */
-    SP_TRANSFORM_FAILED   /* the callback failed: err says why; nothing is known of the data */
+    SP_TRANSFORM_OK = 0, /* every observation went to the callback */
+    SP_TRANSFORM_REJECT, /* the message is bad: rej says why; quarantine it */
+    SP_TRANSFORM_FAILED  /* the callback failed: err says why; nothing is known of the data */
 } sp_transform_result_t;
 
 /* A transformer: the catalogue and limits it checks against, and scratch space reused

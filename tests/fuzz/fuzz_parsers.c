@@ -41,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         size_t len = sp_period_format(&p, text);
         if (sp_period_parse(&again, freq, text, len, NULL, NULL) != SP_OK ||
-            again.start_day != p.start_day || again.end_day != p.end_day ||
-            p.end_day < p.start_day)
+            again.start_day != p.start_day || again.end_day != p.end_day || p.end_day < p.start_day)
             abort();
         break;
     }

@@ -110,9 +110,9 @@ static void test_double_becomes_shortest_decimal(void **state)
     static const struct {
         double v;
         const char *text;
-    } cases[] = {{0.1, "0.1"},   {77.5, "77.5"},         {6220.764, "6220.764"},
-                 {1e21, "1000000000000000000000"},     {-0.0, "0"},
-                 {0.3, "0.3"},   {123456.789, "123456.789"}, {5e-324, NULL}};
+    } cases[] = {
+        {0.1, "0.1"}, {77.5, "77.5"}, {6220.764, "6220.764"},     {1e21, "1000000000000000000000"},
+        {-0.0, "0"},  {0.3, "0.3"},   {123456.789, "123456.789"}, {5e-324, NULL}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sp_dec_t d;
         char buf[SP_DEC_TEXT_MAX];
@@ -146,8 +146,8 @@ static void test_integer_conversion(void **state)
 static void test_compare_by_value(void **state)
 {
     (void)state;
-    const char *ordered[] = {"-100", "-1.5", "-0.01", "0", "0.001", "0.1", "1", "99.99", "100",
-                             "1e5"};
+    const char *ordered[] = {"-100", "-1.5", "-0.01", "0",   "0.001",
+                             "0.1",  "1",    "99.99", "100", "1e5"};
     size_t n = sizeof(ordered) / sizeof(ordered[0]);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {

@@ -41,9 +41,9 @@ static void test_offsets_become_utc(void **state)
 static void test_bad_times(void **state)
 {
     (void)state;
-    expect_bad("2023-08-15T10:00:00");      /* no offset */
-    expect_bad("2023-08-15");               /* a date only */
-    expect_bad("2023-02-29T10:00:00Z");     /* not a leap year */
+    expect_bad("2023-08-15T10:00:00");  /* no offset */
+    expect_bad("2023-08-15");           /* a date only */
+    expect_bad("2023-02-29T10:00:00Z"); /* not a leap year */
     expect_bad("2023-13-01T10:00:00Z");
     expect_bad("2023-08-15T24:00:00Z");
     expect_bad("2023-08-15T10:60:00Z");

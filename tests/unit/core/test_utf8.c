@@ -25,7 +25,10 @@ static void test_copy_replaces_bad_bytes_and_nul(void **state)
 {
     (void)state;
     char out[32];
-    size_t n = sp_utf8_copy(out, sizeof(out), "a\xff" "b\0c", 5);
+    size_t n = sp_utf8_copy(out, sizeof(out),
+                            "a\xff"
+                            "b\0c",
+                            5);
     assert_int_equal(n, 5);
     assert_string_equal(out, "a?b?c");
 }

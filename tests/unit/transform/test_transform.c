@@ -37,21 +37,18 @@ static int setup(void **state)
     assert_int_equal(sp_catalogue_add_unit_alias(c, "万亿元", "CNY_1T", NULL), SP_OK);
     assert_int_equal(sp_catalogue_add_unit_alias(c, "万户", "N_10K", NULL), SP_OK);
     assert_int_equal(sp_catalogue_add_unit_alias(c, "%", "PCT", NULL), SP_OK);
-    assert_int_equal(sp_catalogue_add_indicator(c, "ONLINE_RETAIL", "money", "FLOW", "0", "",
-                                                NULL),
+    assert_int_equal(sp_catalogue_add_indicator(c, "ONLINE_RETAIL", "money", "FLOW", "0", "", NULL),
                      SP_OK);
     assert_int_equal(sp_catalogue_add_indicator(c, "INFO_CONS", "money", "FLOW", "0", "", NULL),
                      SP_OK);
-    assert_int_equal(sp_catalogue_add_indicator(c, "INTL_BW", "bandwidth", "STOCK", "0", "",
-                                                NULL),
+    assert_int_equal(sp_catalogue_add_indicator(c, "INTL_BW", "bandwidth", "STOCK", "0", "", NULL),
                      SP_OK);
     assert_int_equal(sp_catalogue_add_indicator(c, "FBB_USERS", "count", "STOCK", "0", "", NULL),
                      SP_OK);
-    assert_int_equal(sp_catalogue_add_indicator(c, "NET_PEN", "percent", "RATIO", "0", "100",
-                                                NULL),
+    assert_int_equal(sp_catalogue_add_indicator(c, "NET_PEN", "percent", "RATIO", "0", "100", NULL),
                      SP_OK);
-    assert_int_equal(
-        sp_catalogue_add_indicator_alias(c, "网上零售额", NULL, "ONLINE_RETAIL", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_indicator_alias(c, "网上零售额", NULL, "ONLINE_RETAIL", NULL),
+                     SP_OK);
     /* NBS's own code for online retail, valid only in NBS's messages */
     assert_int_equal(sp_catalogue_add_indicator_alias(c, "A0701", "NBS", "ONLINE_RETAIL", NULL),
                      SP_OK);
@@ -86,20 +83,26 @@ static sp_status_t capture(void *opaque, const sp_obs_t *obs, sp_error_t *err)
              obs->message_id);
     snprintf(c->sender, sizeof(c->sender), "%.*s", (int)obs->sender_len, obs->sender);
     snprintf(c->ref_area, sizeof(c->ref_area), "%.*s", (int)obs->ref_area_len, obs->ref_area);
-    snprintf(c->unit_published, sizeof(c->unit_published), "%.*s",
-             (int)obs->unit_published_len, obs->unit_published);
+    snprintf(c->unit_published, sizeof(c->unit_published), "%.*s", (int)obs->unit_published_len,
+             obs->unit_published);
     return SP_OK;
 }
 
 /* A base observation with one field replaced: "FIELD": JSON, or removed when json is NULL. */
 static void make_message(char *out, size_t cap, const char *field, const char *json)
 {
-    static const char *const names[] = {"schema",      "message_id", "sender", "indicator",
-                                        "ref_area",    "freq",       "time_period",
-                                        "value",       "unit",       "release"};
-    static const char *const values[] = {
-        "\"statpipe.observation/1\"", "\"m-1\"", "\"NBS\"", "\"ONLINE_RETAIL\"", "\"CN\"",
-        "\"M\"", "\"2023-07\"", "\"83097\"", "\"亿元\"", "\"2023-08-15T10:00:00+08:00\""};
+    static const char *const names[] = {"schema", "message_id",  "sender", "indicator", "ref_area",
+                                        "freq",   "time_period", "value",  "unit",      "release"};
+    static const char *const values[] = {"\"statpipe.observation/1\"",
+                                         "\"m-1\"",
+                                         "\"NBS\"",
+                                         "\"ONLINE_RETAIL\"",
+                                         "\"CN\"",
+                                         "\"M\"",
+                                         "\"2023-07\"",
+                                         "\"83097\"",
+                                         "\"亿元\"",
+                                         "\"2023-08-15T10:00:00+08:00\""};
     size_t n = 0;
     bool replaced = false;
     n += (size_t)snprintf(out + n, cap - n, "{");
@@ -207,8 +210,7 @@ static void test_each_rule(void **state)
     }
 }
 
-static sp_transform_result_t run(fixture_t *fx, const char *msg, captured_t *cap,
-                                 sp_reject_t *rej)
+static sp_transform_result_t run(fixture_t *fx, const char *msg, captured_t *cap, sp_reject_t *rej)
 {
     memset(cap, 0, sizeof(*cap));
     return sp_transform_run(fx->tf, msg, strlen(msg), capture, cap, rej, NULL);
@@ -342,8 +344,7 @@ static void test_reason_names_are_the_contract_codes(void **state)
     (void)state;
     assert_string_equal(sp_reason_name(SP_REASON_MALFORMED_JSON), "malformed_json");
     assert_string_equal(sp_reason_name(SP_REASON_PERIOD_FREQ_MISMATCH), "period_freq_mismatch");
-    assert_string_equal(sp_reason_name(SP_REASON_DUPLICATE_IN_ENVELOPE),
-                        "duplicate_in_envelope");
+    assert_string_equal(sp_reason_name(SP_REASON_DUPLICATE_IN_ENVELOPE), "duplicate_in_envelope");
     for (int r = 0; r < SP_REASON__COUNT; r++)
         assert_non_null(sp_reason_name((sp_reason_t)r));
 }
@@ -393,13 +394,12 @@ static void test_envelope_entries_inherit_and_get_ids(void **state)
 static void test_envelope_bad_entry_rejects_whole(void **state)
 {
     fixture_t *fx = *state;
-    const char *msg =
-        "{\"schema\":\"statpipe.release/1\",\"message_id\":\"b\",\"sender\":\"MIIT\","
-        "\"release\":\"2025-01-20T09:30:00+08:00\",\"observations\":["
-        "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
-        "\"time_period\":\"2024-12\",\"value\":\"67000\",\"unit\":\"万户\"},"
-        "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
-        "\"time_period\":\"2024-11\",\"value\":\"x\",\"unit\":\"万户\"}]}";
+    const char *msg = "{\"schema\":\"statpipe.release/1\",\"message_id\":\"b\",\"sender\":\"MIIT\","
+                      "\"release\":\"2025-01-20T09:30:00+08:00\",\"observations\":["
+                      "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+                      "\"time_period\":\"2024-12\",\"value\":\"67000\",\"unit\":\"万户\"},"
+                      "{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+                      "\"time_period\":\"2024-11\",\"value\":\"x\",\"unit\":\"万户\"}]}";
     collected_t c = {0};
     sp_reject_t rej;
     assert_int_equal(sp_transform_run(fx->tf, msg, strlen(msg), collect, &c, &rej, NULL),
