@@ -148,12 +148,7 @@ int sp_cmd_check(int argc, char **argv)
         const char *line;
         size_t len;
         int r;
-        while ((r = sp_lines_next(&lines, &line, &len)) == 1) {
-            size_t k = 0;
-            while (k < len && (line[k] == ' ' || line[k] == '\t'))
-                k++;
-            if (k == len)
-                continue;
+        while ((r = sp_lines_next_message(&lines, &line, &len)) == 1) {
             counter_t cnt = {0};
             sp_reject_t rej;
             sp_transform_result_t res =

@@ -53,12 +53,7 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
     int r;
     sp_status_t st = SP_OK;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    while (st == SP_OK && (r = sp_lines_next(&lines, &line, &len)) == 1) {
-        size_t i = 0;
-        while (i < len && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == len)
-            continue; /* a blank line is no message */
+    while (st == SP_OK && (r = sp_lines_next_message(&lines, &line, &len)) == 1) {
         sp_source_t src = {NULL, 0, 0, name, lines.lineno};
         st = sp_loader_add(ld, &src, line, len, err);
         if (st == SP_OK && sp_loader_pending_messages(ld) >= batch_rows)

@@ -44,12 +44,9 @@ int sp_cmd_migrate(int argc, char **argv)
         fprintf(stderr, "statpipe: migrate takes no arguments\n");
         return SP_EXIT_USAGE;
     }
-    PGconn *conn = PQconnectdb(conninfo);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
-        PQfinish(conn);
+    PGconn *conn = sp_cli_connect(conninfo);
+    if (conn == NULL)
         return SP_EXIT_SERVICE;
-    }
     sp_error_t err;
     int rc = SP_EXIT_OK;
     if (sp_migrate(conn, !quiet, &err) != SP_OK) {

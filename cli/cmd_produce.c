@@ -97,12 +97,7 @@ int sp_cmd_produce(int argc, char **argv)
     int r;
     int rc = SP_EXIT_OK;
     char key[512];
-    while ((r = sp_lines_next(&lines, &line, &len)) == 1) {
-        size_t i = 0;
-        while (i < len && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == len)
-            continue;
+    while ((r = sp_lines_next_message(&lines, &line, &len)) == 1) {
         size_t klen = sp_message_key(line, len, key, sizeof(key));
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(

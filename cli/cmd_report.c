@@ -58,12 +58,9 @@ int sp_cmd_report(int argc, char **argv)
         fprintf(stderr, "statpipe: report takes no arguments\n");
         return SP_EXIT_USAGE;
     }
-    PGconn *conn = PQconnectdb(conninfo);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
-        PQfinish(conn);
+    PGconn *conn = sp_cli_connect(conninfo);
+    if (conn == NULL)
         return SP_EXIT_SERVICE;
-    }
     FILE *out = stdout;
     if (path != NULL && (out = fopen(path, "w")) == NULL) {
         fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));

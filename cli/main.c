@@ -2,6 +2,7 @@
 #include "sp_cli.h"
 
 #include <apr_general.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,18 @@ void sp_cli_error(const sp_error_t *err)
     fprintf(stderr, "statpipe: %s\n", err->message);
     if (err->detail[0])
         fprintf(stderr, "DETAIL: %s\n", err->detail);
+}
+
+PGconn *sp_cli_connect(const char *conninfo)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
+        fprintf(stderr, "HINT: set PGHOST, PGPORT, PGUSER, PGDATABASE or give -d CONNINFO\n");
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
 }
 
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)

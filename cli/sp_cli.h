@@ -21,6 +21,9 @@ enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2, SP_EXIT_SERVICE = 3 
 
 /* Prints "statpipe: message" and the detail, if any, to stderr. */
 void sp_cli_error(const sp_error_t *err);
+/* Connects to PostgreSQL (conninfo "" uses the PG* variables); on failure prints why and
+ * returns NULL. */
+struct pg_conn *sp_cli_connect(const char *conninfo);
 /* Parses a positive integer option; prints an error and returns false if it is not one. */
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out);
 

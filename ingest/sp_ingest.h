@@ -95,6 +95,8 @@ sp_status_t sp_lines_open(sp_lines_t *l, const char *path, sp_error_t *err);
 /* Reads the next line without its line end (LF or CRLF). Returns 1 with *line and *len set
  * (the buffer is reused by the next call), 0 at end, -1 on a read error. */
 int sp_lines_next(sp_lines_t *l, const char **line, size_t *len);
+/* The same, skipping lines that hold only spaces and tabs: the next message of the file. */
+int sp_lines_next_message(sp_lines_t *l, const char **line, size_t *len);
 void sp_lines_close(sp_lines_t *l);
 
 #endif

@@ -34,6 +34,17 @@ int sp_lines_next(sp_lines_t *l, const char **line, size_t *len)
     return 1;
 }
 
+int sp_lines_next_message(sp_lines_t *l, const char **line, size_t *len)
+{
+    int r;
+    while ((r = sp_lines_next(l, line, len)) == 1) {
+        for (size_t i = 0; i < *len; i++)
+            if ((*line)[i] != ' ' && (*line)[i] != '\t')
+                return 1;
+    }
+    return r;
+}
+
 void sp_lines_close(sp_lines_t *l)
 {
     if (l->owned && l->f != NULL)
