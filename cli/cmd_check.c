@@ -112,7 +112,7 @@ int sp_cmd_check(int argc, char **argv)
     apr_pool_t *pool;
     apr_pool_create(&pool, NULL);
     sp_catalogue_t *cat = NULL;
-    if (config != NULL && sp_settings_read_file(&s, config, &err) != SP_OK) {
+    if (sp_settings_load(&s, config, &err) != SP_OK) {
         sp_cli_error(&err);
         goto out;
     }

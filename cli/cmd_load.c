@@ -6,6 +6,7 @@
 #include <apr_general.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void load_usage(FILE *out)
@@ -22,6 +23,28 @@ static void load_usage(FILE *out)
             "  --batch-rows N  messages per transaction (default %d)\n"
             "  -h, --help      show this help\n",
             SP_DEFAULT_BATCH_ROWS);
+}
+
+/* On a terminal, one line of progress redrawn at most every half second: messages, rate,
+ * and for a regular file the part read and the time left. Silent otherwise. */
+static void show_progress(const sp_loader_t *ld, FILE *f, off_t size, int64_t start_us,
+                          int64_t *last_us, bool done)
+{
+    int64_t now = sp_time_now_us();
+    if (!done && now - *last_us < 500000)
+        return;
+    *last_us = now;
+    double secs = (double)(now - start_us) / 1e6;
+    unsigned long long n = (unsigned long long)sp_loader_stats(ld)->messages;
+    double rate = secs > 0 ? (double)n / secs : 0;
+    off_t pos = size > 0 ? ftello(f) : -1;
+    if (pos > 0 && size > 0 && !done) {
+        double left = secs * ((double)size / (double)pos - 1);
+        fprintf(stderr, "\r%llu messages, %.0f/s, %.0f%%, %.0f s left   ", n, rate,
+                100.0 * (double)pos / (double)size, left);
+    } else {
+        fprintf(stderr, "\r%llu messages, %.0f/s%s", n, rate, done ? "            \n" : "   ");
+    }
 }
 
 /* Commits the batch; a lost connection is retried with backoff (a batch of a file is
@@ -53,12 +76,20 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
     int r;
     sp_status_t st = SP_OK;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    bool tty = isatty(STDERR_FILENO);
+    struct stat sb;
+    off_t size = fstat(fileno(lines.f), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
+    int64_t start = sp_time_now_us(), last = start;
     while (st == SP_OK && (r = sp_lines_next_message(&lines, &line, &len)) == 1) {
         sp_source_t src = {NULL, 0, 0, name, lines.lineno};
         st = sp_loader_add(ld, &src, line, len, err);
         if (st == SP_OK && sp_loader_pending_messages(ld) >= batch_rows)
             st = flush_with_retry(ld, err);
+        if (tty)
+            show_progress(ld, lines.f, size, start, &last, false);
     }
+    if (tty)
+        show_progress(ld, lines.f, size, start, &last, true);
     if (st == SP_OK && r < 0)
         st = sp_error_set(err, SP_ERR_IO, "could not read \"%s\"", path);
     sp_lines_close(&lines);
@@ -105,7 +136,7 @@ int sp_cmd_load(int argc, char **argv)
     int rc = SP_EXIT_USAGE;
     apr_pool_t *pool = NULL;
     sp_loader_t *ld = NULL;
-    if (config != NULL && sp_settings_read_file(&s, config, &err) != SP_OK) {
+    if (sp_settings_load(&s, config, &err) != SP_OK) {
         sp_cli_error(&err);
         goto out;
     }

@@ -44,7 +44,11 @@ static void run_usage(FILE *out)
             "  --batch-bytes N close a batch at N staged bytes (batch.bytes; default %u)\n"
             "  --linger-ms N   close a batch N ms after its first message (batch.linger.ms;\n"
             "                  default %d)\n"
-            "  -h, --help      show this help\n",
+            "  --check-config  check the configuration (file, environment, flags) and exit\n"
+            "  -h, --help      show this help\n\n"
+            "Settings come from the config file, then STATPIPE_* environment variables\n"
+            "(STATPIPE_BATCH_ROWS for batch.rows, ...), then flags, each overriding the one\n"
+            "before.\n",
             SP_DEFAULT_BATCH_ROWS, SP_DEFAULT_BATCH_BYTES, SP_DEFAULT_LINGER_MS);
 }
 
@@ -173,6 +177,29 @@ static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
     return SP_OK;
 }
 
+/* The checks run_main makes before it connects to anything. */
+static int run_check_config(sp_settings_t *s)
+{
+    char servers[1024];
+    size_t slen = sizeof(servers);
+    if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &slen) != RD_KAFKA_CONF_OK ||
+        servers[0] == '\0') {
+        fprintf(stderr, "statpipe: no Kafka bootstrap servers\n"
+                        "HINT: give -b HOST:PORT or kafka.bootstrap.servers in the config file\n");
+        return SP_EXIT_USAGE;
+    }
+    if (s->n_topics == 0) {
+        fprintf(stderr, "statpipe: no topics to consume\n"
+                        "HINT: give -t TOPIC or topics = a,b in the config file\n");
+        return SP_EXIT_USAGE;
+    }
+    printf("configuration ok: brokers %s, %d topic%s, batches of %zu messages, %zu bytes or "
+           "%zu ms\n",
+           servers, s->n_topics, s->n_topics == 1 ? "" : "s", s->batch_rows, s->batch_bytes,
+           s->linger_ms);
+    return SP_EXIT_OK;
+}
+
 static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
 {
     sp_error_t err;
@@ -294,13 +321,14 @@ int sp_cmd_run(int argc, char **argv)
         {"batch-rows", required_argument, NULL, 1},
         {"batch-bytes", required_argument, NULL, 2},
         {"linger-ms", required_argument, NULL, 3},
+        {"check-config", no_argument, NULL, 4},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *brokers = NULL, *group = NULL, *conninfo = NULL;
     const char *xprops[128], *topics[SP_MAX_TOPICS];
     int nx = 0, nt = 0;
     const char *batch_rows = NULL, *batch_bytes = NULL, *linger = NULL;
-    bool exit_at_end = false;
+    bool exit_at_end = false, check_only = false;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "hc:b:t:G:X:d:e", longopts, NULL)) != -1) {
@@ -346,6 +374,9 @@ int sp_cmd_run(int argc, char **argv)
         case 3:
             linger = optarg;
             break;
+        case 4:
+            check_only = true;
+            break;
         default:
             run_usage(stderr);
             return SP_EXIT_USAGE;
@@ -361,7 +392,7 @@ int sp_cmd_run(int argc, char **argv)
     sp_error_t err;
     sp_settings_init(&s);
     int rc = SP_EXIT_USAGE;
-    if (config != NULL && sp_settings_read_file(&s, config, &err) != SP_OK)
+    if (sp_settings_load(&s, config, &err) != SP_OK)
         goto out_err;
     if (brokers && sp_kafka_conf_set(s.kconf, "bootstrap.servers", brokers, &err) != SP_OK)
         goto out_err;
@@ -392,6 +423,10 @@ int sp_cmd_run(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (check_only) {
+        rc = run_check_config(&s);
+        goto out;
+    }
     apr_pool_t *pool;
     apr_pool_create(&pool, NULL);
     rc = run_main(&s, exit_at_end, pool);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void sp_settings_init(sp_settings_t *s)
 {
@@ -60,14 +61,25 @@ sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_
     return SP_OK;
 }
 
+/* "FILE:LINE" for a config file, or the environment variable's name. */
+static const char *where(char *buf, size_t cap, const char *file, int line)
+{
+    if (line > 0)
+        snprintf(buf, cap, "%s:%d", file, line);
+    else
+        snprintf(buf, cap, "%s", file);
+    return buf;
+}
+
 static sp_status_t size_value(const char *key, const char *value, const char *file, int line,
                               size_t *out, sp_error_t *err)
 {
+    char at[320];
     char *end;
     unsigned long long v = strtoull(value, &end, 10);
     if (value[0] == '\0' || value[0] == '-' || *end != '\0' || v == 0)
-        return sp_error_set(err, SP_ERR_INVALID, "%s:%d: %s needs a positive integer, got \"%s\"",
-                            file, line, key, value);
+        return sp_error_set(err, SP_ERR_INVALID, "%s: %s needs a positive integer, got \"%s\"",
+                            where(at, sizeof(at), file, line), key, value);
     *out = (size_t)v;
     return SP_OK;
 }
@@ -76,13 +88,15 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
                           int line, sp_error_t *err)
 {
     sp_settings_t *s = opaque;
+    char at[320];
     if (strncmp(key, "kafka.", 6) == 0) {
         if (strcmp(key + 6, "group.id") == 0)
             s->has_group = true;
         if (sp_kafka_conf_set(s->kconf, key + 6, value, err) != SP_OK) {
             char msg[SP_ERROR_MSG_MAX];
             snprintf(msg, sizeof(msg), "%s", err ? err->message : "");
-            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: %s", file, line, msg);
+            return sp_error_set(err, SP_ERR_INVALID, "%s: %s", where(at, sizeof(at), file, line),
+                                msg);
         }
         return SP_OK;
     }
@@ -109,15 +123,77 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
     if (strcmp(key, "log.level") == 0) {
         int lvl = sp_log_level_parse(value);
         if (lvl < 0)
-            return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown log.level \"%s\"", file, line,
+            return sp_error_set(err, SP_ERR_INVALID, "%s: unknown log.level \"%s\"",
+                                where(at, sizeof(at), file, line),
                                 value);
         sp_log_level = lvl;
         return SP_OK;
     }
-    return sp_error_set(err, SP_ERR_INVALID, "%s:%d: unknown key \"%s\"", file, line, key);
+    return sp_error_set(err, SP_ERR_INVALID, "%s: unknown key \"%s\"",
+                        where(at, sizeof(at), file, line), key);
+}
+
+static bool holds_secret(const char *key, const char *value)
+{
+    return strstr(key, "password") != NULL || strstr(key, "secret") != NULL ||
+           (strcmp(key, "pg.conninfo") == 0 && strstr(value, "password") != NULL);
+}
+
+typedef struct file_scan {
+    sp_settings_t *s;
+    bool secret;
+} file_scan_t;
+
+static sp_status_t on_file_key(void *opaque, const char *key, const char *value,
+                               const char *file, int line, sp_error_t *err)
+{
+    file_scan_t *fs = opaque;
+    if (holds_secret(key, value))
+        fs->secret = true;
+    return on_key(fs->s, key, value, file, line, err);
 }
 
 sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err)
 {
-    return sp_config_read(path, on_key, s, err);
+    file_scan_t fs = {s, false};
+    sp_status_t st = sp_config_read(path, on_file_key, &fs, err);
+    struct stat sb;
+    if (st == SP_OK && fs.secret && stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)))
+        sp_log(SP_LOG_WARNING, "config_readable",
+               "file=\"%s\" detail=\"it holds a password and others may read it: chmod 600\"",
+               path);
+    return st;
+}
+
+sp_status_t sp_settings_read_env(sp_settings_t *s, sp_error_t *err)
+{
+    extern char **environ;
+    for (char **e = environ; *e != NULL; e++) {
+        const char *var = *e;
+        if (strncmp(var, "STATPIPE_", 9) != 0 || strncmp(var, "STATPIPE_FAULT_", 15) == 0)
+            continue;
+        const char *eq = strchr(var, '=');
+        if (eq == NULL || (size_t)(eq - var) - 9 >= 256)
+            continue;
+        char key[256];
+        size_t n = (size_t)(eq - var) - 9;
+        for (size_t i = 0; i < n; i++) {
+            char c = var[9 + i];
+            key[i] = c == '_' ? '.' : (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+        }
+        key[n] = '\0';
+        char name[280];
+        snprintf(name, sizeof(name), "environment variable %.*s", (int)(eq - var), var);
+        sp_status_t st = on_key(s, key, eq + 1, name, 0, err);
+        if (st != SP_OK)
+            return st;
+    }
+    return SP_OK;
+}
+
+sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err)
+{
+    if (path != NULL && sp_settings_read_file(s, path, err) != SP_OK)
+        return err->code;
+    return sp_settings_read_env(s, err);
 }

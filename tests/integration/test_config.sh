@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# test_config.sh: settings from the config file, then STATPIPE_* environment variables,
+# then flags; run --check-config; errors that name their source; a warning for a readable
+# file that holds a password; load's progress only on a terminal.
+source "$(dirname "$0")/lib.sh"
+cat > "$SP_TMP/a.conf" <<'CONF'
+kafka.bootstrap.servers = file:1
+topics = from-file
+batch.rows = 111
+batch.linger.ms = 222
+CONF
+chmod 600 "$SP_TMP/a.conf"
+out=$("$STATPIPE" run -c "$SP_TMP/a.conf" --check-config)
+check "file" "configuration ok: brokers file:1, 1 topic, batches of 111 messages, 8388608 bytes or 222 ms" "$out"
+out=$(STATPIPE_BATCH_ROWS=333 STATPIPE_KAFKA_BOOTSTRAP_SERVERS=env:2 "$STATPIPE" run -c "$SP_TMP/a.conf" --check-config)
+check "environment over file" "configuration ok: brokers env:2, 1 topic, batches of 333 messages, 8388608 bytes or 222 ms" "$out"
+out=$(STATPIPE_BATCH_ROWS=333 "$STATPIPE" run -c "$SP_TMP/a.conf" -b flag:3 --batch-rows 444 -t x -t y --check-config)
+check "flags over environment" "configuration ok: brokers flag:3, 2 topics, batches of 444 messages, 8388608 bytes or 222 ms" "$out"
+rc=0
+STATPIPE_BATCH_ROWS=many "$STATPIPE" run -c "$SP_TMP/a.conf" --check-config 2>"$SP_TMP/env.err" || rc=$?
+check "bad environment value is a usage error" 2 "$rc"
+grep -q 'environment variable STATPIPE_BATCH_ROWS: batch.rows needs a positive integer, got "many"' "$SP_TMP/env.err" \
+    || fail "env error: $(cat "$SP_TMP/env.err")"
+echo "ok - environment errors name the variable"
+check "missing topics" 2 "$("$STATPIPE" run -b x:1 --check-config 2>/dev/null; echo $?)"
+
+printf 'pg.conninfo = host=db password=s3cr3tvalue\n' > "$SP_TMP/pw.conf"
+chmod 644 "$SP_TMP/pw.conf"
+"$STATPIPE" run -c "$SP_TMP/pw.conf" -b x:1 -t t --check-config >/dev/null 2>"$SP_TMP/warn.err"
+grep -q "event=config_readable" "$SP_TMP/warn.err" || fail "no warning for a readable password"
+grep -q "s3cr3tvalue" "$SP_TMP/warn.err" && fail "the password was logged"
+chmod 600 "$SP_TMP/pw.conf"
+"$STATPIPE" run -c "$SP_TMP/pw.conf" -b x:1 -t t --check-config >/dev/null 2>"$SP_TMP/nowarn.err"
+grep -q "event=config_readable" "$SP_TMP/nowarn.err" && fail "warned about a private file"
+echo "ok - a readable file with a password draws a warning, never the password"
+
+sp_pg_start
+"$STATPIPE" migrate -q
+"$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 3000 0 prog > "$SP_TMP/prog.ndjson"
+"$STATPIPE" load "$SP_TMP/prog.ndjson" >/dev/null 2>"$SP_TMP/quiet.err"
+if grep -q $'\r' "$SP_TMP/quiet.err"; then fail "progress written when not on a terminal"; fi
+echo "ok - quiet when not on a terminal"
+script -qec "\"$STATPIPE\" load --batch-rows 100 \"$SP_TMP/prog.ndjson\"" /dev/null > "$SP_TMP/tty.out" 2>&1
+grep -q "3000 messages, [0-9]*/s" "$SP_TMP/tty.out" || fail "no progress on a terminal: $(tr '\r' '\n' < "$SP_TMP/tty.out" | tail -n 3)"
+echo "ok - progress on a terminal"
+echo "PASS test_config"
