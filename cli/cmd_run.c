@@ -5,6 +5,7 @@
  */
 #include "sp_cli.h"
 #include "sp_load.h"
+#include "sp_metrics.h"
 #include "sp_settings.h"
 
 #include <apr_general.h>
@@ -44,6 +45,8 @@ static void run_usage(FILE *out)
             "  --batch-bytes N close a batch at N staged bytes (batch.bytes; default %u)\n"
             "  --linger-ms N   close a batch N ms after its first message (batch.linger.ms;\n"
             "                  default %d)\n"
+            "  --metrics HOST:PORT  serve /metrics (Prometheus), /health and /ready\n"
+            "                  (metrics.listen; default: none)\n"
             "  --check-config  check the configuration (file, environment, flags) and exit\n"
             "  -h, --help      show this help\n\n"
             "Settings come from the config file, then STATPIPE_* environment variables\n"
@@ -54,6 +57,8 @@ static void run_usage(FILE *out)
 
 typedef struct run_ctx {
     sp_loader_t *ld;
+    sp_metrics_t *metrics; /* NULL without --metrics */
+    int64_t last_publish_us;
     apr_pool_t *parent;
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
@@ -159,6 +164,44 @@ static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_
     }
 }
 
+/* Publishes the loop's state to the metrics snapshot, at most five times a second. The
+ * lag of each assigned partition is its high watermark (cached by librdkafka, no request)
+ * less the consumer's position. */
+static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
+{
+    sp_metrics_t *m = ctx->metrics;
+    int64_t now = sp_time_now_us();
+    if (m == NULL || (!force && now - ctx->last_publish_us < 200000))
+        return;
+    ctx->last_publish_us = now;
+    rd_kafka_t *rk = sp_consumer_handle(c);
+    rd_kafka_topic_partition_list_t *list = NULL;
+    if (rd_kafka_assignment(rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        list = NULL;
+    if (list != NULL)
+        rd_kafka_position(rk, list);
+    pthread_mutex_lock(&m->mu);
+    m->load = *sp_loader_stats(ctx->ld);
+    m->pg_connected = PQstatus(sp_loader_conn(ctx->ld)) == CONNECTION_OK;
+    m->assigned = sp_consumer_assigned(c) > 0;
+    m->last_loop_us = now;
+    m->n_lag = 0;
+    for (int i = 0; list != NULL && i < list->cnt && m->n_lag < SP_METRICS_MAX_PARTITIONS; i++) {
+        int64_t lo, hi;
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) != 0 || hi < 0)
+            continue;
+        int64_t pos = tp->offset >= 0 ? tp->offset : lo;
+        snprintf(m->lag[m->n_lag].topic, sizeof(m->lag[0].topic), "%s", tp->topic);
+        m->lag[m->n_lag].partition = tp->partition;
+        m->lag[m->n_lag].lag = hi > pos ? hi - pos : 0;
+        m->n_lag++;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (list != NULL)
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
 /* Loads the catalogue into a fresh pool and swaps it in; on failure keeps the one in use. */
 static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
 {
@@ -202,6 +245,8 @@ static int run_check_config(sp_settings_t *s)
 
 static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
 {
+    static sp_metrics_t metrics;
+    sp_http_t *http = NULL;
     sp_error_t err;
     char errstr[128];
     size_t glen = sizeof(errstr);
@@ -228,6 +273,16 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
 
     run_ctx_t ctx = {0};
     ctx.parent = pool;
+    if (s->metrics_listen[0] != '\0') {
+        sp_metrics_init(&metrics);
+        metrics.last_loop_us = sp_time_now_us(); /* starting up counts as alive */
+        ctx.metrics = &metrics;
+        if (sp_http_start(&metrics, s->metrics_listen, &http, &err) != SP_OK) {
+            sp_cli_error(&err);
+            return SP_EXIT_USAGE;
+        }
+        sp_log(SP_LOG_INFO, "metrics_listen", "address=%s", s->metrics_listen);
+    }
     if (sp_loader_open(pool, s->conninfo, group, &ctx.ld, &err) != SP_OK) {
         sp_cli_error(&err);
         return SP_EXIT_SERVICE;
@@ -235,6 +290,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     if (reload_catalogue(&ctx, &err) != SP_OK) {
         sp_cli_error(&err);
         sp_loader_close(ctx.ld);
+        sp_http_stop(http);
         return SP_EXIT_SERVICE;
     }
     sp_loader_set_limits(ctx.ld, &s->limits);
@@ -246,6 +302,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     if (sp_consumer_new(kconf, s->topics, s->n_topics, &hooks, &c, &err) != SP_OK) {
         sp_cli_error(&err);
         sp_loader_close(ctx.ld);
+        sp_http_stop(http);
         return SP_EXIT_USAGE;
     }
     sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d", group, servers, s->n_topics);
@@ -275,6 +332,8 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (pending > 0 &&
             (pending >= s->batch_rows || sp_loader_pending_bytes(ctx.ld) >= s->batch_bytes ||
              sp_time_now_us() - batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
+            int64_t t0 = sp_time_now_us();
+            uint64_t batches = sp_loader_stats(ctx.ld)->batches;
             if (flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
                 sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
                        err.detail);
@@ -282,6 +341,10 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 sp_loader_abandon(ctx.ld);
                 rc = SP_EXIT_SERVICE;
                 break;
+            }
+            if (ctx.metrics != NULL && sp_loader_stats(ctx.ld)->batches > batches) {
+                sp_metrics_commit(ctx.metrics, pending, (double)(sp_time_now_us() - t0) / 1e6);
+                publish_metrics(&ctx, c, true);
             }
             const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
             sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu", pending,
@@ -295,6 +358,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             if (reload_catalogue(&ctx, &err) != SP_OK)
                 sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
         }
+        publish_metrics(&ctx, c, false);
         if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
             break;
     }
@@ -310,6 +374,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
            (unsigned long long)st->messages, (unsigned long long)st->rows,
            (unsigned long long)st->inserted, (unsigned long long)st->quarantined,
            (unsigned long long)st->batches, rc);
+    sp_http_stop(http);
     sp_loader_close(ctx.ld);
     return rc;
 }
@@ -322,12 +387,13 @@ int sp_cmd_run(int argc, char **argv)
         {"batch-bytes", required_argument, NULL, 2},
         {"linger-ms", required_argument, NULL, 3},
         {"check-config", no_argument, NULL, 4},
+        {"metrics", required_argument, NULL, 5},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *brokers = NULL, *group = NULL, *conninfo = NULL;
     const char *xprops[128], *topics[SP_MAX_TOPICS];
     int nx = 0, nt = 0;
-    const char *batch_rows = NULL, *batch_bytes = NULL, *linger = NULL;
+    const char *batch_rows = NULL, *batch_bytes = NULL, *linger = NULL, *metrics = NULL;
     bool exit_at_end = false, check_only = false;
     int opt;
     optind = 0;
@@ -377,6 +443,9 @@ int sp_cmd_run(int argc, char **argv)
         case 4:
             check_only = true;
             break;
+        case 5:
+            metrics = optarg;
+            break;
         default:
             run_usage(stderr);
             return SP_EXIT_USAGE;
@@ -409,6 +478,8 @@ int sp_cmd_run(int argc, char **argv)
     }
     if (conninfo)
         snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
+    if (metrics)
+        snprintf(s.metrics_listen, sizeof(s.metrics_listen), "%s", metrics);
     if ((batch_rows && !sp_cli_parse_size("--batch-rows", batch_rows, &s.batch_rows)) ||
         (batch_bytes && !sp_cli_parse_size("--batch-bytes", batch_bytes, &s.batch_bytes)) ||
         (linger && !sp_cli_parse_size("--linger-ms", linger, &s.linger_ms)))

@@ -104,6 +104,10 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
         snprintf(s->conninfo, sizeof(s->conninfo), "%s", value);
         return SP_OK;
     }
+    if (strcmp(key, "metrics.listen") == 0) {
+        snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", value);
+        return SP_OK;
+    }
     if (strcmp(key, "topics") == 0)
         return sp_settings_add_topics(s, value, err);
     if (strcmp(key, "batch.rows") == 0)
@@ -124,8 +128,7 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
         int lvl = sp_log_level_parse(value);
         if (lvl < 0)
             return sp_error_set(err, SP_ERR_INVALID, "%s: unknown log.level \"%s\"",
-                                where(at, sizeof(at), file, line),
-                                value);
+                                where(at, sizeof(at), file, line), value);
         sp_log_level = lvl;
         return SP_OK;
     }
@@ -144,8 +147,8 @@ typedef struct file_scan {
     bool secret;
 } file_scan_t;
 
-static sp_status_t on_file_key(void *opaque, const char *key, const char *value,
-                               const char *file, int line, sp_error_t *err)
+static sp_status_t on_file_key(void *opaque, const char *key, const char *value, const char *file,
+                               int line, sp_error_t *err)
 {
     file_scan_t *fs = opaque;
     if (holds_secret(key, value))

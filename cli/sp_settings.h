@@ -18,6 +18,7 @@ typedef struct sp_settings {
     size_t linger_ms;
     sp_transform_limits_t limits;
     bool has_group;
+    char metrics_listen[256]; /* HOST:PORT for /metrics, /health, /ready; "" for none */
 } sp_settings_t;
 
 #define SP_DEFAULT_BATCH_ROWS 5000

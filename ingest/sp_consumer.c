@@ -189,6 +189,11 @@ bool sp_consumer_at_end(const sp_consumer_t *c)
     return true;
 }
 
+int sp_consumer_assigned(const sp_consumer_t *c)
+{
+    return c->n_parts;
+}
+
 bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err)
 {
     if (c->failed && err != NULL)

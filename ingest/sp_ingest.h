@@ -46,6 +46,8 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
 rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms);
 /* True when at least one partition is assigned and every assigned partition is at its end. */
 bool sp_consumer_at_end(const sp_consumer_t *c);
+/* Number of partitions assigned now. */
+int sp_consumer_assigned(const sp_consumer_t *c);
 /* True when an assignment could not be positioned (the database was unreachable). */
 bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err);
 /* Stops and restarts fetching for the whole assignment (while the database is away). */

@@ -23,11 +23,12 @@ typedef struct sp_source {
 } sp_source_t;
 
 typedef struct sp_load_stats {
-    uint64_t messages;    /* messages taken */
-    uint64_t rows;        /* observations staged */
-    uint64_t quarantined; /* messages sent to quarantine */
-    uint64_t batches;     /* batches committed */
-    uint64_t inserted;    /* vintages inserted by the merge (duplicates are not counted) */
+    uint64_t messages;                                /* messages taken */
+    uint64_t rows;                                    /* observations staged */
+    uint64_t quarantined;                             /* messages sent to quarantine */
+    uint64_t quarantined_by_reason[SP_REASON__COUNT]; /* committed, by reason */
+    uint64_t batches;                                 /* batches committed */
+    uint64_t inserted; /* vintages inserted by the merge (duplicates are not counted) */
 } sp_load_stats_t;
 
 typedef struct sp_loader sp_loader_t;

@@ -35,6 +35,7 @@ struct sp_loader {
     /* Fault injection for tests (STATPIPE_FAULT_LOSE_COMMIT_EVERY=N): every Nth commit
      * succeeds on the server but its answer is lost, as when the network fails just then. */
     unsigned lose_commit_every, commits;
+    uint64_t pending_reasons[SP_REASON__COUNT]; /* quarantined in the open batch */
     sp_load_stats_t stats;
 };
 
@@ -385,6 +386,7 @@ static void stage_quarantine(sp_loader_t *ld, const sp_source_t *src, const sp_r
     sp_buf_copy_bytea(b, payload, len);
     sp_buf_putc(b, '\n');
     ld->stats.quarantined++;
+    ld->pending_reasons[rej->reason]++;
 }
 
 static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
@@ -477,6 +479,7 @@ void sp_loader_abandon(sp_loader_t *ld)
     sp_buf_reset(&ld->replayed);
     ld->n_offsets = 0;
     ld->pending_messages = 0;
+    memset(ld->pending_reasons, 0, sizeof(ld->pending_reasons));
 }
 
 sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err)
@@ -605,6 +608,8 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
     ld->stats.inserted += inserted;
     ld->stats.batches++;
+    for (int r = 0; r < SP_REASON__COUNT; r++)
+        ld->stats.quarantined_by_reason[r] += ld->pending_reasons[r];
     sp_loader_abandon(ld); /* the batch is in: start the next one empty */
     return SP_OK;
 }
