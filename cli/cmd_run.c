@@ -9,6 +9,7 @@
 #include "sp_settings.h"
 
 #include <apr_general.h>
+#include <systemd/sd-daemon.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
@@ -59,6 +60,8 @@ typedef struct run_ctx {
     sp_loader_t *ld;
     sp_metrics_t *metrics; /* NULL without --metrics */
     int64_t last_publish_us;
+    uint64_t watchdog_usec; /* systemd's WatchdogSec, 0 when not asked */
+    int64_t last_watchdog_us;
     apr_pool_t *parent;
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
@@ -167,6 +170,16 @@ static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_
 /* Publishes the loop's state to the metrics snapshot, at most five times a second. The
  * lag of each assigned partition is its high watermark (cached by librdkafka, no request)
  * less the consumer's position. */
+/* Tells systemd the loop is alive, at half the watchdog interval (a no-op elsewhere). */
+static void pet_watchdog(run_ctx_t *ctx)
+{
+    int64_t now = sp_time_now_us();
+    if (ctx->watchdog_usec == 0 || now - ctx->last_watchdog_us < (int64_t)ctx->watchdog_usec / 2)
+        return;
+    ctx->last_watchdog_us = now;
+    sd_notify(0, "WATCHDOG=1");
+}
+
 static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
 {
     sp_metrics_t *m = ctx->metrics;
@@ -306,6 +319,10 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         return SP_EXIT_USAGE;
     }
     sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d", group, servers, s->n_topics);
+    /* Under systemd (Type=notify): ready once connected and subscribed; watchdog pings. */
+    if (sd_watchdog_enabled(0, &ctx.watchdog_usec) <= 0)
+        ctx.watchdog_usec = 0;
+    sd_notify(0, "READY=1\nSTATUS=consuming");
 
     int rc = SP_EXIT_OK;
     int64_t batch_start = 0;
@@ -355,13 +372,17 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (sp_loader_pending_messages(ctx.ld) == 0 &&
             (sp_loader_catalogue_changed(ctx.ld) || reload_requested)) {
             reload_requested = 0;
+            sd_notify(0, "RELOADING=1");
             if (reload_catalogue(&ctx, &err) != SP_OK)
                 sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
+            sd_notify(0, "READY=1");
         }
         publish_metrics(&ctx, c, false);
+        pet_watchdog(&ctx);
         if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
             break;
     }
+    sd_notify(0, "STOPPING=1");
     if (rc == SP_EXIT_OK && flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
         sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=\"%s\"", err.message);
         sp_loader_abandon(ctx.ld);
