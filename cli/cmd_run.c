@@ -215,6 +215,8 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
         rd_kafka_topic_partition_list_destroy(list);
 }
 
+static void reload_settings(run_ctx_t *ctx, sp_settings_t *s);
+
 /* Loads the catalogue into a fresh pool and swaps it in; on failure keeps the one in use. */
 static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
 {
@@ -371,8 +373,10 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
          * under the old one, the next is read under the new one; no message is in between. */
         if (sp_loader_pending_messages(ctx.ld) == 0 &&
             (sp_loader_catalogue_changed(ctx.ld) || reload_requested)) {
-            reload_requested = 0;
             sd_notify(0, "RELOADING=1");
+            if (reload_requested)
+                reload_settings(&ctx, s);
+            reload_requested = 0;
             if (reload_catalogue(&ctx, &err) != SP_OK)
                 sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
             sd_notify(0, "READY=1");
@@ -400,6 +404,78 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     return rc;
 }
 
+/* The command line, kept so that SIGHUP can build the settings again the same way. */
+typedef struct run_args {
+    const char *config, *brokers, *group, *conninfo, *metrics;
+    const char *batch_rows, *batch_bytes, *linger;
+    const char *xprops[128], *topics[SP_MAX_TOPICS];
+    int nx, nt;
+} run_args_t;
+
+/* File, then environment, then flags. Returns SP_EXIT_OK, or SP_EXIT_USAGE after saying why. */
+static int build_settings(sp_settings_t *s, const run_args_t *a)
+{
+    sp_error_t err;
+    sp_settings_init(s);
+    if (sp_settings_load(s, a->config, &err) != SP_OK ||
+        (a->brokers && sp_kafka_conf_set(s->kconf, "bootstrap.servers", a->brokers, &err)) ||
+        (a->group && sp_kafka_conf_set(s->kconf, "group.id", a->group, &err)))
+        goto out_err;
+    for (int i = 0; i < a->nx; i++)
+        if (sp_kafka_conf_set_pair(s->kconf, a->xprops[i], &err) != SP_OK)
+            goto out_err;
+    if (a->nt > 0) {
+        s->n_topics = 0; /* flags replace the file's list */
+        for (int i = 0; i < a->nt; i++)
+            if (sp_settings_add_topics(s, a->topics[i], &err) != SP_OK)
+                goto out_err;
+    }
+    if (a->conninfo)
+        snprintf(s->conninfo, sizeof(s->conninfo), "%s", a->conninfo);
+    if (a->metrics)
+        snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", a->metrics);
+    if ((a->batch_rows && !sp_cli_parse_size("--batch-rows", a->batch_rows, &s->batch_rows)) ||
+        (a->batch_bytes && !sp_cli_parse_size("--batch-bytes", a->batch_bytes, &s->batch_bytes)) ||
+        (a->linger && !sp_cli_parse_size("--linger-ms", a->linger, &s->linger_ms)))
+        return SP_EXIT_USAGE;
+    return SP_EXIT_OK;
+out_err:
+    sp_cli_error(&err);
+    return SP_EXIT_USAGE;
+}
+
+static const run_args_t *current_args;
+
+/* SIGHUP: builds the settings again and takes up what can change while running: batch
+ * sizes, limits and the log level. Connections, topics and the metrics address keep their
+ * values until a restart, and the log says so when they differ. */
+static void reload_settings(run_ctx_t *ctx, sp_settings_t *s)
+{
+    sp_settings_t fresh;
+    if (current_args == NULL || build_settings(&fresh, current_args) != SP_EXIT_OK) {
+        sp_log(SP_LOG_WARNING, "config_reload_failed", "detail=\"keeping the settings in use\"");
+        if (current_args != NULL)
+            sp_settings_free(&fresh);
+        return;
+    }
+    s->batch_rows = fresh.batch_rows;
+    s->batch_bytes = fresh.batch_bytes;
+    s->linger_ms = fresh.linger_ms;
+    s->limits = fresh.limits;
+    sp_loader_set_limits(ctx->ld, &s->limits);
+    bool restart = strcmp(fresh.conninfo, s->conninfo) != 0 ||
+                   strcmp(fresh.metrics_listen, s->metrics_listen) != 0 ||
+                   fresh.n_topics != s->n_topics;
+    for (int i = 0; !restart && i < fresh.n_topics; i++)
+        restart = strcmp(fresh.topics[i], s->topics[i]) != 0;
+    sp_log(SP_LOG_NOTICE, "config_reloaded",
+           "batch_rows=%zu batch_bytes=%zu linger_ms=%zu log_level=%d%s", s->batch_rows,
+           s->batch_bytes, s->linger_ms, sp_log_level,
+           restart ? " detail=\"pg.conninfo, topics or metrics.listen changed: restart to apply\""
+                   : "");
+    sp_settings_free(&fresh);
+}
+
 int sp_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -411,10 +487,8 @@ int sp_cmd_run(int argc, char **argv)
         {"metrics", required_argument, NULL, 5},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *brokers = NULL, *group = NULL, *conninfo = NULL;
-    const char *xprops[128], *topics[SP_MAX_TOPICS];
-    int nx = 0, nt = 0;
-    const char *batch_rows = NULL, *batch_bytes = NULL, *linger = NULL, *metrics = NULL;
+    static run_args_t a;
+    memset(&a, 0, sizeof(a));
     bool exit_at_end = false, check_only = false;
     int opt;
     optind = 0;
@@ -424,48 +498,48 @@ int sp_cmd_run(int argc, char **argv)
             run_usage(stdout);
             return SP_EXIT_OK;
         case 'c':
-            config = optarg;
+            a.config = optarg;
             break;
         case 'b':
-            brokers = optarg;
+            a.brokers = optarg;
             break;
         case 't':
-            if (nt == SP_MAX_TOPICS) {
+            if (a.nt == SP_MAX_TOPICS) {
                 fprintf(stderr, "statpipe: too many -t options\n");
                 return SP_EXIT_USAGE;
             }
-            topics[nt++] = optarg;
+            a.topics[a.nt++] = optarg;
             break;
         case 'G':
-            group = optarg;
+            a.group = optarg;
             break;
         case 'X':
-            if (nx == 128) {
+            if (a.nx == 128) {
                 fprintf(stderr, "statpipe: too many -X options\n");
                 return SP_EXIT_USAGE;
             }
-            xprops[nx++] = optarg;
+            a.xprops[a.nx++] = optarg;
             break;
         case 'd':
-            conninfo = optarg;
+            a.conninfo = optarg;
             break;
         case 'e':
             exit_at_end = true;
             break;
         case 1:
-            batch_rows = optarg;
+            a.batch_rows = optarg;
             break;
         case 2:
-            batch_bytes = optarg;
+            a.batch_bytes = optarg;
             break;
         case 3:
-            linger = optarg;
+            a.linger = optarg;
             break;
         case 4:
             check_only = true;
             break;
         case 5:
-            metrics = optarg;
+            a.metrics = optarg;
             break;
         default:
             run_usage(stderr);
@@ -479,32 +553,10 @@ int sp_cmd_run(int argc, char **argv)
     }
 
     sp_settings_t s;
-    sp_error_t err;
-    sp_settings_init(&s);
-    int rc = SP_EXIT_USAGE;
-    if (sp_settings_load(&s, config, &err) != SP_OK)
-        goto out_err;
-    if (brokers && sp_kafka_conf_set(s.kconf, "bootstrap.servers", brokers, &err) != SP_OK)
-        goto out_err;
-    if (group && sp_kafka_conf_set(s.kconf, "group.id", group, &err) != SP_OK)
-        goto out_err;
-    for (int i = 0; i < nx; i++)
-        if (sp_kafka_conf_set_pair(s.kconf, xprops[i], &err) != SP_OK)
-            goto out_err;
-    if (nt > 0) {
-        s.n_topics = 0; /* flags replace the file's list */
-        for (int i = 0; i < nt; i++)
-            if (sp_settings_add_topics(&s, topics[i], &err) != SP_OK)
-                goto out_err;
-    }
-    if (conninfo)
-        snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
-    if (metrics)
-        snprintf(s.metrics_listen, sizeof(s.metrics_listen), "%s", metrics);
-    if ((batch_rows && !sp_cli_parse_size("--batch-rows", batch_rows, &s.batch_rows)) ||
-        (batch_bytes && !sp_cli_parse_size("--batch-bytes", batch_bytes, &s.batch_bytes)) ||
-        (linger && !sp_cli_parse_size("--linger-ms", linger, &s.linger_ms)))
+    int rc = build_settings(&s, &a);
+    if (rc != SP_EXIT_OK)
         goto out;
+    current_args = &a;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -523,9 +575,6 @@ int sp_cmd_run(int argc, char **argv)
     apr_pool_create(&pool, NULL);
     rc = run_main(&s, exit_at_end, pool);
     apr_pool_destroy(pool);
-    goto out;
-out_err:
-    sp_cli_error(&err);
 out:
     sp_settings_free(&s);
     return rc;

@@ -43,4 +43,30 @@ echo "ok - quiet when not on a terminal"
 script -qec "\"$STATPIPE\" load --batch-rows 100 \"$SP_TMP/prog.ndjson\"" /dev/null > "$SP_TMP/tty.out" 2>&1
 grep -q "3000 messages, [0-9]*/s" "$SP_TMP/tty.out" || fail "no progress on a terminal: $(tr '\r' '\n' < "$SP_TMP/tty.out" | tail -n 3)"
 echo "ok - progress on a terminal"
+# SIGHUP takes up changed settings without a restart; --batch-rows on the command line keeps
+# winning over the file.
+sp_kafka_start --brokers 1 --topic stats.hup:1
+cat > "$SP_TMP/hup.conf" <<CONF
+kafka.bootstrap.servers = $BROKERS
+topics = stats.hup
+batch.linger.ms = 300
+CONF
+"$STATPIPE" run -c "$SP_TMP/hup.conf" -G hup --batch-rows 77 2>"$SP_TMP/hup.log" &
+pid=$!
+for _ in $(seq 1 100); do grep -q event=start "$SP_TMP/hup.log" && break; sleep 0.1; done
+sed -i 's/^batch.linger.ms = 300/batch.linger.ms = 900/' "$SP_TMP/hup.conf"
+echo "envelope.max.entries = 5" >> "$SP_TMP/hup.conf"
+kill -HUP $pid
+for _ in $(seq 1 50); do grep -q event=config_reloaded "$SP_TMP/hup.log" && break; sleep 0.1; done
+grep -q "event=config_reloaded batch_rows=77 batch_bytes=8388608 linger_ms=900" "$SP_TMP/hup.log" \
+    || fail "SIGHUP: $(grep -E 'config_|catalogue_' "$SP_TMP/hup.log")"
+echo "ok - SIGHUP reloads the settings; flags still win"
+# a limit taken up at once: an envelope of six entries is now too large
+printf '{"schema":"statpipe.release/1","message_id":"env6","sender":"MIIT","release":"2024-01-01T00:00:00Z","observations":[%s]}\n' \
+    "$(for m in 01 02 03 04 05 06; do printf '{"indicator":"FBB_USERS","ref_area":"CN","freq":"M","time_period":"2023-%s","value":"1","unit":"万户"},' $m; done | sed 's/,$//')" \
+    | "$STATPIPE" produce -b "$BROKERS" -t stats.hup - >/dev/null
+for _ in $(seq 1 100); do [ "$(sp_psql -c "select count(*) from statpipe.quarantine where message_id = 'env6'")" = 1 ] && break; sleep 0.1; done
+check "the reloaded limit applies" "too_large" "$(sp_psql -c "select reason from statpipe.quarantine where message_id = 'env6'")"
+kill -TERM $pid
+wait $pid || fail "daemon exit $?"
 echo "PASS test_config"
