@@ -43,4 +43,17 @@ check "string limit from the config file" 1 \
     "$(sp_psql -c "select count(*) from statpipe.quarantine where reason = 'too_large' and detail like 'field \"message_id\" is 300 bytes, at most 256'")"
 check "everything accounted for" "1|5" \
     "$(sp_psql -c "select (select count(*) from statpipe.observation), (select count(*) from statpipe.quarantine)")"
+
+# Every other string field with the same text: each message is quarantined, and the detail
+# that quotes the field holds the text exactly.
+fields="schema ref_area freq time_period unit calc_basis obs_status conf_status action release"
+for f in $fields; do
+    printf '{"schema":"statpipe.observation/1","message_id":"evil-%s","sender":"NBS","indicator":"FBB_USERS","ref_area":"CN","freq":"A","time_period":"2023","value":"1","unit":"万户","calc_basis":"PER","obs_status":"A","conf_status":"F","action":"replace","release":"2024-01-01T00:00:00Z"}\n' "$f" \
+        | sed "s|\"$f\":\"[^\"]*\"|\"$f\":\"$(printf '%s' "$evil" | sed 's/[\\&|]/\\&/g')\"|"
+done > "$SP_TMP/fields.ndjson"
+"$STATPIPE" load "$SP_TMP/fields.ndjson" >/dev/null 2>&1 || fail "load of evil fields failed"
+check "each evil field quarantined, its text quoted exactly" 10 \
+    "$(echo "select count(*) from statpipe.quarantine where position(:'e' in detail) > 0 and (message_id like 'evil-%' or reason = 'unknown_schema')" \
+        | sp_psql -v e="$evil_sql")"
+check "tables still intact" 4 "$(sp_psql -c "select count(*) from pg_tables where schemaname = 'statpipe' and tablename in ('observation', 'series', 'quarantine', 'kafka_offset')")"
 echo "PASS test_hostile"
