@@ -7,16 +7,18 @@
 
 static void produce_usage(FILE *out)
 {
-    fprintf(out, "usage: statpipe produce -b BROKERS -t TOPIC [-X KEY=VALUE]... FILE|-\n\n"
-                 "Publish each non-blank line of FILE (- for stdin) as one message, keyed by\n"
-                 "its series (SENDER|INDICATOR|REF_AREA|FREQ|CALC_BASIS) so that a series stays\n"
-                 "in order on one partition. Lines that are not readable JSON are sent without\n"
-                 "a key. Exits 1 if any message was not delivered.\n\n"
-                 "options:\n"
-                 "  -b BROKERS     Kafka bootstrap servers\n"
-                 "  -t TOPIC       topic to publish to\n"
-                 "  -X KEY=VALUE   any librdkafka producer property, repeatable\n"
-                 "  -h, --help     show this help\n");
+    fprintf(out,
+            "usage: statpipe produce -b BROKERS -t TOPIC [-X KEY=VALUE]... [--rate N] FILE|-\n\n"
+            "Publish each non-blank line of FILE (- for stdin) as one message, keyed by\n"
+            "its series (SENDER|INDICATOR|REF_AREA|FREQ|CALC_BASIS) so that a series stays\n"
+            "in order on one partition. Lines that are not readable JSON are sent without\n"
+            "a key. Exits 1 if any message was not delivered.\n\n"
+            "options:\n"
+            "  -b BROKERS     Kafka bootstrap servers\n"
+            "  -t TOPIC       topic to publish to\n"
+            "  -X KEY=VALUE   any librdkafka producer property, repeatable\n"
+            "  --rate N       send at most N messages a second (paced, for load tests)\n"
+            "  -h, --help     show this help\n");
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -32,7 +34,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 int sp_cmd_produce(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'}, {"rate", required_argument, NULL, 1}, {NULL, 0, NULL, 0}};
+    size_t rate = 0;
     const char *brokers = NULL, *topic = NULL;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     sp_kafka_conf_log_to_sink(conf);
@@ -50,6 +54,12 @@ int sp_cmd_produce(int argc, char **argv)
             break;
         case 't':
             topic = optarg;
+            break;
+        case 1:
+            if (!sp_cli_parse_size("--rate", optarg, &rate)) {
+                rd_kafka_conf_destroy(conf);
+                return SP_EXIT_USAGE;
+            }
             break;
         case 'X':
             if (sp_kafka_conf_set_pair(conf, optarg, &err) != SP_OK) {
@@ -72,6 +82,7 @@ int sp_cmd_produce(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     long failed = 0, sent = 0;
+    int64_t start_us = sp_time_now_us();
     char errstr[512];
     if (sp_kafka_conf_set(conf, "bootstrap.servers", brokers, &err) != SP_OK) {
         sp_cli_error(&err);
@@ -98,6 +109,15 @@ int sp_cmd_produce(int argc, char **argv)
     int rc = SP_EXIT_OK;
     char key[512];
     while ((r = sp_lines_next_message(&lines, &line, &len)) == 1) {
+        if (rate > 0) {
+            /* Message k leaves no earlier than k/rate seconds after the first. */
+            int64_t due = start_us + (int64_t)((double)(sent + failed) * 1e6 / (double)rate);
+            int64_t now = sp_time_now_us();
+            while (now < due) {
+                rd_kafka_poll(rk, (int)((due - now) / 1000));
+                now = sp_time_now_us();
+            }
+        }
         size_t klen = sp_message_key(line, len, key, sizeof(key));
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(

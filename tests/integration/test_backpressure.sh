@@ -23,6 +23,7 @@ peak_rss_kb() { # topic count: runs the daemon to the end, prints its peak RSS i
     "$STATPIPE" run -b "$BROKERS" -t "$1" -G "bp-$1" -X session.timeout.ms=6000 -e \
         2>"$SP_TMP/$1.log" &
     pid=$!
+    SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
     while kill -0 $pid 2>/dev/null; do
         h=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status 2>/dev/null || true)
         [ -n "$h" ] && hwm=$h

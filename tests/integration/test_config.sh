@@ -53,6 +53,7 @@ batch.linger.ms = 300
 CONF
 "$STATPIPE" run -c "$SP_TMP/hup.conf" -G hup --batch-rows 77 2>"$SP_TMP/hup.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 for _ in $(seq 1 100); do grep -q event=start "$SP_TMP/hup.log" && break; sleep 0.1; done
 sed -i 's/^batch.linger.ms = 300/batch.linger.ms = 900/' "$SP_TMP/hup.conf"
 echo "envelope.max.entries = 5" >> "$SP_TMP/hup.conf"

@@ -18,6 +18,7 @@ for round in 1 2 3 4 5; do
     "$STATPIPE" run -b "$BROKERS" -t stats.crash -G crash "${kopts[@]}" --batch-rows 50 \
         2>>"$SP_TMP/run.log" &
     pid=$!
+    SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
     # wait until it has committed something new, then kill it at a random moment
     before=$(sp_psql -c 'select coalesce(sum(next_offset), 0) from statpipe.kafka_offset')
     for i in $(seq 1 300); do

@@ -48,6 +48,7 @@ for _ in $(seq 1 50); do [ -S "$SP_TMP/notify.sock" ] && break; sleep 0.1; done
 NOTIFY_SOCKET="$SP_TMP/notify.sock" WATCHDOG_USEC=400000 \
     "$STATPIPE" run -b "$BROKERS" -t stats.sd -G sd 2>"$SP_TMP/run.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 for _ in $(seq 1 100); do grep -q WATCHDOG=1 "$SP_TMP/notify.out" 2>/dev/null && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid || fail "daemon exit $?"

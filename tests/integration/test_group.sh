@@ -16,6 +16,7 @@ daemon() { # name; sets pid (started here, so that this shell can wait for it)
     "$STATPIPE" run -b "$BROKERS" -t stats.group -G grp -X session.timeout.ms=6000 \
         -X heartbeat.interval.ms=500 --batch-rows 40 2>>"$SP_TMP/$1.log" &
     pid=$!
+    SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 }
 progress() { sp_psql -c 'select coalesce(sum(next_offset), 0) from statpipe.kafka_offset'; }
 

@@ -41,6 +41,7 @@ check "observations unchanged" $((n - bad + 25)) "$(sp_psql -c 'select count(*) 
 "$STATPIPE" run -b "$BROKERS" -t stats.miit.telecom -G e2e "${kopts[@]}" --linger-ms 600000 \
     --batch-rows 100000 2>"$SP_TMP/run3.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 "$STATPIPE" produce -b "$BROKERS" -t stats.miit.telecom "$SP_TMP/term.ndjson" >/dev/null
 for i in $(seq 1 200); do
     grep -q "event=assign" "$SP_TMP/run3.log" && break

@@ -33,6 +33,7 @@ GEN_EXPECTED="$SP_TMP/expected" "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" $
 "$STATPIPE" run -b "$BROKERS" -t stats.kf -G kf -X session.timeout.ms=6000 \
     -X heartbeat.interval.ms=500 --batch-rows 100 2>"$SP_TMP/run.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 wait_offsets 2000
 ctl broker-down 1
 ctl broker-down 2

@@ -19,6 +19,9 @@ http_get() { # path: prints "STATUS\nBODY"
 metric() { # name{labels}: its value from one scrape
     http_get /metrics | awk -v n="$1" '$1 == n {print $2}'
 }
+wait_metric() { # name value: until the metric has the value (commits lag consumption)
+    for _ in $(seq 1 300); do [ "$(metric "$1")" = "$2" ] && return 0; sleep 0.1; done
+}
 
 "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 2000 20 a > "$SP_TMP/a.ndjson"
 "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 3000 20 b > "$SP_TMP/b.ndjson"
@@ -26,11 +29,14 @@ metric() { # name{labels}: its value from one scrape
 "$STATPIPE" run -b "$BROKERS" -t stats.metrics -G metrics -X session.timeout.ms=6000 \
     --metrics "127.0.0.1:$port" --batch-rows 200 2>"$SP_TMP/run.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 for _ in $(seq 1 100); do http_get /health >/dev/null 2>&1 && break; sleep 0.1; done
 check "/health" "200" "$(http_get /health | head -n 1)"
 for _ in $(seq 1 300); do [ "$(metric statpipe_messages_consumed_total)" = 2000 ] && break; sleep 0.1; done
 check "consumed after the first feed" 2000 "$(metric statpipe_messages_consumed_total)"
 check "/ready once assigned and connected" "200" "$(http_get /ready | head -n 1)"
+wait_metric 'statpipe_quarantined_total{reason="unknown_indicator"}' 100
+wait_metric statpipe_rows_loaded_total 1900
 check "quarantined by reason" 100 "$(metric 'statpipe_quarantined_total{reason="unknown_indicator"}')"
 check "rows loaded" 1900 "$(metric statpipe_rows_loaded_total)"
 check "postgres connected" 1 "$(metric statpipe_postgres_connected)"
@@ -45,7 +51,8 @@ batches=$(metric statpipe_batch_messages_count)
 check "commit histogram counts every batch" "$batches" "$(metric 'statpipe_commit_seconds_bucket{le="+Inf"}')"
 
 "$STATPIPE" produce -b "$BROKERS" -t stats.metrics "$SP_TMP/b.ndjson" >/dev/null
-for _ in $(seq 1 300); do [ "$(metric statpipe_messages_consumed_total)" = 5000 ] && break; sleep 0.1; done
+wait_metric statpipe_messages_consumed_total 5000
+wait_metric 'statpipe_quarantined_total{reason="unknown_indicator"}' 250
 check "the counters move with the second feed" "5000|250" \
     "$(metric statpipe_messages_consumed_total)|$(metric 'statpipe_quarantined_total{reason="unknown_indicator"}')"
 check "unknown path" 404 "$(http_get /nope | head -n 1)"

@@ -15,6 +15,7 @@ GEN_EXPECTED="$SP_TMP/expected" "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" $
 STATPIPE_FAULT_LOSE_COMMIT_EVERY=7 "$STATPIPE" run -b "$BROKERS" -t stats.pg -G pg \
     -X session.timeout.ms=6000 --batch-rows 100 2>"$SP_TMP/run.log" &
 pid=$!
+SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
 wait_offsets 3000
 sp_pg_restart                      # fast shutdown and start
 echo "ok - restarted PostgreSQL at $(sp_psql -c 'select sum(next_offset) from statpipe.kafka_offset') of $n"

@@ -71,6 +71,7 @@ grep -q '"source":"stats.corpus/' "$SP_TMP/list.json" || fail "list does not sho
 "$STATPIPE" run -b "$BROKERS" -t stats.live -G live -X session.timeout.ms=6000 --linger-ms 100 \
     2>"$SP_TMP/live.log" &
 live=$!
+SP_PIDS+=($live)
 newmsg() {
     printf '{"schema":"statpipe.observation/1","message_id":"%s","sender":"MIIT","indicator":"宽带新口径","ref_area":"CN","freq":"M","time_period":"%s","value":"1","unit":"万户","release":"2024-02-01T00:00:00Z"}\n' "$1" "$2"
 }

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# e2e.sh N: the throughput benchmark of issue 7, in one run on this machine, on the same
+# messages, table and indexes. Sourced by bench/run with STATPIPE, SP_SOURCE_DIR and the
+# test helpers (PostgreSQL started). Prints a line per measurement, then the summary:
+#   e2e/copy=R e2e/elt=R rss_mb=N p99_ms=N
+n=${1:-1000000}
+partitions=$(( n / 15000 + 4 ))          # the built-in cluster keeps 100,000 messages or 5 MB a partition
+sp_kafka_start --brokers 1 --topic "bench:$partitions" --topic "paced:8"
+bench_dir="$SP_SOURCE_DIR/bench"
+feed="$SP_TMP/feed.ndjson"
+"$bench_dir/gen_bench.sh" "$n" > "$feed"
+echo "messages: $n ($(du -m "$feed" | cut -f1) MB), partitions: $partitions"
+"$STATPIPE" produce -b "$BROKERS" -t bench "$feed" >/dev/null
+
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# a. raw consume rate (kcat reads every partition to its end, discarding)
+t0=$(now)
+kcat -C -b "$BROKERS" -t bench -o beginning -e -q -f '%s\n' > /dev/null
+t=$(elapsed "$t0" "$(now)")
+echo "a consume: $(rate "$n" "$t") msg/s ($t s)"
+
+# b. raw JSON parse rate, and statpipe's whole transform, in memory
+"$SP_SOURCE_DIR/build/release/bench/parse_bench" "$SP_SOURCE_DIR/schemas/catalogue" "$feed" \
+    | sed 's/^/b /'
+
+# e. statpipe run, end to end, exactly once with vintages
+/usr/bin/time -f "%e %U %S %M" -o "$SP_TMP/time.e2e" \
+    "$STATPIPE" run -b "$BROKERS" -t bench -G bench -e 2>"$SP_TMP/run.log"
+read -r e_wall e_user e_sys e_rss < "$SP_TMP/time.e2e"
+rows=$(sp_psql -c 'select count(*) from statpipe.observation')
+check "every message committed" "$n" "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'bench'")" >/dev/null
+e_rate=$(rate "$n" "$e_wall")
+cpu_per_m=$(awk -v u="$e_user" -v s="$e_sys" -v n="$n" 'BEGIN { printf "%.1f", (u + s) * 1e6 / n }')
+echo "e statpipe run: $e_rate msg/s ($e_wall s, $rows vintages), daemon CPU ${cpu_per_m} s per million, peak RSS $((e_rss / 1024)) MB"
+
+cols="series_id, time_period, period_start, period_end, release, value, unit, value_published, unit_published, unit_mult, obs_status, conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset"
+sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.copy'"
+
+# c. raw COPY of the already-normalised rows into the same table and indexes: the limit
+sp_psql -c "truncate statpipe.observation"
+t0=$(now)
+sp_psql -c "\\copy statpipe.observation ($cols) from '$SP_TMP/rows.copy'"
+c_t=$(elapsed "$t0" "$(now)")
+c_rate=$(rate "$n" "$c_t")
+echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows)"
+
+# d. what a user would otherwise build: COPY the raw JSON into jsonb, then INSERT ... SELECT
+sp_psql -c "truncate statpipe.observation"
+sp_psql -c "create unlogged table public.raw (doc jsonb)"
+t0=$(now)
+# CSV with quote and delimiter bytes that JSON text never holds: each line is one value
+sp_psql -c "\\copy public.raw from '$feed' with (format csv, quote e'\\x01', delimiter e'\\x02')"
+sp_psql <<'SQL'
+insert into statpipe.series (sender, indicator, ref_area, freq, calc_basis)
+select distinct doc->>'sender', i.code, doc->>'ref_area', doc->>'freq', coalesce(doc->>'calc_basis', 'PER')
+  from public.raw
+  join statpipe.indicator i on i.code = coalesce((select indicator from statpipe.indicator_alias a where a.alias = doc->>'indicator' limit 1), doc->>'indicator')
+on conflict do nothing;
+insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
+    value, unit, value_published, unit_published, unit_mult, obs_status, conf_status, message_id)
+select s.series_id, r.doc->>'time_period', p.start, p.stop, (r.doc->>'release')::timestamptz,
+       (r.doc->>'value')::numeric * u.factor, cu.code, r.doc->>'value', r.doc->>'unit', 0,
+       coalesce(r.doc->>'obs_status', 'A'), 'F', r.doc->>'message_id'
+  from public.raw r
+  join statpipe.series s on s.sender = r.doc->>'sender' and s.indicator = r.doc->>'indicator'
+   and s.ref_area = r.doc->>'ref_area' and s.freq = r.doc->>'freq'
+   and s.calc_basis = coalesce(r.doc->>'calc_basis', 'PER')
+  join statpipe.unit u on u.code = coalesce((select unit from statpipe.unit_alias a where a.alias = r.doc->>'unit'), r.doc->>'unit')
+  join statpipe.indicator i on i.code = s.indicator and i.dimension = u.dimension
+  join statpipe.unit cu on cu.dimension = u.dimension and cu.factor = 1
+  cross join lateral (select case when r.doc->>'freq' = 'M' then to_date(r.doc->>'time_period' || '-01', 'YYYY-MM-DD')
+                                  else make_date(left(r.doc->>'time_period', 4)::int, case when right(r.doc->>'time_period', 1) = '1' then 1 else 7 end, 1) end as start) p0
+  cross join lateral (select p0.start, (p0.start + case when r.doc->>'freq' = 'M' then interval '1 month' else interval '6 months' end - interval '1 day')::date as stop) p;
+SQL
+d_t=$(elapsed "$t0" "$(now)")
+d_rate=$(rate "$n" "$d_t")
+echo "d COPY jsonb + INSERT ... SELECT: $d_rate msg/s ($d_t s; no validation, no quarantine, no vintage rules)"
+
+# p. latency from produce to commit at a paced 10,000 messages a second: the offsets the
+# daemon has committed, sampled every 20 ms, against when each message was sent.
+"$bench_dir/gen_bench.sh" 100000 | sed 's/"message_id":"b-/"message_id":"p-/' > "$SP_TMP/paced.ndjson"
+"$STATPIPE" run -b "$BROKERS" -t paced -G paced 2>"$SP_TMP/paced.log" &
+daemon=$!
+for _ in $(seq 1 100); do grep -q event=assign "$SP_TMP/paced.log" && break; sleep 0.1; done
+sleep 1
+t0=$(now)
+"$STATPIPE" produce -b "$BROKERS" -t paced --rate 10000 "$SP_TMP/paced.ndjson" >/dev/null &
+producer=$!
+: > "$SP_TMP/samples"
+while :; do
+    c=$(sp_psql -c "select coalesce(sum(next_offset), 0) from statpipe.kafka_offset where consumer_group = 'paced'")
+    echo "$(elapsed "$t0" "$(now)") $c" >> "$SP_TMP/samples"
+    [ "$c" -ge 100000 ] && break
+    sleep 0.02
+done
+wait $producer
+kill -TERM $daemon; wait $daemon || true
+read -r p50 p99 < <(awk '
+    { t[NR] = $1; c[NR] = $2 }
+    END {
+        j = 1
+        for (k = 0; k < 100000; k += 100) {          # every 100th message
+            while (j < NR && c[j] < k + 1) j++
+            lat[++m] = (t[j] - k / 10000) * 1000
+        }
+        asort(lat)
+        printf "%.0f %.0f\n", lat[int(m * 0.5)], lat[int(m * 0.99)]
+    }' "$SP_TMP/samples")
+echo "p latency at 10,000 msg/s: p50 ${p50} ms, p99 ${p99} ms"
+awk -v e="$e_rate" -v c="$c_rate" -v d="$d_rate" -v rss="$((e_rss / 1024))" -v p99="$p99" \
+    'BEGIN { printf "e2e/copy=%.2f e2e/elt=%.2f rss_mb=%d p99_ms=%d\n", e / c, e / d, rss, p99 }'
