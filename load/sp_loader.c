@@ -68,8 +68,11 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  *    the batch, adds nothing. Late releases slot in as history;
  * 3. quarantine rows (the same bytes for the same reason wait once);
  * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
- * The offsets go in before, by advance_offsets_sql. */
+ * The offsets go in before, by advance_offsets_sql; the staged rows are analysed first. */
 static const char merge_sql[] =
+    /* Temporary tables have no statistics until analysed: without them the planner
+     * guesses, and a nested loop over a batch's candidates costs seconds per batch. */
+    "ANALYZE sp_stage_obs;"
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
     " ON CONFLICT DO NOTHING;"
@@ -590,7 +593,7 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
                 PQclear(res);
             continue;
         }
-        if (k == 1)
+        if (k == 2)
             inserted = strtoull(PQcmdTuples(res), NULL, 10);
         k++;
         PQclear(res);
@@ -602,7 +605,7 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
         PQconsumeInput(conn); /* lets libpq see the broken connection */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT (injected)");
     }
-    if (k < 5 || PQstatus(conn) != CONNECTION_OK)
+    if (k < 6 || PQstatus(conn) != CONNECTION_OK)
         /* COMMIT was sent but its answer was lost: the batch may or may not be in.
          * sp_loader_settle tells which once the connection is back. */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
