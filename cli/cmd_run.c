@@ -235,12 +235,11 @@ static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
     return SP_OK;
 }
 
-/* The checks run_main makes before it connects to anything. */
-static int run_check_config(sp_settings_t *s)
+/* The checks made before connecting to anything: Kafka servers and topics are given.
+ * Fills servers (cap bytes) with the bootstrap servers. */
+static int check_settings(sp_settings_t *s, char *servers, size_t cap)
 {
-    char servers[1024];
-    size_t slen = sizeof(servers);
-    if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &slen) != RD_KAFKA_CONF_OK ||
+    if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &cap) != RD_KAFKA_CONF_OK ||
         servers[0] == '\0') {
         fprintf(stderr, "statpipe: no Kafka bootstrap servers\n"
                         "HINT: give -b HOST:PORT or kafka.bootstrap.servers in the config file\n");
@@ -251,6 +250,14 @@ static int run_check_config(sp_settings_t *s)
                         "HINT: give -t TOPIC or topics = a,b in the config file\n");
         return SP_EXIT_USAGE;
     }
+    return SP_EXIT_OK;
+}
+
+static int run_check_config(sp_settings_t *s)
+{
+    char servers[1024];
+    if (check_settings(s, servers, sizeof(servers)) != SP_EXIT_OK)
+        return SP_EXIT_USAGE;
     printf("configuration ok: brokers %s, %d topic%s, batches of %zu messages, %zu bytes or "
            "%zu ms\n",
            servers, s->n_topics, s->n_topics == 1 ? "" : "s", s->batch_rows, s->batch_bytes,
@@ -273,18 +280,8 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         rd_kafka_conf_set(s->kconf, "group.id", group, errstr, glen);
     }
     char servers[1024];
-    size_t slen = sizeof(servers);
-    if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &slen) != RD_KAFKA_CONF_OK ||
-        servers[0] == '\0') {
-        fprintf(stderr, "statpipe: no Kafka bootstrap servers\n"
-                        "HINT: give -b HOST:PORT or kafka.bootstrap.servers in the config file\n");
+    if (check_settings(s, servers, sizeof(servers)) != SP_EXIT_OK)
         return SP_EXIT_USAGE;
-    }
-    if (s->n_topics == 0) {
-        fprintf(stderr, "statpipe: no topics to consume\n"
-                        "HINT: give -t TOPIC or topics = a,b in the config file\n");
-        return SP_EXIT_USAGE;
-    }
 
     run_ctx_t ctx = {0};
     ctx.parent = pool;
