@@ -156,7 +156,7 @@ static sp_status_t on_file_key(void *opaque, const char *key, const char *value,
     return on_key(fs->s, key, value, file, line, err);
 }
 
-sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err)
+static sp_status_t settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err)
 {
     file_scan_t fs = {s, false};
     sp_status_t st = sp_config_read(path, on_file_key, &fs, err);
@@ -168,7 +168,7 @@ sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t
     return st;
 }
 
-sp_status_t sp_settings_read_env(sp_settings_t *s, sp_error_t *err)
+static sp_status_t settings_read_env(sp_settings_t *s, sp_error_t *err)
 {
     extern char **environ;
     for (char **e = environ; *e != NULL; e++) {
@@ -196,7 +196,7 @@ sp_status_t sp_settings_read_env(sp_settings_t *s, sp_error_t *err)
 
 sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err)
 {
-    if (path != NULL && sp_settings_read_file(s, path, err) != SP_OK)
+    if (path != NULL && settings_read_file(s, path, err) != SP_OK)
         return err->code;
-    return sp_settings_read_env(s, err);
+    return settings_read_env(s, err);
 }

@@ -27,13 +27,9 @@ typedef struct sp_settings {
 
 void sp_settings_init(sp_settings_t *s);
 void sp_settings_free(sp_settings_t *s);
-/* Reads a config file (see docs/configuration.md for the keys). Warns when the file holds a
- * password and others may read it. */
-sp_status_t sp_settings_read_file(sp_settings_t *s, const char *path, sp_error_t *err);
-/* Applies STATPIPE_* environment variables over what the file set: STATPIPE_BATCH_ROWS is
- * batch.rows, STATPIPE_KAFKA_SASL_PASSWORD is kafka.sasl.password, and so on. */
-sp_status_t sp_settings_read_env(sp_settings_t *s, sp_error_t *err);
-/* The file (if any), then the environment: what every command reads before its flags. */
+/* The config file (if any; docs/configuration.md lists the keys; a warning when it holds a
+ * password others may read), then STATPIPE_* environment variables (STATPIPE_BATCH_ROWS is
+ * batch.rows): what every command reads before its flags. */
 sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err);
 /* Adds topics from a comma-separated list. */
 sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err);

@@ -42,8 +42,6 @@ sp_status_t sp_error_set(sp_error_t *err, sp_status_t code, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 /* Sets the detail line of an error already set. */
 void sp_error_detail(sp_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sp_error_clear(sp_error_t *err);
-const char *sp_status_name(sp_status_t code);
 
 /* ---- logging ------------------------------------------------------------------------- */
 
