@@ -66,6 +66,9 @@ typedef struct run_ctx {
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
     sp_error_t flush_err;
+    int64_t flight_start_us; /* when the batch in flight was handed over */
+    size_t flight_messages;
+    bool landed; /* a flight landed in this turn of the loop */
 } run_ctx_t;
 
 static sp_status_t hook_stored_offset(void *opaque, const char *topic, int32_t partition,
@@ -79,7 +82,7 @@ static void hook_before_revoke(void *opaque)
 {
     run_ctx_t *ctx = opaque;
     sp_error_t err;
-    if (sp_loader_pending_messages(ctx->ld) == 0)
+    if (sp_loader_unsettled_messages(ctx->ld) == 0 && !sp_loader_in_flight(ctx->ld))
         return;
     if (sp_loader_flush(ctx->ld, &err) != SP_OK) {
         /* Not committed (or, after a lost COMMIT, perhaps committed with its offsets):
@@ -113,13 +116,22 @@ static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, int64_t *
  * is kept by polling), the connection is retried with backoff, and a batch whose COMMIT
  * answer was lost is settled from the stored offsets before anything is sent again.
  * Returns non-OK only for errors that retrying cannot cure, or a stop during an outage. */
+static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
+                           sp_status_t st, sp_error_t *err);
+
 static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
                                sp_error_t *err)
 {
+    if (sp_loader_unsettled_messages(ctx->ld) == 0 && !sp_loader_in_flight(ctx->ld))
+        return SP_OK;
+    return recover(ctx, c, batch_start, sp_loader_flush(ctx->ld, err), err);
+}
+
+/* After a flush (or a flight) ended with st: retries until what was taken is committed. */
+static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
+                           sp_status_t st, sp_error_t *err)
+{
     for (;;) {
-        if (sp_loader_pending_messages(ctx->ld) == 0)
-            return SP_OK;
-        sp_status_t st = sp_loader_flush(ctx->ld, err);
         if (st == SP_OK)
             return SP_OK;
         if (st == SP_ERR_CONFLICT) {
@@ -159,12 +171,45 @@ static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_
         }
         sp_consumer_resume(c);
         bool committed = false;
-        if (sp_loader_pending_messages(ctx->ld) > 0 &&
-            sp_loader_settle(ctx->ld, &committed, err) != SP_OK)
+        /* Batches that went in before the connection broke are dropped; the rest are
+         * flushed again, in order. */
+        if ((st = sp_loader_settle(ctx->ld, &committed, err)) != SP_OK)
             continue; /* lost again: retry from the top */
-        if (committed)
-            sp_loader_abandon(ctx->ld); /* it went in before the connection broke */
+        st = sp_loader_unsettled_messages(ctx->ld) == 0 ? SP_OK : sp_loader_flush(ctx->ld, err);
     }
+}
+
+static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force);
+
+/* Collects the batch in flight (waiting for it if wait): counts it when it went in,
+ * recovers when it failed. Non-OK only when recovery failed (logged; the caller exits). */
+static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, bool wait, int64_t *batch_start,
+                               sp_error_t *err)
+{
+    bool idle;
+    uint64_t batches = sp_loader_stats(ctx->ld)->batches;
+    sp_status_t st = sp_loader_land(ctx->ld, wait, &idle, err);
+    if (!idle)
+        return SP_OK;
+    ctx->landed = true;
+    if (st != SP_OK && (st = recover(ctx, c, batch_start, st, err)) != SP_OK) {
+        sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err->message,
+               err->detail);
+        sp_loader_abandon(ctx->ld);
+        return st;
+    }
+    const sp_load_stats_t *ls = sp_loader_stats(ctx->ld);
+    if (ls->batches > batches) {
+        if (ctx->metrics != NULL) {
+            sp_metrics_commit(ctx->metrics, ctx->flight_messages,
+                              (double)(sp_time_now_us() - ctx->flight_start_us) / 1e6);
+            publish_metrics(ctx, c, true);
+        }
+        sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu",
+               ctx->flight_messages, (unsigned long long)ls->messages,
+               (unsigned long long)ls->inserted);
+    }
+    return SP_OK;
 }
 
 /* Publishes the loop's state to the metrics snapshot, at most five times a second. The
@@ -195,7 +240,7 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
         rd_kafka_position(rk, list);
     pthread_mutex_lock(&m->mu);
     m->load = *sp_loader_stats(ctx->ld);
-    m->pg_connected = PQstatus(sp_loader_conn(ctx->ld)) == CONNECTION_OK;
+    m->pg_connected = sp_loader_connected(ctx->ld);
     m->assigned = sp_consumer_assigned(c) > 0;
     m->last_loop_us = now;
     m->n_lag = 0;
@@ -343,33 +388,48 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             rc = SP_EXIT_SERVICE;
             break;
         }
+        /* A flight that landed is counted; one that failed is recovered (retried, or
+         * settled after a lost connection) before anything later is sent. */
+        if (sp_loader_in_flight(ctx.ld) && land_flight(&ctx, c, false, &batch_start, &err) != SP_OK) {
+            rc = SP_EXIT_SERVICE;
+            break;
+        }
         size_t pending = sp_loader_pending_messages(ctx.ld);
         bool at_end = sp_consumer_at_end(c);
         if (pending > 0 &&
             (pending >= s->batch_rows || sp_loader_pending_bytes(ctx.ld) >= s->batch_bytes ||
              sp_time_now_us() - batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
-            int64_t t0 = sp_time_now_us();
-            uint64_t batches = sp_loader_stats(ctx.ld)->batches;
-            if (flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
+            /* One batch flies at a time: the one before must land first. */
+            if (sp_loader_in_flight(ctx.ld) &&
+                land_flight(&ctx, c, true, &batch_start, &err) != SP_OK) {
+                rc = SP_EXIT_SERVICE;
+                break;
+            }
+            ctx.flight_start_us = sp_time_now_us();
+            ctx.flight_messages = sp_loader_pending_messages(ctx.ld);
+            sp_status_t fs = sp_loader_flush_async(ctx.ld, &err);
+            if (fs != SP_OK && recover(&ctx, c, &batch_start, fs, &err) != SP_OK) {
                 sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
                        err.detail);
-                /* Nothing of the batch was committed: exit without it, restart resumes. */
                 sp_loader_abandon(ctx.ld);
                 rc = SP_EXIT_SERVICE;
                 break;
             }
-            if (ctx.metrics != NULL && sp_loader_stats(ctx.ld)->batches > batches) {
-                sp_metrics_commit(ctx.metrics, pending, (double)(sp_time_now_us() - t0) / 1e6);
-                publish_metrics(&ctx, c, true);
-            }
-            const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
-            sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu", pending,
-                   (unsigned long long)st->messages, (unsigned long long)st->inserted);
         }
-        /* Between batches: take up a changed catalogue. The batch before was committed
-         * under the old one, the next is read under the new one; no message is in between. */
-        if (sp_loader_pending_messages(ctx.ld) == 0 &&
-            (sp_loader_catalogue_changed(ctx.ld) || reload_requested)) {
+        /* Between batches: take up a changed catalogue. The batches before were committed
+         * under the old one, the next is read under the new one; no message is in between.
+         * Looked at only when the connection is free and nothing is staged, or right after
+         * a flight landed (then what was staged meanwhile is committed first). */
+        if (!sp_loader_in_flight(ctx.ld) &&
+            (ctx.landed || sp_loader_unsettled_messages(ctx.ld) == 0) &&
+            (reload_requested || sp_loader_catalogue_changed(ctx.ld))) {
+            if (flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
+                sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
+                       err.detail);
+                sp_loader_abandon(ctx.ld);
+                rc = SP_EXIT_SERVICE;
+                break;
+            }
             sd_notify(0, "RELOADING=1");
             if (reload_requested)
                 reload_settings(&ctx, s);
@@ -378,9 +438,11 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
             sd_notify(0, "READY=1");
         }
+        ctx.landed = false;
         publish_metrics(&ctx, c, false);
         pet_watchdog(&ctx);
-        if (exit_at_end && at_end && sp_loader_pending_messages(ctx.ld) == 0)
+        if (exit_at_end && at_end && sp_loader_unsettled_messages(ctx.ld) == 0 &&
+            !sp_loader_in_flight(ctx.ld))
             break;
     }
     sd_notify(0, "STOPPING=1");

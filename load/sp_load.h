@@ -39,7 +39,10 @@ typedef struct sp_loader sp_loader_t;
 sp_status_t sp_loader_open(apr_pool_t *pool, const char *conninfo, const char *group_id,
                            sp_loader_t **out, sp_error_t *err);
 void sp_loader_close(sp_loader_t *ld);
+/* The connection, once no flight is on (waits for one to land). */
 PGconn *sp_loader_conn(sp_loader_t *ld);
+/* Whether the connection is up, without waiting: during a flight, as last seen. */
+bool sp_loader_connected(sp_loader_t *ld);
 
 /* Loads the catalogue from the database into pool. */
 sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_t **out,
@@ -62,22 +65,41 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
 /* True if the catalogue changed in the database since the last call (a notification from
  * the catalogue tables' triggers). Never blocks. */
 bool sp_loader_catalogue_changed(sp_loader_t *ld);
-/* Messages and bytes staged since the last flush. */
+/* Messages and bytes staged since the last flush (or the last sp_loader_flush_async). */
 size_t sp_loader_pending_messages(const sp_loader_t *ld);
 size_t sp_loader_pending_bytes(const sp_loader_t *ld);
-/* Commits the batch: observations, quarantine rows and offsets in one transaction.
- * After a failure the batch is kept, so the caller can retry or abandon it. Fails with
+/* Messages taken and not yet committed: staged, in flight, or in a batch whose flush
+ * failed. */
+size_t sp_loader_unsettled_messages(const sp_loader_t *ld);
+/* Commits what is staged (after a failed flight, that batch first): observations,
+ * quarantine rows and offsets in one transaction per batch. After a failure the batch is
+ * kept, so the caller can retry or abandon it. Fails with
  * SP_ERR_CONFLICT (rolled back) when another consumer already committed one of the batch's
  * partitions past the batch's first message: abandon the batch and re-read from the stored
  * offsets. With a retriable error (err->retriable), reconnect, settle, and flush again. */
 sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err);
+/* Hands the staged batch to the loader's flusher thread and returns at once, so the next
+ * batch can be staged (parsed, validated) while this one is committed: the same
+ * transaction as sp_loader_flush. One batch flies at a time: a flight still on is waited
+ * for first. Batches commit in the order they were staged; a batch whose flight failed
+ * is flushed (synchronously) before any later one. While a flight is on, only staging
+ * (sp_loader_add) runs in parallel with it; every other call that needs the connection
+ * waits for the flight to land first. */
+sp_status_t sp_loader_flush_async(sp_loader_t *ld, sp_error_t *err);
+/* Collects the result of the flight: *idle is false while it is still on (only when not
+ * wait). A failed flight returns its error; its batch is kept, ahead of the staged one,
+ * for sp_loader_flush (retry), sp_loader_settle or sp_loader_abandon. */
+sp_status_t sp_loader_land(sp_loader_t *ld, bool wait, bool *idle, sp_error_t *err);
+bool sp_loader_in_flight(const sp_loader_t *ld);
 /* Reconnects after a lost connection and restores the session (staging tables, LISTEN). */
 sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err);
-/* After a flush failed with a lost connection: tells whether the staged batch was in fact
- * committed (its COMMIT went through before the connection broke), by reading the stored
- * offsets. Batches without offsets are idempotent and report not committed: flush again. */
+/* After a flush failed with a lost connection: tells whether the kept batches were in
+ * fact committed (a COMMIT went through before the connection broke), by reading the
+ * stored offsets, and drops those that were (*committed). Batches without offsets are
+ * idempotent and report not committed: flush again. */
 sp_status_t sp_loader_settle(sp_loader_t *ld, bool *committed, sp_error_t *err);
-/* Drops the staged batch without writing it (for partitions revoked under us). */
+/* Drops the kept and staged batches without writing them (for partitions revoked under
+ * us); a flight still on is waited for, and counted if it went in. */
 void sp_loader_abandon(sp_loader_t *ld);
 const sp_load_stats_t *sp_loader_stats(const sp_loader_t *ld);
 

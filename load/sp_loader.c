@@ -6,6 +6,7 @@
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,35 +18,59 @@ typedef struct offset_slot {
     int64_t next;  /* one past its last */
 } offset_slot_t;
 
+/* One batch: what a transaction commits. A loader has two, so that one can be staged
+ * while the other is committed by the flusher thread. */
+typedef struct batch {
+    sp_buf_t obs;        /* COPY text for sp_stage_obs */
+    sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
+    sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
+    size_t messages;
+    offset_slot_t *offsets;
+    int n_offsets, cap_offsets;
+    uint64_t reasons[SP_REASON__COUNT]; /* quarantined, by reason */
+} batch_t;
+
 struct sp_loader {
     apr_pool_t *pool;
     PGconn *conn;
     const char *group_id;
     sp_transformer_t *tf;
-    sp_buf_t obs;        /* COPY text for sp_stage_obs */
-    sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
-    sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
+    batch_t batches[2];
+    batch_t *cur;   /* being staged */
+    batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
     sp_buf_t scratch;
-    size_t pending_messages;
     uint32_t seq;
-    offset_slot_t *offsets;
-    int n_offsets, cap_offsets;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
     /* Fault injection for tests (STATPIPE_FAULT_LOSE_COMMIT_EVERY=N): every Nth commit
      * succeeds on the server but its answer is lost, as when the network fails just then. */
     unsigned lose_commit_every, commits;
-    uint64_t pending_reasons[SP_REASON__COUNT]; /* quarantined in the open batch */
     sp_load_stats_t stats;
+    /* The flusher thread commits `older` while the caller stages `cur`. The connection
+     * belongs to the thread while a flight is on; everything else is the caller's. */
+    pthread_t thread;
+    bool has_thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool flying;   /* a flight was handed over and not yet collected */
+    bool landed;   /* the thread finished it: its result is below */
+    bool quit;
+    bool connected; /* the connection's state when last looked at between flights */
+    sp_status_t flight_st;
+    sp_error_t flight_err;
+    uint64_t flight_inserted;
 };
 
 static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_obs ("
-    " message_id text, sender text, indicator text, ref_area text, freq text,"
-    " calc_basis text, time_period text, period_start date, period_end date, value numeric,"
+    " message_id text COLLATE \"C\", sender text COLLATE \"C\", indicator text COLLATE \"C\","
+    " ref_area text COLLATE \"C\", freq text COLLATE \"C\", calc_basis text COLLATE \"C\","
+    " time_period text COLLATE \"C\", period_start date, period_end date, value numeric,"
     " unit text, value_published text, unit_published text, unit_mult int, obs_status text,"
     " conf_status text, release timestamptz, is_deleted boolean, comment text,"
     " src_topic text, src_partition int, src_offset bigint, seq int) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS sp_stage_fresh (sender text COLLATE \"C\","
+    " message_id text COLLATE \"C\") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_quarantine (reason text, detail text,"
     " message_id text, sender text, src_topic text, src_partition int, src_offset bigint,"
     " src_file text, src_line bigint, payload bytea) ON COMMIT DELETE ROWS;"
@@ -62,29 +87,36 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 
 /* The merge, one statement set per batch:
  * 1. new series;
- * 2. one candidate per message id not seen before (a seen id is a no-op), and of those, the
- *    vintages that say something new: a candidate identical (value, statuses, withdrawal)
- *    to the vintage before it, by release and then arrival, in the table or earlier in
- *    the batch, adds nothing. Late releases slot in as history;
- * 3. quarantine rows (the same bytes for the same reason wait once);
- * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
- * The offsets go in before, by advance_offsets_sql; the staged rows are analysed first. */
+ * 2. the message ids not seen before (a seen id is a no-op), recorded as seen and kept in
+ *    sp_stage_fresh;
+ * 3. one candidate per fresh message id, and of those, the vintages that say something
+ *    new: a candidate identical (value, statuses, withdrawal) to the vintage before it, by
+ *    release and then arrival, in the table or earlier in the batch, adds nothing. Late
+ *    releases slot in as history;
+ * 4. quarantine rows (the same bytes for the same reason wait once);
+ * 5. quarantine rows a replay loaded leave quarantine; then COMMIT.
+ * The offsets go in before, by advance_offsets_sql.
+ * The staged tables are temporary and never analysed (ANALYZE of a batch cost more than
+ * the rest of the merge): every join is written so that the planner's estimates without
+ * statistics (rows from the table's size) lead to hash joins. A CTE joined back to the
+ * batch would be estimated at a few rows and probed in a nested loop, n times n; that is
+ * why the fresh ids go through a table. */
 static const char merge_sql[] =
-    /* Temporary tables have no statistics until analysed: without them the planner
-     * guesses, and a nested loop over a batch's candidates costs seconds per batch. */
-    "ANALYZE sp_stage_obs;"
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
     " ON CONFLICT DO NOTHING;"
-    "WITH fresh AS ("
+    "WITH f AS ("
     "  INSERT INTO statpipe.message_seen (sender, message_id)"
     "  SELECT DISTINCT sender, message_id FROM sp_stage_obs"
-    "  ON CONFLICT DO NOTHING RETURNING sender, message_id),"
-    " cand AS ("
+    "  ON CONFLICT DO NOTHING RETURNING sender, message_id)"
+    " INSERT INTO sp_stage_fresh SELECT sender, message_id FROM f;"
+    "WITH cand AS ("
     "  SELECT DISTINCT ON (s.sender, s.message_id) s.*, r.series_id"
-    "  FROM sp_stage_obs s JOIN fresh f USING (sender, message_id)"
-    "  JOIN statpipe.series r ON r.sender = s.sender AND r.indicator = s.indicator"
-    "   AND r.ref_area = s.ref_area AND r.freq = s.freq AND r.calc_basis = s.calc_basis"
+    "  FROM sp_stage_obs s JOIN sp_stage_fresh f USING (sender, message_id)"
+    "  JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""
+    "   AND r.indicator = s.indicator COLLATE \"default\""
+    "   AND r.ref_area = s.ref_area COLLATE \"default\" AND r.freq = s.freq COLLATE \"default\""
+    "   AND r.calc_basis = s.calc_basis COLLATE \"default\""
     "  ORDER BY s.sender, s.message_id, s.seq),"
     " c AS ("
     "  SELECT cand.*, lag(release) OVER w AS l_release,"
@@ -99,7 +131,7 @@ static const char merge_sql[] =
     " FROM c LEFT JOIN LATERAL ("
     "  SELECT o.release, ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
     "  FROM statpipe.observation o"
-    "  WHERE o.series_id = c.series_id AND o.time_period = c.time_period"
+    "  WHERE o.series_id = c.series_id AND o.time_period = c.time_period COLLATE \"default\""
     "   AND o.release <= c.release"
     "  ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
     " WHERE (CASE WHEN c.l_release IS NOT NULL AND (e.release IS NULL OR c.l_release >= e.release)"
@@ -135,16 +167,56 @@ static void loader_cleanup_conn(sp_loader_t *ld)
     }
 }
 
+static void batch_init(batch_t *b)
+{
+    memset(b, 0, sizeof(*b));
+    sp_buf_init(&b->obs);
+    sp_buf_init(&b->quarantine);
+    sp_buf_init(&b->replayed);
+}
+
+static void batch_free(batch_t *b)
+{
+    sp_buf_free(&b->obs);
+    sp_buf_free(&b->quarantine);
+    sp_buf_free(&b->replayed);
+    free(b->offsets);
+    b->offsets = NULL;
+}
+
+/* Empties a batch, keeping its buffers for the next one. */
+static void batch_reset(batch_t *b)
+{
+    sp_buf_reset(&b->obs);
+    sp_buf_reset(&b->quarantine);
+    sp_buf_reset(&b->replayed);
+    b->n_offsets = 0;
+    b->messages = 0;
+    memset(b->reasons, 0, sizeof(b->reasons));
+}
+
+static void stop_flusher(sp_loader_t *ld)
+{
+    if (!ld->has_thread)
+        return;
+    pthread_mutex_lock(&ld->mu);
+    ld->quit = true;
+    pthread_cond_broadcast(&ld->cv);
+    pthread_mutex_unlock(&ld->mu);
+    pthread_join(ld->thread, NULL);
+    ld->has_thread = false;
+}
+
 static apr_status_t loader_pool_cleanup(void *data)
 {
     sp_loader_t *ld = data;
+    stop_flusher(ld);
     loader_cleanup_conn(ld);
-    sp_buf_free(&ld->obs);
-    sp_buf_free(&ld->quarantine);
-    sp_buf_free(&ld->replayed);
+    batch_free(&ld->batches[0]);
+    batch_free(&ld->batches[1]);
     sp_buf_free(&ld->scratch);
-    free(ld->offsets);
-    ld->offsets = NULL;
+    pthread_cond_destroy(&ld->cv);
+    pthread_mutex_destroy(&ld->mu);
     return APR_SUCCESS;
 }
 
@@ -166,10 +238,12 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     sp_loader_t *ld = apr_pcalloc(pool, sizeof(*ld));
     ld->pool = pool;
     ld->group_id = group_id ? apr_pstrdup(pool, group_id) : NULL;
-    sp_buf_init(&ld->obs);
-    sp_buf_init(&ld->quarantine);
-    sp_buf_init(&ld->replayed);
+    batch_init(&ld->batches[0]);
+    batch_init(&ld->batches[1]);
+    ld->cur = &ld->batches[0];
     sp_buf_init(&ld->scratch);
+    pthread_mutex_init(&ld->mu, NULL);
+    pthread_cond_init(&ld->cv, NULL);
     ld->tf = sp_transformer_create(pool, NULL, NULL);
     const char *fault = getenv("STATPIPE_FAULT_LOSE_COMMIT_EVERY");
     ld->lose_commit_every = fault ? (unsigned)strtoul(fault, NULL, 10) : 0;
@@ -198,8 +272,29 @@ void sp_loader_close(sp_loader_t *ld)
         apr_pool_destroy(ld->pool);
 }
 
+/* Waits until the flusher thread is done with the connection (its result stays for
+ * sp_loader_land to collect). */
+static void wait_landed(sp_loader_t *ld)
+{
+    if (!ld->flying)
+        return;
+    pthread_mutex_lock(&ld->mu);
+    while (!ld->landed)
+        pthread_cond_wait(&ld->cv, &ld->mu);
+    pthread_mutex_unlock(&ld->mu);
+}
+
+bool sp_loader_connected(sp_loader_t *ld)
+{
+    /* While a flight is on the connection is the thread's: answer from the last look. */
+    if (!ld->flying)
+        ld->connected = PQstatus(ld->conn) == CONNECTION_OK;
+    return ld->connected;
+}
+
 PGconn *sp_loader_conn(sp_loader_t *ld)
 {
+    wait_landed(ld);
     return ld->conn;
 }
 
@@ -217,6 +312,7 @@ bool sp_loader_catalogue_changed(sp_loader_t *ld)
 {
     bool changed = false;
     PGnotify *n;
+    wait_landed(ld);
     /* Reads what the server sent without waiting; notifications arrive between commands. */
     if (ld->missed_notifications) {
         ld->missed_notifications = false;
@@ -237,12 +333,22 @@ const sp_load_stats_t *sp_loader_stats(const sp_loader_t *ld)
 
 size_t sp_loader_pending_messages(const sp_loader_t *ld)
 {
-    return ld->pending_messages;
+    return ld->cur->messages;
 }
 
 size_t sp_loader_pending_bytes(const sp_loader_t *ld)
 {
-    return ld->obs.len + ld->quarantine.len;
+    return ld->cur->obs.len + ld->cur->quarantine.len;
+}
+
+size_t sp_loader_unsettled_messages(const sp_loader_t *ld)
+{
+    return ld->cur->messages + (ld->older != NULL ? ld->older->messages : 0);
+}
+
+bool sp_loader_in_flight(const sp_loader_t *ld)
+{
+    return ld->flying;
 }
 
 /* ---- staging rows ----------------------------------------------------------------------- */
@@ -297,12 +403,11 @@ static void put_source(sp_buf_t *b, const sp_source_t *src)
         put_null(b);
     }
 }
-
 static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
 {
     (void)err;
     sp_loader_t *ld = opaque;
-    sp_buf_t *b = &ld->obs;
+    sp_buf_t *b = &ld->cur->obs;
     char tmp[SP_TIME_TEXT_MAX];
     sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
     put_tab(b);
@@ -358,7 +463,7 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
 static void stage_quarantine(sp_loader_t *ld, const sp_source_t *src, const sp_reject_t *rej,
                              const void *payload, size_t len)
 {
-    sp_buf_t *b = &ld->quarantine;
+    sp_buf_t *b = &ld->cur->quarantine;
     sp_buf_puts(b, sp_reason_name(rej->reason));
     put_tab(b);
     /* Details quote the message; PostgreSQL text cannot hold NUL, so cut there. */
@@ -389,13 +494,14 @@ static void stage_quarantine(sp_loader_t *ld, const sp_source_t *src, const sp_r
     sp_buf_copy_bytea(b, payload, len);
     sp_buf_putc(b, '\n');
     ld->stats.quarantined++;
-    ld->pending_reasons[rej->reason]++;
+    ld->cur->reasons[rej->reason]++;
 }
 
 static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
 {
-    for (int i = 0; i < ld->n_offsets; i++) {
-        offset_slot_t *o = &ld->offsets[i];
+    batch_t *b = ld->cur;
+    for (int i = 0; i < b->n_offsets; i++) {
+        offset_slot_t *o = &b->offsets[i];
         if (o->partition == src->partition && strcmp(o->topic, src->topic) == 0) {
             if (src->offset + 1 > o->next)
                 o->next = src->offset + 1;
@@ -404,20 +510,25 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
             return;
         }
     }
-    if (ld->n_offsets == ld->cap_offsets) {
-        int cap = ld->cap_offsets ? 2 * ld->cap_offsets : 16;
-        offset_slot_t *p = realloc(ld->offsets, sizeof(*p) * (size_t)cap);
+    if (b->n_offsets == b->cap_offsets) {
+        int cap = b->cap_offsets ? 2 * b->cap_offsets : 16;
+        offset_slot_t *p = realloc(b->offsets, sizeof(*p) * (size_t)cap);
         if (p == NULL)
             abort();
-        ld->offsets = p;
-        ld->cap_offsets = cap;
+        b->offsets = p;
+        b->cap_offsets = cap;
     }
-    offset_slot_t *o = &ld->offsets[ld->n_offsets++];
+    offset_slot_t *o = &b->offsets[b->n_offsets++];
     /* Topic names are few and long-lived: keep one copy per topic in the pool. */
     o->topic = NULL;
-    for (int i = 0; i < ld->n_offsets - 1; i++)
-        if (strcmp(ld->offsets[i].topic, src->topic) == 0)
-            o->topic = ld->offsets[i].topic;
+    for (int k = 0; k < 2 && o->topic == NULL; k++) {
+        const batch_t *other = &ld->batches[k];
+        for (int i = 0; i < other->n_offsets; i++)
+            if (&other->offsets[i] != o && strcmp(other->offsets[i].topic, src->topic) == 0) {
+                o->topic = other->offsets[i].topic;
+                break;
+            }
+    }
     if (o->topic == NULL)
         o->topic = apr_pstrdup(ld->pool, src->topic);
     o->partition = src->partition;
@@ -429,7 +540,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
                           sp_error_t *err)
 {
     sp_reject_t rej;
-    size_t mark = ld->obs.len;
+    size_t mark = ld->cur->obs.len;
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
@@ -438,7 +549,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
         return err ? err->code : SP_ERR_INTERNAL;
     if (res == SP_TRANSFORM_REJECT) {
         /* A message is loaded whole or not at all. */
-        ld->obs.len = mark;
+        ld->cur->obs.len = mark;
         ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
         sp_log(SP_LOG_INFO, "quarantine", "reason=%s message_id=\"%s\" detail=\"%s\"",
@@ -446,7 +557,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
     }
     if (src != NULL && src->topic != NULL)
         remember_offset(ld, src);
-    ld->pending_messages++;
+    ld->cur->messages++;
     ld->stats.messages++;
     return SP_OK;
 }
@@ -455,7 +566,7 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
                                  const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
                                  sp_error_t *err)
 {
-    size_t mark = ld->obs.len;
+    size_t mark = ld->cur->obs.len;
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
@@ -464,29 +575,30 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
         return err ? err->code : SP_ERR_INTERNAL;
     *accepted = res == SP_TRANSFORM_OK;
     if (!*accepted) {
-        ld->obs.len = mark;
+        ld->cur->obs.len = mark;
         ld->stats.rows = rows_before;
         return SP_OK;
     }
-    put_i64(&ld->replayed, quarantine_id);
-    sp_buf_putc(&ld->replayed, '\n');
-    ld->pending_messages++;
+    put_i64(&ld->cur->replayed, quarantine_id);
+    sp_buf_putc(&ld->cur->replayed, '\n');
+    ld->cur->messages++;
     ld->stats.messages++;
     return SP_OK;
 }
 
 void sp_loader_abandon(sp_loader_t *ld)
 {
-    sp_buf_reset(&ld->obs);
-    sp_buf_reset(&ld->quarantine);
-    sp_buf_reset(&ld->replayed);
-    ld->n_offsets = 0;
-    ld->pending_messages = 0;
-    memset(ld->pending_reasons, 0, sizeof(ld->pending_reasons));
+    bool idle;
+    (void)sp_loader_land(ld, true, &idle, NULL); /* a flight that went in is counted */
+    if (ld->older != NULL)
+        batch_reset(ld->older);
+    ld->older = NULL;
+    batch_reset(ld->cur);
 }
 
 sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err)
 {
+    wait_landed(ld);
     PQreset(ld->conn);
     if (PQstatus(ld->conn) != CONNECTION_OK)
         return sp_error_set(err, SP_ERR_CONN, "could not reconnect to PostgreSQL: %s",
@@ -500,26 +612,59 @@ sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err)
     return SP_OK;
 }
 
-sp_status_t sp_loader_settle(sp_loader_t *ld, bool *committed, sp_error_t *err)
+/* Whether batch b went in: offsets and rows commit together, so all its offsets stored
+ * means it did. */
+static sp_status_t settle_batch(sp_loader_t *ld, const batch_t *b, bool *committed,
+                                sp_error_t *err)
 {
-    /* Without offsets the batch is idempotent (message ids, quarantine fingerprints):
-     * flushing it again is the answer either way. */
-    *committed = false;
-    if (ld->n_offsets == 0 || ld->group_id == NULL)
-        return SP_OK;
     int in = 0;
-    for (int i = 0; i < ld->n_offsets; i++) {
+    for (int i = 0; i < b->n_offsets; i++) {
         int64_t stored;
-        if (sp_loader_offset_get(ld, ld->offsets[i].topic, ld->offsets[i].partition, &stored,
+        if (sp_loader_offset_get(ld, b->offsets[i].topic, b->offsets[i].partition, &stored,
                                  err) != SP_OK)
             return err ? err->code : SP_ERR_CONN;
-        if (stored >= ld->offsets[i].next)
+        if (stored >= b->offsets[i].next)
             in++;
     }
-    /* Offsets and rows commit together: all stored means the batch is in. */
-    *committed = in == ld->n_offsets;
+    *committed = in == b->n_offsets;
     sp_log(SP_LOG_NOTICE, "batch_settled", "committed=%s partitions=%d stored=%d",
-           *committed ? "yes" : "no", ld->n_offsets, in);
+           *committed ? "yes" : "no", b->n_offsets, in);
+    return SP_OK;
+}
+
+static void batch_done(sp_loader_t *ld, batch_t *b, uint64_t inserted)
+{
+    ld->stats.inserted += inserted;
+    ld->stats.batches++;
+    for (int r = 0; r < SP_REASON__COUNT; r++)
+        ld->stats.quarantined_by_reason[r] += b->reasons[r];
+    batch_reset(b);
+    if (b == ld->older)
+        ld->older = NULL;
+}
+
+sp_status_t sp_loader_settle(sp_loader_t *ld, bool *committed, sp_error_t *err)
+{
+    /* Without offsets a batch is idempotent (message ids, quarantine fingerprints):
+     * flushing it again is the answer either way. */
+    bool idle;
+    *committed = false;
+    (void)sp_loader_land(ld, true, &idle, NULL); /* a failed flight stays in `older` */
+    if (ld->group_id == NULL)
+        return SP_OK;
+    batch_t *order[2] = {ld->older, ld->cur};
+    for (int k = 0; k < 2; k++) {
+        batch_t *b = order[k];
+        bool in = false;
+        if (b == NULL || b->messages == 0 || b->n_offsets == 0)
+            continue;
+        if (settle_batch(ld, b, &in, err) != SP_OK)
+            return err ? err->code : SP_ERR_CONN;
+        if (!in)
+            break; /* a later batch cannot be in when an earlier one is not */
+        batch_done(ld, b, 0);
+        *committed = true;
+    }
     return SP_OK;
 }
 
@@ -533,50 +678,51 @@ static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
     return st;
 }
 
-sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
+/* Commits batch b in one transaction. Touches only the connection, b and the fault
+ * counter, so the flusher thread can run it while the caller stages the next batch. */
+static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out,
+                               sp_error_t *err)
 {
-    if (ld->pending_messages == 0)
-        return SP_OK;
     PGconn *conn = ld->conn;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (ld->obs.len > 0 &&
-        sp_pg_copy_in(conn, copy_obs_sql, ld->obs.data, ld->obs.len, err) != SP_OK)
+    if (b->obs.len > 0 &&
+        sp_pg_copy_in(conn, copy_obs_sql, b->obs.data, b->obs.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (ld->quarantine.len > 0 && sp_pg_copy_in(conn, copy_quarantine_sql, ld->quarantine.data,
-                                                ld->quarantine.len, err) != SP_OK)
+    if (b->quarantine.len > 0 && sp_pg_copy_in(conn, copy_quarantine_sql, b->quarantine.data,
+                                               b->quarantine.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (ld->replayed.len > 0 &&
-        sp_pg_copy_in(conn, copy_replayed_sql, ld->replayed.data, ld->replayed.len, err) != SP_OK)
+    if (b->replayed.len > 0 &&
+        sp_pg_copy_in(conn, copy_replayed_sql, b->replayed.data, b->replayed.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (ld->n_offsets > 0 && ld->group_id != NULL) {
-        sp_buf_t *b = &ld->scratch;
-        sp_buf_reset(b);
-        for (int i = 0; i < ld->n_offsets; i++) {
-            sp_buf_copy_text(b, ld->group_id, strlen(ld->group_id));
-            put_tab(b);
-            sp_buf_copy_text(b, ld->offsets[i].topic, strlen(ld->offsets[i].topic));
-            put_tab(b);
-            put_i64(b, ld->offsets[i].partition);
-            put_tab(b);
-            put_i64(b, ld->offsets[i].first);
-            put_tab(b);
-            put_i64(b, ld->offsets[i].next);
-            sp_buf_putc(b, '\n');
+    if (b->n_offsets > 0 && ld->group_id != NULL) {
+        sp_buf_t *s = &ld->scratch;
+        sp_buf_reset(s);
+        for (int i = 0; i < b->n_offsets; i++) {
+            sp_buf_copy_text(s, ld->group_id, strlen(ld->group_id));
+            put_tab(s);
+            sp_buf_copy_text(s, b->offsets[i].topic, strlen(b->offsets[i].topic));
+            put_tab(s);
+            put_i64(s, b->offsets[i].partition);
+            put_tab(s);
+            put_i64(s, b->offsets[i].first);
+            put_tab(s);
+            put_i64(s, b->offsets[i].next);
+            sp_buf_putc(s, '\n');
         }
-        if (sp_pg_copy_in(conn, copy_offset_sql, b->data, b->len, err) != SP_OK)
+        if (sp_pg_copy_in(conn, copy_offset_sql, s->data, s->len, err) != SP_OK)
             return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
         PGresult *res = PQexec(conn, advance_offsets_sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             return loader_rollback(ld, sp_pg_error(conn, res, "storing offsets", err));
         long advanced = strtol(PQcmdTuples(res), NULL, 10);
         PQclear(res);
-        if (advanced != ld->n_offsets)
+        if (advanced != b->n_offsets)
             return loader_rollback(
                 ld, sp_error_set(err, SP_ERR_CONFLICT,
                                  "%d of %d partitions were committed further by another "
                                  "consumer of group %s",
-                                 ld->n_offsets - (int)advanced, ld->n_offsets, ld->group_id));
+                                 b->n_offsets - (int)advanced, b->n_offsets, ld->group_id));
     }
     if (!PQsendQuery(conn, merge_sql))
         return loader_rollback(
@@ -593,7 +739,7 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
                 PQclear(res);
             continue;
         }
-        if (k == 2)
+        if (k == 2) /* the INSERT INTO statpipe.observation */
             inserted = strtoull(PQcmdTuples(res), NULL, 10);
         k++;
         PQclear(res);
@@ -609,18 +755,109 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
         /* COMMIT was sent but its answer was lost: the batch may or may not be in.
          * sp_loader_settle tells which once the connection is back. */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
-    ld->stats.inserted += inserted;
-    ld->stats.batches++;
-    for (int r = 0; r < SP_REASON__COUNT; r++)
-        ld->stats.quarantined_by_reason[r] += ld->pending_reasons[r];
-    sp_loader_abandon(ld); /* the batch is in: start the next one empty */
+    *inserted_out = inserted;
     return SP_OK;
 }
 
+static void *flusher_main(void *arg)
+{
+    sp_loader_t *ld = arg;
+    pthread_mutex_lock(&ld->mu);
+    for (;;) {
+        while (!ld->quit && !(ld->flying && !ld->landed))
+            pthread_cond_wait(&ld->cv, &ld->mu);
+        if (ld->quit)
+            break;
+        batch_t *b = ld->older;
+        pthread_mutex_unlock(&ld->mu);
+        sp_error_t e = {0};
+        uint64_t inserted = 0;
+        sp_status_t st = flush_batch(ld, b, &inserted, &e);
+        pthread_mutex_lock(&ld->mu);
+        ld->flight_st = st;
+        ld->flight_err = e;
+        ld->flight_inserted = inserted;
+        ld->landed = true;
+        pthread_cond_broadcast(&ld->cv);
+    }
+    pthread_mutex_unlock(&ld->mu);
+    return NULL;
+}
+
+sp_status_t sp_loader_land(sp_loader_t *ld, bool wait, bool *idle, sp_error_t *err)
+{
+    *idle = true;
+    if (!ld->flying)
+        return SP_OK;
+    pthread_mutex_lock(&ld->mu);
+    while (wait && !ld->landed)
+        pthread_cond_wait(&ld->cv, &ld->mu);
+    bool landed = ld->landed;
+    pthread_mutex_unlock(&ld->mu);
+    if (!landed) {
+        *idle = false;
+        return SP_OK;
+    }
+    ld->flying = false;
+    ld->landed = false;
+    if (ld->flight_st != SP_OK) {
+        /* The batch stays in `older`, to be flushed again or settled before `cur`. */
+        if (err != NULL)
+            *err = ld->flight_err;
+        return ld->flight_st;
+    }
+    batch_done(ld, ld->older, ld->flight_inserted);
+    return SP_OK;
+}
+
+sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err)
+{
+    bool idle;
+    sp_status_t st = sp_loader_land(ld, true, &idle, err);
+    if (st != SP_OK)
+        return st;
+    batch_t *order[2] = {ld->older, ld->cur};
+    for (int k = 0; k < 2; k++) {
+        batch_t *b = order[k];
+        uint64_t inserted = 0;
+        if (b == NULL || b->messages == 0)
+            continue;
+        if ((st = flush_batch(ld, b, &inserted, err)) != SP_OK)
+            return st; /* kept: the caller retries or abandons */
+        batch_done(ld, b, inserted);
+    }
+    return SP_OK;
+}
+
+sp_status_t sp_loader_flush_async(sp_loader_t *ld, sp_error_t *err)
+{
+    bool idle;
+    sp_status_t st = sp_loader_land(ld, true, &idle, err);
+    if (st != SP_OK)
+        return st;
+    if (ld->older != NULL)
+        return sp_loader_flush(ld, err); /* a failed batch goes first, and in order */
+    if (ld->cur->messages == 0)
+        return SP_OK;
+    if (!ld->has_thread) {
+        if (pthread_create(&ld->thread, NULL, flusher_main, ld) != 0)
+            return sp_loader_flush(ld, err);
+        ld->has_thread = true;
+    }
+    pthread_mutex_lock(&ld->mu);
+    ld->older = ld->cur;
+    ld->cur = ld->cur == &ld->batches[0] ? &ld->batches[1] : &ld->batches[0];
+    ld->flying = true;
+    ld->landed = false;
+    pthread_cond_broadcast(&ld->cv);
+    pthread_mutex_unlock(&ld->mu);
+    return SP_OK;
+}
 sp_status_t sp_loader_offset_get(sp_loader_t *ld, const char *topic, int32_t partition,
                                  int64_t *next, sp_error_t *err)
 {
     char part[16];
+    wait_landed(ld);
     snprintf(part, sizeof(part), "%d", (int)partition);
     const char *params[3] = {ld->group_id ? ld->group_id : "", topic, part};
     PGresult *res = PQexecParams(ld->conn,
@@ -648,6 +885,7 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
         "SELECT code FROM statpipe.region",
     };
     sp_catalogue_t *cat = sp_catalogue_create(pool);
+    wait_landed(ld);
     for (int q = 0; q < 5; q++) {
         PGresult *res = PQexec(ld->conn, queries[q]);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {

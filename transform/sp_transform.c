@@ -6,6 +6,7 @@
 
 #include <apr_pools.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,56 @@ static const char *const reason_names[SP_REASON__COUNT] = {
     [SP_REASON_ENVELOPE_CONFLICT] = "envelope_conflict",
 };
 
+/* jansson allocates every object, key and string of a document it parses, and frees them
+ * one by one. A message's document lives only while sp_transform_run looks at it, so its
+ * memory comes from an arena the transformer owns, emptied after each message: no malloc
+ * or free per message. jansson's allocator is process-wide; the arena in use is the
+ * calling thread's, and a thread with none (or a document that outgrows it) gets malloc
+ * and free. A pointer from the arena is never passed to free: the document is released
+ * while its arena is still the active one. */
+#define ARENA_BYTES (256u * 1024)
+
+typedef struct arena {
+    char *base;
+    size_t used;
+} arena_t;
+
+static _Thread_local arena_t *active_arena;
+
+static void *arena_malloc(size_t n)
+{
+    arena_t *a = active_arena;
+    size_t need = (n + 15u) & ~(size_t)15u;
+    if (a != NULL && need >= n && need <= ARENA_BYTES - a->used) {
+        void *p = a->base + a->used;
+        a->used += need;
+        return p;
+    }
+    return malloc(n);
+}
+
+static void arena_free(void *p)
+{
+    arena_t *a = active_arena;
+    if (a != NULL && (char *)p >= a->base && (char *)p < a->base + ARENA_BYTES)
+        return; /* emptied with the arena */
+    free(p);
+}
+
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static void arena_install(void)
+{
+    json_set_alloc_funcs(arena_malloc, arena_free);
+}
+
 struct sp_transformer {
     const sp_catalogue_t *cat;
     sp_transform_limits_t limits;
     /* Scratch for duplicate checks in envelopes: reused, grown, never shrunk. */
     struct keyed *keys;
     size_t cap_keys;
+    arena_t arena; /* base is NULL when it could not be had: then malloc serves */
 };
 
 static apr_status_t transformer_cleanup(void *data)
@@ -47,6 +92,8 @@ static apr_status_t transformer_cleanup(void *data)
     sp_transformer_t *tf = data;
     free(tf->keys);
     tf->keys = NULL;
+    free(tf->arena.base);
+    tf->arena.base = NULL;
     return APR_SUCCESS;
 }
 
@@ -55,6 +102,8 @@ sp_transformer_t *sp_transformer_create(apr_pool_t *pool, const sp_catalogue_t *
 {
     sp_transformer_t *tf = apr_pcalloc(pool, sizeof(*tf));
     tf->cat = cat;
+    pthread_once(&arena_once, arena_install);
+    tf->arena.base = malloc(ARENA_BYTES);
     sp_transformer_set_limits(tf, limits);
     apr_pool_cleanup_register(pool, tf, transformer_cleanup, apr_pool_cleanup_null);
     return tf;
@@ -613,8 +662,14 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
                       tf->limits.max_depth);
 
     json_error_t jerr;
+    arena_t *outer = active_arena;
+    if (tf->arena.base != NULL) {
+        tf->arena.used = 0;
+        active_arena = &tf->arena;
+    }
     json_t *root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
+        active_arena = outer;
         sp_reason_t r = json_error_code(&jerr) == json_error_invalid_utf8
                             ? SP_REASON_INVALID_UTF8
                             : SP_REASON_MALFORMED_JSON;
@@ -650,5 +705,6 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
     }
 out:
     json_decref(root);
+    active_arena = outer;
     return res;
 }
