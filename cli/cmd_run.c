@@ -46,6 +46,9 @@ static void run_usage(FILE *out)
             "  --batch-bytes N close a batch at N staged bytes (batch.bytes; default %u)\n"
             "  --linger-ms N   close a batch N ms after its first message (batch.linger.ms;\n"
             "                  default %d)\n"
+            "  --connections N PostgreSQL connections, each loading the batches of its share\n"
+            "                  of the partitions while the others load theirs\n"
+            "                  (load.connections; default %d, at most %d)\n"
             "  --metrics HOST:PORT  serve /metrics (Prometheus), /health and /ready\n"
             "                  (metrics.listen; default: none)\n"
             "  --check-config  check the configuration (file, environment, flags) and exit\n"
@@ -53,11 +56,24 @@ static void run_usage(FILE *out)
             "Settings come from the config file, then STATPIPE_* environment variables\n"
             "(STATPIPE_BATCH_ROWS for batch.rows, ...), then flags, each overriding the one\n"
             "before.\n",
-            SP_DEFAULT_BATCH_ROWS, SP_DEFAULT_BATCH_BYTES, SP_DEFAULT_LINGER_MS);
+            SP_DEFAULT_BATCH_ROWS, SP_DEFAULT_BATCH_BYTES, SP_DEFAULT_LINGER_MS,
+            SP_DEFAULT_CONNECTIONS, SP_MAX_CONNECTIONS);
 }
 
-typedef struct run_ctx {
+/* One lane: a loader (its own PostgreSQL connection and flusher thread) and the
+ * partitions that hash to it. Partitions are bound to lanes, so each partition's batches
+ * commit in order on one connection, and the lanes' merges run on the server side by side. */
+typedef struct lane {
     sp_loader_t *ld;
+    int64_t batch_start;     /* when the staged batch got its first message */
+    int64_t flight_start_us; /* when the batch in flight was handed over */
+    size_t flight_messages;
+    bool landed; /* a flight landed in this turn of the loop */
+} lane_t;
+
+typedef struct run_ctx {
+    lane_t lanes[SP_MAX_CONNECTIONS];
+    int n_lanes;
     sp_metrics_t *metrics; /* NULL without --metrics */
     int64_t last_publish_us;
     uint64_t watchdog_usec; /* systemd's WatchdogSec, 0 when not asked */
@@ -66,39 +82,73 @@ typedef struct run_ctx {
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
     sp_error_t flush_err;
-    int64_t flight_start_us; /* when the batch in flight was handed over */
-    size_t flight_messages;
-    bool landed; /* a flight landed in this turn of the loop */
 } run_ctx_t;
+
+static lane_t *lane_of(run_ctx_t *ctx, int32_t partition)
+{
+    return &ctx->lanes[(partition < 0 ? 0 : partition) % ctx->n_lanes];
+}
+
+static bool lane_idle(const lane_t *l)
+{
+    return sp_loader_unsettled_messages(l->ld) == 0 && !sp_loader_in_flight(l->ld);
+}
+
+static bool all_idle(const run_ctx_t *ctx)
+{
+    for (int i = 0; i < ctx->n_lanes; i++)
+        if (!lane_idle(&ctx->lanes[i]))
+            return false;
+    return true;
+}
+
+/* The lanes' counters, added up. */
+static sp_load_stats_t total_stats(const run_ctx_t *ctx)
+{
+    sp_load_stats_t t = {0};
+    for (int i = 0; i < ctx->n_lanes; i++) {
+        const sp_load_stats_t *s = sp_loader_stats(ctx->lanes[i].ld);
+        t.messages += s->messages;
+        t.rows += s->rows;
+        t.quarantined += s->quarantined;
+        for (int r = 0; r < SP_REASON__COUNT; r++)
+            t.quarantined_by_reason[r] += s->quarantined_by_reason[r];
+        t.batches += s->batches;
+        t.inserted += s->inserted;
+    }
+    return t;
+}
 
 static sp_status_t hook_stored_offset(void *opaque, const char *topic, int32_t partition,
                                       int64_t *next, sp_error_t *err)
 {
     run_ctx_t *ctx = opaque;
-    return sp_loader_offset_get(ctx->ld, topic, partition, next, err);
+    return sp_loader_offset_get(lane_of(ctx, partition)->ld, topic, partition, next, err);
 }
 
 static void hook_before_revoke(void *opaque)
 {
     run_ctx_t *ctx = opaque;
     sp_error_t err;
-    if (sp_loader_unsettled_messages(ctx->ld) == 0 && !sp_loader_in_flight(ctx->ld))
-        return;
-    if (sp_loader_flush(ctx->ld, &err) != SP_OK) {
-        /* Not committed (or, after a lost COMMIT, perhaps committed with its offsets):
-         * either way the partitions' next owner starts at the stored offsets. */
-        sp_log(SP_LOG_WARNING, "batch_abandoned", "at=revoke error=\"%s\"", err.message);
-        sp_loader_abandon(ctx->ld);
-        if (!err.retriable && err.code != SP_ERR_CONFLICT) {
-            ctx->flush_failed = true;
-            ctx->flush_err = err;
+    for (int i = 0; i < ctx->n_lanes; i++) {
+        lane_t *l = &ctx->lanes[i];
+        if (lane_idle(l))
+            continue;
+        if (sp_loader_flush(l->ld, &err) != SP_OK) {
+            /* Not committed (or, after a lost COMMIT, perhaps committed with its offsets):
+             * either way the partitions' next owner starts at the stored offsets. */
+            sp_log(SP_LOG_WARNING, "batch_abandoned", "at=revoke error=\"%s\"", err.message);
+            sp_loader_abandon(l->ld);
+            if (!err.retriable && err.code != SP_ERR_CONFLICT) {
+                ctx->flush_failed = true;
+                ctx->flush_err = err;
+            }
         }
     }
 }
 
-/* Stages one consumed message. */
-static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, int64_t *batch_start,
-                                sp_error_t *err)
+/* Stages one consumed message in the lane of its partition. */
+static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, sp_error_t *err)
 {
     if (m->err) {
         sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=\"%s\"",
@@ -106,38 +156,30 @@ static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, int64_t *
                rd_kafka_message_errstr(m));
         return SP_OK;
     }
+    lane_t *l = lane_of(ctx, m->partition);
     sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0};
-    if (sp_loader_pending_messages(ctx->ld) == 0)
-        *batch_start = sp_time_now_us();
-    return sp_loader_add(ctx->ld, &src, m->payload ? m->payload : "", m->len, err);
+    if (sp_loader_pending_messages(l->ld) == 0)
+        l->batch_start = sp_time_now_us();
+    return sp_loader_add(l->ld, &src, m->payload ? m->payload : "", m->len, err);
 }
 
-/* Commits the batch, riding out a lost database: consumption pauses (the group membership
- * is kept by polling), the connection is retried with backoff, and a batch whose COMMIT
- * answer was lost is settled from the stored offsets before anything is sent again.
- * Returns non-OK only for errors that retrying cannot cure, or a stop during an outage. */
-static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
-                           sp_status_t st, sp_error_t *err);
-
-static sp_status_t flush_batch(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
-                               sp_error_t *err)
-{
-    if (sp_loader_unsettled_messages(ctx->ld) == 0 && !sp_loader_in_flight(ctx->ld))
-        return SP_OK;
-    return recover(ctx, c, batch_start, sp_loader_flush(ctx->ld, err), err);
-}
-
-/* After a flush (or a flight) ended with st: retries until what was taken is committed. */
-static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_start,
-                           sp_status_t st, sp_error_t *err)
+/* After a flush (or a flight) of lane l ended with st: retries until what the lane took is
+ * committed, riding out a lost database: consumption pauses (the group membership is kept
+ * by polling), the connection is retried with backoff, and a batch whose COMMIT answer
+ * was lost is settled from the stored offsets before anything is sent again. Returns
+ * non-OK only for errors that retrying cannot cure, or a stop during an outage. */
+static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_status_t st,
+                           sp_error_t *err)
 {
     for (;;) {
         if (st == SP_OK)
             return SP_OK;
         if (st == SP_ERR_CONFLICT) {
-            /* Another member owns these partitions now; start again from what is stored. */
+            /* Another member owns these partitions now; every lane starts again from what
+             * is stored (a flight that went in is counted, the rest is read again). */
             sp_log(SP_LOG_WARNING, "batch_abandoned", "reason=\"%s\"", err->message);
-            sp_loader_abandon(ctx->ld);
+            for (int i = 0; i < ctx->n_lanes; i++)
+                sp_loader_abandon(ctx->lanes[i].ld);
             return sp_consumer_resync(c, err);
         }
         if (!err->retriable)
@@ -150,21 +192,23 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_star
             while (!stop_requested && sp_time_now_us() < until) {
                 rd_kafka_message_t *m = sp_consumer_poll(c, 100);
                 if (m != NULL) {
-                    sp_status_t ts = take_message(ctx, m, batch_start, err);
+                    sp_status_t ts = take_message(ctx, m, err);
                     rd_kafka_message_destroy(m);
                     if (ts != SP_OK)
                         return ts;
                 }
             }
+            /* Asked to stop: one more try, so that a stop during a short outage (or just
+             * after a lost COMMIT answer) still commits what was taken. */
+            if (sp_loader_reconnect(l->ld, err) == SP_OK)
+                break;
             if (stop_requested) {
                 sp_log(SP_LOG_ERR, "stop_during_outage",
                        "detail=\"the batch in flight was not committed; it is read again on "
                        "restart\"");
-                sp_loader_abandon(ctx->ld);
+                sp_loader_abandon(l->ld);
                 return sp_error_set(err, SP_ERR_CONN, "stopped while PostgreSQL was unavailable");
             }
-            if (sp_loader_reconnect(ctx->ld, err) == SP_OK)
-                break;
             sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=\"%s\"",
                    (long long)backoff_ms, err->message);
             backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
@@ -173,41 +217,55 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, int64_t *batch_star
         bool committed = false;
         /* Batches that went in before the connection broke are dropped; the rest are
          * flushed again, in order. */
-        if ((st = sp_loader_settle(ctx->ld, &committed, err)) != SP_OK)
+        if ((st = sp_loader_settle(l->ld, &committed, err)) != SP_OK)
             continue; /* lost again: retry from the top */
-        st = sp_loader_unsettled_messages(ctx->ld) == 0 ? SP_OK : sp_loader_flush(ctx->ld, err);
+        st = sp_loader_unsettled_messages(l->ld) == 0 ? SP_OK : sp_loader_flush(l->ld, err);
     }
+}
+
+/* Commits everything every lane took, waiting for flights (at stop, and before the
+ * catalogue changes). */
+static sp_status_t flush_all(run_ctx_t *ctx, sp_consumer_t *c, sp_error_t *err)
+{
+    for (int i = 0; i < ctx->n_lanes; i++) {
+        lane_t *l = &ctx->lanes[i];
+        if (lane_idle(l))
+            continue;
+        sp_status_t st = recover(ctx, c, l, sp_loader_flush(l->ld, err), err);
+        if (st != SP_OK)
+            return st;
+    }
+    return SP_OK;
 }
 
 static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force);
 
-/* Collects the batch in flight (waiting for it if wait): counts it when it went in,
+/* Collects lane l's batch in flight (waiting for it if wait): counts it when it went in,
  * recovers when it failed. Non-OK only when recovery failed (logged; the caller exits). */
-static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, bool wait, int64_t *batch_start,
+static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool wait,
                                sp_error_t *err)
 {
     bool idle;
-    uint64_t batches = sp_loader_stats(ctx->ld)->batches;
-    sp_status_t st = sp_loader_land(ctx->ld, wait, &idle, err);
+    uint64_t batches = sp_loader_stats(l->ld)->batches;
+    sp_status_t st = sp_loader_land(l->ld, wait, &idle, err);
     if (!idle)
         return SP_OK;
-    ctx->landed = true;
-    if (st != SP_OK && (st = recover(ctx, c, batch_start, st, err)) != SP_OK) {
+    l->landed = true;
+    if (st != SP_OK && (st = recover(ctx, c, l, st, err)) != SP_OK) {
         sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err->message,
                err->detail);
-        sp_loader_abandon(ctx->ld);
+        sp_loader_abandon(l->ld);
         return st;
     }
-    const sp_load_stats_t *ls = sp_loader_stats(ctx->ld);
+    const sp_load_stats_t *ls = sp_loader_stats(l->ld);
     if (ls->batches > batches) {
         if (ctx->metrics != NULL) {
-            sp_metrics_commit(ctx->metrics, ctx->flight_messages,
-                              (double)(sp_time_now_us() - ctx->flight_start_us) / 1e6);
+            sp_metrics_commit(ctx->metrics, l->flight_messages,
+                              (double)(sp_time_now_us() - l->flight_start_us) / 1e6);
             publish_metrics(ctx, c, true);
         }
-        sp_log(SP_LOG_DEBUG, "commit", "messages=%zu total=%llu inserted=%llu",
-               ctx->flight_messages, (unsigned long long)ls->messages,
-               (unsigned long long)ls->inserted);
+        sp_log(SP_LOG_DEBUG, "commit", "lane=%d messages=%zu inserted=%llu",
+               (int)(l - ctx->lanes), l->flight_messages, (unsigned long long)ls->inserted);
     }
     return SP_OK;
 }
@@ -239,8 +297,10 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
     if (list != NULL)
         rd_kafka_position(rk, list);
     pthread_mutex_lock(&m->mu);
-    m->load = *sp_loader_stats(ctx->ld);
-    m->pg_connected = sp_loader_connected(ctx->ld);
+    m->load = total_stats(ctx);
+    m->pg_connected = true;
+    for (int i = 0; i < ctx->n_lanes; i++)
+        m->pg_connected = sp_loader_connected(ctx->lanes[i].ld) && m->pg_connected;
     m->assigned = sp_consumer_assigned(c) > 0;
     m->last_loop_us = now;
     m->n_lag = 0;
@@ -268,11 +328,12 @@ static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
     apr_pool_t *pool;
     sp_catalogue_t *cat;
     apr_pool_create(&pool, ctx->parent);
-    if (sp_loader_catalogue(ctx->ld, pool, &cat, err) != SP_OK) {
+    if (sp_loader_catalogue(ctx->lanes[0].ld, pool, &cat, err) != SP_OK) {
         apr_pool_destroy(pool);
         return err->code;
     }
-    sp_loader_set_catalogue(ctx->ld, cat);
+    for (int i = 0; i < ctx->n_lanes; i++)
+        sp_loader_set_catalogue(ctx->lanes[i].ld, cat);
     if (ctx->cat_pool != NULL)
         apr_pool_destroy(ctx->cat_pool);
     ctx->cat_pool = pool;
@@ -304,10 +365,16 @@ static int run_check_config(sp_settings_t *s)
     if (check_settings(s, servers, sizeof(servers)) != SP_EXIT_OK)
         return SP_EXIT_USAGE;
     printf("configuration ok: brokers %s, %d topic%s, batches of %zu messages, %zu bytes or "
-           "%zu ms\n",
+           "%zu ms, %zu PostgreSQL connection%s\n",
            servers, s->n_topics, s->n_topics == 1 ? "" : "s", s->batch_rows, s->batch_bytes,
-           s->linger_ms);
+           s->linger_ms, s->connections, s->connections == 1 ? "" : "s");
     return SP_EXIT_OK;
+}
+
+static void close_lanes(run_ctx_t *ctx, int n)
+{
+    for (int i = 0; i < n; i++)
+        sp_loader_close(ctx->lanes[i].ld);
 }
 
 static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
@@ -340,17 +407,22 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         }
         sp_log(SP_LOG_INFO, "metrics_listen", "address=%s", s->metrics_listen);
     }
-    if (sp_loader_open(pool, s->conninfo, group, &ctx.ld, &err) != SP_OK) {
-        sp_cli_error(&err);
-        return SP_EXIT_SERVICE;
-    }
+    ctx.n_lanes = (int)s->connections;
+    for (int i = 0; i < ctx.n_lanes; i++)
+        if (sp_loader_open(pool, s->conninfo, group, &ctx.lanes[i].ld, &err) != SP_OK) {
+            sp_cli_error(&err);
+            close_lanes(&ctx, i);
+            sp_http_stop(http);
+            return SP_EXIT_SERVICE;
+        }
     if (reload_catalogue(&ctx, &err) != SP_OK) {
         sp_cli_error(&err);
-        sp_loader_close(ctx.ld);
+        close_lanes(&ctx, ctx.n_lanes);
         sp_http_stop(http);
         return SP_EXIT_SERVICE;
     }
-    sp_loader_set_limits(ctx.ld, &s->limits);
+    for (int i = 0; i < ctx.n_lanes; i++)
+        sp_loader_set_limits(ctx.lanes[i].ld, &s->limits);
 
     sp_consumer_hooks_t hooks = {&ctx, hook_stored_offset, hook_before_revoke};
     sp_consumer_t *c;
@@ -358,22 +430,23 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     s->kconf = NULL; /* the consumer owns it now */
     if (sp_consumer_new(kconf, s->topics, s->n_topics, &hooks, &c, &err) != SP_OK) {
         sp_cli_error(&err);
-        sp_loader_close(ctx.ld);
+        close_lanes(&ctx, ctx.n_lanes);
         sp_http_stop(http);
         return SP_EXIT_USAGE;
     }
-    sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d", group, servers, s->n_topics);
+    sp_log(SP_LOG_INFO, "start", "group=%s brokers=%s topics=%d connections=%d", group, servers,
+           s->n_topics, ctx.n_lanes);
     /* Under systemd (Type=notify): ready once connected and subscribed; watchdog pings. */
     if (sd_watchdog_enabled(0, &ctx.watchdog_usec) <= 0)
         ctx.watchdog_usec = 0;
     sd_notify(0, "READY=1\nSTATUS=consuming");
 
     int rc = SP_EXIT_OK;
-    int64_t batch_start = 0;
     while (!stop_requested) {
         rd_kafka_message_t *m = sp_consumer_poll(c, 100);
+        bool took = m != NULL;
         if (m != NULL) {
-            sp_status_t ts = take_message(&ctx, m, &batch_start, &err);
+            sp_status_t ts = take_message(&ctx, m, &err);
             rd_kafka_message_destroy(m);
             if (ts != SP_OK) {
                 sp_log(SP_LOG_ERR, "stage_failed", "error=\"%s\"", err.message);
@@ -388,48 +461,59 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             rc = SP_EXIT_SERVICE;
             break;
         }
-        /* A flight that landed is counted; one that failed is recovered (retried, or
-         * settled after a lost connection) before anything later is sent. */
-        if (sp_loader_in_flight(ctx.ld) && land_flight(&ctx, c, false, &batch_start, &err) != SP_OK) {
-            rc = SP_EXIT_SERVICE;
-            break;
-        }
-        size_t pending = sp_loader_pending_messages(ctx.ld);
         bool at_end = sp_consumer_at_end(c);
-        if (pending > 0 &&
-            (pending >= s->batch_rows || sp_loader_pending_bytes(ctx.ld) >= s->batch_bytes ||
-             sp_time_now_us() - batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
-            /* One batch flies at a time: the one before must land first. */
-            if (sp_loader_in_flight(ctx.ld) &&
-                land_flight(&ctx, c, true, &batch_start, &err) != SP_OK) {
+        bool changed = reload_requested;
+        for (int i = 0; i < ctx.n_lanes && rc == SP_EXIT_OK; i++) {
+            lane_t *l = &ctx.lanes[i];
+            l->landed = false;
+            /* A flight that landed is counted; one that failed is recovered (retried, or
+             * settled after a lost connection) before anything later is sent. */
+            if (sp_loader_in_flight(l->ld) && land_flight(&ctx, c, l, false, &err) != SP_OK) {
                 rc = SP_EXIT_SERVICE;
                 break;
             }
-            ctx.flight_start_us = sp_time_now_us();
-            ctx.flight_messages = sp_loader_pending_messages(ctx.ld);
-            sp_status_t fs = sp_loader_flush_async(ctx.ld, &err);
-            if (fs != SP_OK && recover(&ctx, c, &batch_start, fs, &err) != SP_OK) {
-                sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
-                       err.detail);
-                sp_loader_abandon(ctx.ld);
-                rc = SP_EXIT_SERVICE;
-                break;
+            size_t pending = sp_loader_pending_messages(l->ld);
+            if (pending > 0 &&
+                (pending >= s->batch_rows || sp_loader_pending_bytes(l->ld) >= s->batch_bytes ||
+                 sp_time_now_us() - l->batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
+                /* One batch flies at a time per lane: the one before must land first. */
+                if (sp_loader_in_flight(l->ld) && land_flight(&ctx, c, l, true, &err) != SP_OK) {
+                    rc = SP_EXIT_SERVICE;
+                    break;
+                }
+                l->flight_start_us = sp_time_now_us();
+                l->flight_messages = sp_loader_pending_messages(l->ld);
+                sp_status_t fs = sp_loader_flush_async(l->ld, &err);
+                if (fs != SP_OK && recover(&ctx, c, l, fs, &err) != SP_OK) {
+                    sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"",
+                           err.message, err.detail);
+                    sp_loader_abandon(l->ld);
+                    rc = SP_EXIT_SERVICE;
+                    break;
+                }
             }
+            /* Catalogue changes are notified on every lane's connection; a lane's is read
+             * when the connection is free: right after a flight landed, or in a quiet turn
+             * with nothing staged. Reading never blocks. */
+            if (!sp_loader_in_flight(l->ld) && (l->landed || (!took && lane_idle(l))) &&
+                sp_loader_catalogue_changed(l->ld))
+                changed = true;
         }
-        /* Between batches: take up a changed catalogue. The batches before were committed
-         * under the old one, the next is read under the new one; no message is in between.
-         * Looked at only when the connection is free and nothing is staged, or right after
-         * a flight landed (then what was staged meanwhile is committed first). */
-        if (!sp_loader_in_flight(ctx.ld) &&
-            (ctx.landed || sp_loader_unsettled_messages(ctx.ld) == 0) &&
-            (reload_requested || sp_loader_catalogue_changed(ctx.ld))) {
-            if (flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
+        if (rc != SP_EXIT_OK)
+            break;
+        /* Take up a changed catalogue between batches: what was taken is committed under
+         * the old one, what comes next is read under the new one. The other lanes'
+         * notifications of the same change are read first, so that one change is one
+         * reload, and no change is missed (a change notified later is read later). */
+        if (changed) {
+            if (flush_all(&ctx, c, &err) != SP_OK) {
                 sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
                        err.detail);
-                sp_loader_abandon(ctx.ld);
                 rc = SP_EXIT_SERVICE;
                 break;
             }
+            for (int i = 0; i < ctx.n_lanes; i++)
+                (void)sp_loader_catalogue_changed(ctx.lanes[i].ld);
             sd_notify(0, "RELOADING=1");
             if (reload_requested)
                 reload_settings(&ctx, s);
@@ -438,35 +522,35 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
             sd_notify(0, "READY=1");
         }
-        ctx.landed = false;
         publish_metrics(&ctx, c, false);
         pet_watchdog(&ctx);
-        if (exit_at_end && at_end && sp_loader_unsettled_messages(ctx.ld) == 0 &&
-            !sp_loader_in_flight(ctx.ld))
+        if (exit_at_end && at_end && all_idle(&ctx))
             break;
     }
     sd_notify(0, "STOPPING=1");
-    if (rc == SP_EXIT_OK && flush_batch(&ctx, c, &batch_start, &err) != SP_OK) {
+    if (rc == SP_EXIT_OK && flush_all(&ctx, c, &err) != SP_OK) {
         sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=\"%s\"", err.message);
-        sp_loader_abandon(ctx.ld);
         rc = SP_EXIT_SERVICE;
     }
+    if (rc != SP_EXIT_OK)
+        for (int i = 0; i < ctx.n_lanes; i++)
+            sp_loader_abandon(ctx.lanes[i].ld); /* not committed: read again on restart */
     sp_consumer_close(c);
-    const sp_load_stats_t *st = sp_loader_stats(ctx.ld);
+    sp_load_stats_t st = total_stats(&ctx);
     sp_log(SP_LOG_INFO, "stop",
            "messages=%llu rows=%llu inserted=%llu quarantined=%llu batches=%llu exit=%d",
-           (unsigned long long)st->messages, (unsigned long long)st->rows,
-           (unsigned long long)st->inserted, (unsigned long long)st->quarantined,
-           (unsigned long long)st->batches, rc);
+           (unsigned long long)st.messages, (unsigned long long)st.rows,
+           (unsigned long long)st.inserted, (unsigned long long)st.quarantined,
+           (unsigned long long)st.batches, rc);
     sp_http_stop(http);
-    sp_loader_close(ctx.ld);
+    close_lanes(&ctx, ctx.n_lanes);
     return rc;
 }
 
 /* The command line, kept so that SIGHUP can build the settings again the same way. */
 typedef struct run_args {
     const char *config, *brokers, *group, *conninfo, *metrics;
-    const char *batch_rows, *batch_bytes, *linger;
+    const char *batch_rows, *batch_bytes, *linger, *connections;
     const char *xprops[128], *topics[SP_MAX_TOPICS];
     int nx, nt;
 } run_args_t;
@@ -495,8 +579,15 @@ static int build_settings(sp_settings_t *s, const run_args_t *a)
         snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", a->metrics);
     if ((a->batch_rows && !sp_cli_parse_size("--batch-rows", a->batch_rows, &s->batch_rows)) ||
         (a->batch_bytes && !sp_cli_parse_size("--batch-bytes", a->batch_bytes, &s->batch_bytes)) ||
-        (a->linger && !sp_cli_parse_size("--linger-ms", a->linger, &s->linger_ms)))
+        (a->linger && !sp_cli_parse_size("--linger-ms", a->linger, &s->linger_ms)) ||
+        (a->connections &&
+         !sp_cli_parse_size("--connections", a->connections, &s->connections)))
         return SP_EXIT_USAGE;
+    if (s->connections < 1 || s->connections > SP_MAX_CONNECTIONS) {
+        fprintf(stderr, "statpipe: --connections must be 1 to %d, got %zu\n", SP_MAX_CONNECTIONS,
+                s->connections);
+        return SP_EXIT_USAGE;
+    }
     return SP_EXIT_OK;
 out_err:
     sp_cli_error(&err);
@@ -521,16 +612,18 @@ static void reload_settings(run_ctx_t *ctx, sp_settings_t *s)
     s->batch_bytes = fresh.batch_bytes;
     s->linger_ms = fresh.linger_ms;
     s->limits = fresh.limits;
-    sp_loader_set_limits(ctx->ld, &s->limits);
+    for (int i = 0; i < ctx->n_lanes; i++)
+        sp_loader_set_limits(ctx->lanes[i].ld, &s->limits);
     bool restart = strcmp(fresh.conninfo, s->conninfo) != 0 ||
                    strcmp(fresh.metrics_listen, s->metrics_listen) != 0 ||
-                   fresh.n_topics != s->n_topics;
+                   fresh.n_topics != s->n_topics || fresh.connections != s->connections;
     for (int i = 0; !restart && i < fresh.n_topics; i++)
         restart = strcmp(fresh.topics[i], s->topics[i]) != 0;
     sp_log(SP_LOG_NOTICE, "config_reloaded",
            "batch_rows=%zu batch_bytes=%zu linger_ms=%zu log_level=%d%s", s->batch_rows,
            s->batch_bytes, s->linger_ms, sp_log_level,
-           restart ? " detail=\"pg.conninfo, topics or metrics.listen changed: restart to apply\""
+           restart ? " detail=\"pg.conninfo, topics, load.connections or metrics.listen changed: "
+                     "restart to apply\""
                    : "");
     sp_settings_free(&fresh);
 }
@@ -544,6 +637,7 @@ int sp_cmd_run(int argc, char **argv)
         {"linger-ms", required_argument, NULL, 3},
         {"check-config", no_argument, NULL, 4},
         {"metrics", required_argument, NULL, 5},
+        {"connections", required_argument, NULL, 6},
         {NULL, 0, NULL, 0},
     };
     static run_args_t a;
@@ -599,6 +693,9 @@ int sp_cmd_run(int argc, char **argv)
             break;
         case 5:
             a.metrics = optarg;
+            break;
+        case 6:
+            a.connections = optarg;
             break;
         default:
             run_usage(stderr);

@@ -18,6 +18,7 @@ void sp_settings_init(sp_settings_t *s)
     s->batch_rows = SP_DEFAULT_BATCH_ROWS;
     s->batch_bytes = SP_DEFAULT_BATCH_BYTES;
     s->linger_ms = SP_DEFAULT_LINGER_MS;
+    s->connections = SP_DEFAULT_CONNECTIONS;
     s->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
     s->limits.max_envelope_entries = SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES;
     s->limits.max_depth = SP_TRANSFORM_DEFAULT_MAX_DEPTH;
@@ -116,6 +117,13 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
         return size_value(key, value, file, line, &s->batch_bytes, err);
     if (strcmp(key, "batch.linger.ms") == 0)
         return size_value(key, value, file, line, &s->linger_ms, err);
+    if (strcmp(key, "load.connections") == 0) {
+        sp_status_t st = size_value(key, value, file, line, &s->connections, err);
+        if (st == SP_OK && (s->connections < 1 || s->connections > SP_MAX_CONNECTIONS))
+            return sp_error_set(err, SP_ERR_INVALID, "%s: load.connections must be 1 to %d",
+                                where(at, sizeof(at), file, line), SP_MAX_CONNECTIONS);
+        return st;
+    }
     if (strcmp(key, "message.max.bytes") == 0)
         return size_value(key, value, file, line, &s->limits.max_message_bytes, err);
     if (strcmp(key, "envelope.max.entries") == 0)

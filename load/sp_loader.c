@@ -6,13 +6,14 @@
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
+#include <apr_tables.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct offset_slot {
-    char *topic; /* owned by the loader's pool */
+    const char *topic; /* interned in the loader's pool */
     int32_t partition;
     int64_t first; /* offset of the batch's first message from this partition */
     int64_t next;  /* one past its last */
@@ -39,6 +40,7 @@ struct sp_loader {
     batch_t *cur;   /* being staged */
     batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
     sp_buf_t scratch;
+    apr_array_header_t *topics; /* const char *: every topic name seen, once */
     uint32_t seq;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
@@ -104,6 +106,7 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 static const char merge_sql[] =
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
+    " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */
     " ON CONFLICT DO NOTHING;"
     "WITH f AS ("
     "  INSERT INTO statpipe.message_seen (sender, message_id)"
@@ -241,6 +244,7 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     batch_init(&ld->batches[0]);
     batch_init(&ld->batches[1]);
     ld->cur = &ld->batches[0];
+    ld->topics = apr_array_make(pool, 4, sizeof(const char *));
     sp_buf_init(&ld->scratch);
     pthread_mutex_init(&ld->mu, NULL);
     pthread_cond_init(&ld->cv, NULL);
@@ -497,6 +501,18 @@ static void stage_quarantine(sp_loader_t *ld, const sp_source_t *src, const sp_r
     ld->cur->reasons[rej->reason]++;
 }
 
+/* Topic names are few and long-lived: one copy of each, kept for the loader's life (a
+ * copy per batch would grow the pool without end). */
+static const char *intern_topic(sp_loader_t *ld, const char *topic)
+{
+    for (int i = 0; i < ld->topics->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(ld->topics, i, const char *), topic) == 0)
+            return APR_ARRAY_IDX(ld->topics, i, const char *);
+    const char *copy = apr_pstrdup(ld->pool, topic);
+    APR_ARRAY_PUSH(ld->topics, const char *) = copy;
+    return copy;
+}
+
 static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
 {
     batch_t *b = ld->cur;
@@ -519,18 +535,7 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
         b->cap_offsets = cap;
     }
     offset_slot_t *o = &b->offsets[b->n_offsets++];
-    /* Topic names are few and long-lived: keep one copy per topic in the pool. */
-    o->topic = NULL;
-    for (int k = 0; k < 2 && o->topic == NULL; k++) {
-        const batch_t *other = &ld->batches[k];
-        for (int i = 0; i < other->n_offsets; i++)
-            if (&other->offsets[i] != o && strcmp(other->offsets[i].topic, src->topic) == 0) {
-                o->topic = other->offsets[i].topic;
-                break;
-            }
-    }
-    if (o->topic == NULL)
-        o->topic = apr_pstrdup(ld->pool, src->topic);
+    o->topic = intern_topic(ld, src->topic);
     o->partition = src->partition;
     o->first = src->offset;
     o->next = src->offset + 1;
@@ -552,7 +557,8 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
         ld->cur->obs.len = mark;
         ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
-        sp_log(SP_LOG_INFO, "quarantine", "reason=%s message_id=\"%s\" detail=\"%s\"",
+        /* Per message only when asked for: batch_done says it once per batch. */
+        sp_log(SP_LOG_DEBUG, "quarantine", "reason=%s message_id=\"%s\" detail=\"%s\"",
                sp_reason_name(rej.reason), rej.message_id, rej.detail);
     }
     if (src != NULL && src->topic != NULL)
@@ -634,10 +640,23 @@ static sp_status_t settle_batch(sp_loader_t *ld, const batch_t *b, bool *committ
 
 static void batch_done(sp_loader_t *ld, batch_t *b, uint64_t inserted)
 {
+    char reasons[512];
+    size_t n = 0;
+    uint64_t quarantined = 0;
     ld->stats.inserted += inserted;
     ld->stats.batches++;
-    for (int r = 0; r < SP_REASON__COUNT; r++)
+    reasons[0] = '\0';
+    for (int r = 0; r < SP_REASON__COUNT; r++) {
         ld->stats.quarantined_by_reason[r] += b->reasons[r];
+        quarantined += b->reasons[r];
+        if (b->reasons[r] > 0 && n < sizeof(reasons))
+            n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%llu",
+                                  sp_reason_name((sp_reason_t)r),
+                                  (unsigned long long)b->reasons[r]);
+    }
+    if (quarantined > 0)
+        sp_log(SP_LOG_INFO, "quarantined", "messages=%llu%s", (unsigned long long)quarantined,
+               reasons);
     batch_reset(b);
     if (b == ld->older)
         ld->older = NULL;

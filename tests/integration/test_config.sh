@@ -8,14 +8,25 @@ kafka.bootstrap.servers = file:1
 topics = from-file
 batch.rows = 111
 batch.linger.ms = 222
+load.connections = 3
 CONF
 chmod 600 "$SP_TMP/a.conf"
 out=$("$STATPIPE" run -c "$SP_TMP/a.conf" --check-config)
-check "file" "configuration ok: brokers file:1, 1 topic, batches of 111 messages, 8388608 bytes or 222 ms" "$out"
+check "file" "configuration ok: brokers file:1, 1 topic, batches of 111 messages, 8388608 bytes or 222 ms, 3 PostgreSQL connections" "$out"
 out=$(STATPIPE_BATCH_ROWS=333 STATPIPE_KAFKA_BOOTSTRAP_SERVERS=env:2 "$STATPIPE" run -c "$SP_TMP/a.conf" --check-config)
-check "environment over file" "configuration ok: brokers env:2, 1 topic, batches of 333 messages, 8388608 bytes or 222 ms" "$out"
-out=$(STATPIPE_BATCH_ROWS=333 "$STATPIPE" run -c "$SP_TMP/a.conf" -b flag:3 --batch-rows 444 -t x -t y --check-config)
-check "flags over environment" "configuration ok: brokers flag:3, 2 topics, batches of 444 messages, 8388608 bytes or 222 ms" "$out"
+check "environment over file" "configuration ok: brokers env:2, 1 topic, batches of 333 messages, 8388608 bytes or 222 ms, 3 PostgreSQL connections" "$out"
+out=$(STATPIPE_BATCH_ROWS=333 STATPIPE_LOAD_CONNECTIONS=4 "$STATPIPE" run -c "$SP_TMP/a.conf" -b flag:3 --batch-rows 444 --connections 1 -t x -t y --check-config)
+check "flags over environment" "configuration ok: brokers flag:3, 2 topics, batches of 444 messages, 8388608 bytes or 222 ms, 1 PostgreSQL connection" "$out"
+out=$("$STATPIPE" run -b x:1 -t t --check-config)
+check "defaults" "configuration ok: brokers x:1, 1 topic, batches of 5000 messages, 8388608 bytes or 500 ms, 2 PostgreSQL connections" "$out"
+rc=0
+STATPIPE_LOAD_CONNECTIONS=17 "$STATPIPE" run -b x:1 -t t --check-config 2>"$SP_TMP/conn.err" || rc=$?
+check "too many connections is a usage error" 2 "$rc"
+grep -q 'load.connections must be 1 to 16' "$SP_TMP/conn.err" || fail "connections error: $(cat "$SP_TMP/conn.err")"
+rc=0
+"$STATPIPE" run -b x:1 -t t --connections 99 --check-config 2>"$SP_TMP/conn0.err" || rc=$?
+check "too many connections (flag) is a usage error" 2 "$rc"
+grep -q -- '--connections must be 1 to 16' "$SP_TMP/conn0.err" || fail "connections flag error: $(cat "$SP_TMP/conn0.err")"
 rc=0
 STATPIPE_BATCH_ROWS=many "$STATPIPE" run -c "$SP_TMP/a.conf" --check-config 2>"$SP_TMP/env.err" || rc=$?
 check "bad environment value is a usage error" 2 "$rc"

@@ -30,6 +30,20 @@ check "6220.764 Gbps through Kafka" 6220764000000 \
 check "a generated value" "$(( (1234 * 7919 % 100000) * 1000 ))" \
     "$(sp_psql -c "select value from statpipe.observation where message_id = 'gen-1234'")"
 
+# Three connections, each loading its share of the six partitions: a new group reads both
+# topics again from the start. Every id was seen, so nothing is added; every partition's
+# offset is stored, and each connection committed batches.
+STATPIPE_LOG_LEVEL=debug timeout 120 "$STATPIPE" run -b "$BROKERS" -t stats.miit.telecom \
+    -t stats.sample -G e2e-lanes "${kopts[@]}" -e --batch-rows 200 --connections 3 \
+    2>"$SP_TMP/run-lanes.log" || fail "run -e --connections 3 failed"
+check "three connections: offsets cover every message" "stats.miit.telecom|$n
+stats.sample|28" "$(sp_psql -c "select topic, sum(next_offset) from statpipe.kafka_offset where consumer_group = 'e2e-lanes' group by 1 order by 1")"
+check "three connections: nothing loaded twice" $((n - bad + 25)) "$(sp_psql -c 'select count(*) from statpipe.observation')"
+for lane in 0 1 2; do
+    grep -q "event=commit lane=$lane " "$SP_TMP/run-lanes.log" || fail "connection $lane committed no batch"
+done
+echo "ok - each of three connections committed its partitions' batches"
+
 # A second run resumes from the stored offsets: nothing is read again.
 timeout 120 "$STATPIPE" run -b "$BROKERS" -t stats.miit.telecom -t stats.sample -G e2e \
     "${kopts[@]}" -e 2>"$SP_TMP/run2.log" || fail "second run failed"

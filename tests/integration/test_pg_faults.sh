@@ -50,4 +50,24 @@ check "file messages seen once each" 3000 \
 check "file messages add only new figures" "$((3000 / 40))|$((3000 / 40))" \
     "$(sp_psql -c "select count(*), count(distinct message_id) from statpipe.observation where message_id like 'file-%'")"
 grep -q "event=pg_retry" "$SP_TMP/load.log" || fail "load did not retry"
+# SIGTERM when the answer to the last COMMIT was lost: the stop still settles the batch
+# (it went in) and exits 0, rather than giving up as if PostgreSQL were gone.
+"$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 50 0 stop > "$SP_TMP/stop.ndjson"
+"$STATPIPE" produce -b "$BROKERS" -t stats.pg "$SP_TMP/stop.ndjson" >/dev/null
+STATPIPE_FAULT_LOSE_COMMIT_EVERY=1 "$STATPIPE" run -b "$BROKERS" -t stats.pg -G pg \
+    -X session.timeout.ms=6000 --linger-ms 600000 --batch-rows 100000 2>"$SP_TMP/stop.log" &
+pid=$!
+SP_PIDS+=($pid)
+for _ in $(seq 1 300); do
+    grep -q "event=assign" "$SP_TMP/stop.log" && break
+    sleep 0.1
+done
+sleep 2 # the 50 messages are staged; the batch waits for its linger
+kill -TERM $pid
+wait $pid || fail "stop after a lost COMMIT answer: exit code $?"
+grep -q "event=batch_settled committed=yes" "$SP_TMP/stop.log" || fail "the stop did not settle the batch"
+check "stop after a lost COMMIT answer: committed once" "50|50" \
+    "$(sp_psql -c "select count(*), count(distinct message_id) from public.attempt where message_id like 'stop-%'")"
+check "offsets after the stop" $((n + 50)) "$(sp_psql -c 'select sum(next_offset) from statpipe.kafka_offset')"
+
 echo "PASS test_pg_faults"
