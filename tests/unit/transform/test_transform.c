@@ -12,6 +12,7 @@
 #include "sp_transform.h"
 
 #include <apr_general.h>
+#include <jansson.h>
 
 typedef struct fixture {
     apr_pool_t *pool;
@@ -391,6 +392,56 @@ static void test_envelope_entries_inherit_and_get_ids(void **state)
     assert_string_equal(rej.message_id, "miit-bulletin-2024-12");
 }
 
+/* Documents come from the transformer's arena; one that outgrows it (here an envelope of
+ * 3,000 entries, megabytes of jansson objects) falls back to malloc, and the arena serves
+ * the next message again. jansson used outside a transform, in the same thread, allocates
+ * and frees as usual (an arena pointer given to free, or the reverse, would be caught by
+ * AddressSanitizer). */
+static void test_documents_larger_than_the_arena(void **state)
+{
+    fixture_t *fx = *state;
+    const int n = 3000;
+    size_t cap = (size_t)n * 160 + 256, len = 0;
+    char *msg = malloc(cap);
+    assert_non_null(msg);
+    len += (size_t)snprintf(msg + len, cap - len,
+                            "{\"schema\":\"statpipe.release/1\",\"message_id\":\"big\","
+                            "\"sender\":\"MIIT\",\"release\":\"2025-01-20T09:30:00+08:00\","
+                            "\"observations\":[");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(msg + len, cap - len,
+                                "%s{\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\",\"freq\":\"M\","
+                                "\"time_period\":\"%04d-%02d\",\"value\":\"%d\",\"unit\":\"万户\"}",
+                                i ? "," : "", 1901 + i / 12, i % 12 + 1, i);
+    len += (size_t)snprintf(msg + len, cap - len, "]}");
+    assert_true(len < cap);
+    const char *small = "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"s\","
+                        "\"sender\":\"MIIT\",\"indicator\":\"FBB_USERS\",\"ref_area\":\"CN\","
+                        "\"freq\":\"M\",\"time_period\":\"2024-12\",\"value\":\"7\","
+                        "\"unit\":\"万户\",\"release\":\"2025-01-20T09:30:00+08:00\"}";
+    for (int round = 0; round < 2; round++) {
+        collected_t c = {0};
+        sp_reject_t rej;
+        assert_int_equal(sp_transform_run(fx->tf, msg, len, collect, &c, &rej, NULL),
+                         SP_TRANSFORM_OK);
+        assert_int_equal(c.n, n);
+        assert_string_equal(c.ids[7], "big#7");
+        assert_string_equal(c.values[7], "70000");
+        collected_t d = {0};
+        assert_int_equal(sp_transform_run(fx->tf, small, strlen(small), collect, &d, &rej, NULL),
+                         SP_TRANSFORM_OK);
+        assert_int_equal(d.n, 1);
+        assert_string_equal(d.values[0], "70000");
+        json_t *o = json_pack("{s:s, s:[i, i]}", "outside", "a transform", "n", 1, 2);
+        assert_non_null(o);
+        char *text = json_dumps(o, JSON_COMPACT);
+        assert_string_equal(text, "{\"outside\":\"a transform\",\"n\":[1,2]}");
+        free(text);
+        json_decref(o);
+    }
+    free(msg);
+}
+
 static void test_envelope_bad_entry_rejects_whole(void **state)
 {
     fixture_t *fx = *state;
@@ -573,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_corpus_against_the_bundled_catalogue),
         cmocka_unit_test(test_catalogue_dir_errors_name_the_file),
         cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_documents_larger_than_the_arena),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     apr_terminate();
