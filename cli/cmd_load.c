@@ -47,22 +47,24 @@ static void show_progress(const sp_loader_t *ld, FILE *f, off_t size, int64_t st
     }
 }
 
-/* Commits the batch; a lost connection is retried with backoff (a batch of a file is
- * idempotent: message ids and quarantine fingerprints make a second flush harmless). */
-static sp_status_t flush_with_retry(sp_loader_t *ld, sp_error_t *err)
+/* Commits the batch: handed to the loader's flusher thread when async (the next batch is
+ * read and parsed meanwhile), else committed here with any batch still in flight. A lost
+ * connection is retried with backoff (a batch of a file is idempotent: message ids and
+ * quarantine fingerprints make a second flush harmless); retries are synchronous. */
+static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err)
 {
     useconds_t backoff = 200 * 1000;
     for (int attempt = 1;; attempt++) {
-        sp_status_t st = sp_loader_flush(ld, err);
+        sp_status_t st = async && attempt == 1 ? sp_loader_flush_async(ld, err)
+                                               : sp_loader_flush(ld, err);
         if (st == SP_OK || !err->retriable || attempt == 8)
             return st;
         sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=\"%s\"", attempt, err->message);
         usleep(backoff);
         backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
-        bool committed = false;
-        if (sp_loader_reconnect(ld, err) == SP_OK &&
-            sp_loader_settle(ld, &committed, err) == SP_OK && committed)
-            sp_loader_abandon(ld);
+        bool committed = false; /* settling drops what went in */
+        if (sp_loader_reconnect(ld, err) == SP_OK)
+            (void)sp_loader_settle(ld, &committed, err);
     }
 }
 
@@ -84,7 +86,7 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
         sp_source_t src = {NULL, 0, 0, name, lines.lineno};
         st = sp_loader_add(ld, &src, line, len, err);
         if (st == SP_OK && sp_loader_pending_messages(ld) >= batch_rows)
-            st = flush_with_retry(ld, err);
+            st = flush_with_retry(ld, true, err);
         if (tty)
             show_progress(ld, lines.f, size, start, &last, false);
     }
@@ -156,7 +158,7 @@ int sp_cmd_load(int argc, char **argv)
     sp_loader_set_limits(ld, &s.limits);
     for (int i = optind; i < argc; i++) {
         if (load_file(ld, argv[i], s.batch_rows, &err) != SP_OK ||
-            flush_with_retry(ld, &err) != SP_OK) {
+            flush_with_retry(ld, false, &err) != SP_OK) {
             sp_cli_error(&err);
             goto out;
         }
