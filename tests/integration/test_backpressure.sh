@@ -45,10 +45,17 @@ echo "peak RSS: backlog 150000 -> ${small} kB, backlog 450000 -> ${big} kB"
 check "all of the big backlog consumed" 450000 \
     "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'bp-stats.big'")"
 growth=$((big - small))
-[ "$growth" -lt 8192 ] || fail "memory grew with the backlog: +${growth} kB for 300000 more messages"
+# Under AddressSanitizer, freed memory waits in its quarantine and its allocator's caches
+# follow the timing of the threads (librdkafka's, the flushers'): peaks there vary by
+# 10 MB from run to run, and absolute sizes mean nothing. A leak of 80 bytes a message
+# would still show there; the plain build is held to 27 bytes a message and to 64 MB.
+# (LeakSanitizer, at the daemon's exit, catches what is lost outright.)
+limit=8192
+asan=false
+case "$(ldd "$STATPIPE")" in *libasan*) limit=24576; asan=true ;; esac
+[ "$growth" -lt "$limit" ] || fail "memory grew with the backlog: +${growth} kB for 300000 more messages"
 echo "ok - memory bounded: +${growth} kB for a backlog three times larger"
-# AddressSanitizer's shadow memory and quarantine make absolute sizes meaningless there.
-if ! ldd "$STATPIPE" | grep -q libasan; then
+if ! $asan; then
     [ "$big" -le 65536 ] || fail "peak RSS ${big} kB is over 64 MB"
     echo "ok - peak RSS at most 64 MB: ${big} kB"
 fi
