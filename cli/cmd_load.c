@@ -55,8 +55,8 @@ static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err
 {
     useconds_t backoff = 200 * 1000;
     for (int attempt = 1;; attempt++) {
-        sp_status_t st = async && attempt == 1 ? sp_loader_flush_async(ld, err)
-                                               : sp_loader_flush(ld, err);
+        sp_status_t st =
+            async && attempt == 1 ? sp_loader_flush_async(ld, err) : sp_loader_flush(ld, err);
         if (st == SP_OK || !err->retriable || attempt == 8)
             return st;
         sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=\"%s\"", attempt, err->message);

@@ -89,9 +89,10 @@ static lane_t *lane_of(run_ctx_t *ctx, int32_t partition)
     return &ctx->lanes[(partition < 0 ? 0 : partition) % ctx->n_lanes];
 }
 
+/* Nothing taken and not yet committed (a batch in flight counts as taken). */
 static bool lane_idle(const lane_t *l)
 {
-    return sp_loader_unsettled_messages(l->ld) == 0 && !sp_loader_in_flight(l->ld);
+    return sp_loader_unsettled_messages(l->ld) == 0;
 }
 
 static bool all_idle(const run_ctx_t *ctx)
@@ -206,7 +207,6 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
                 sp_log(SP_LOG_ERR, "stop_during_outage",
                        "detail=\"the batch in flight was not committed; it is read again on "
                        "restart\"");
-                sp_loader_abandon(l->ld);
                 return sp_error_set(err, SP_ERR_CONN, "stopped while PostgreSQL was unavailable");
             }
             sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=\"%s\"",
@@ -240,6 +240,13 @@ static sp_status_t flush_all(run_ctx_t *ctx, sp_consumer_t *c, sp_error_t *err)
 
 static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force);
 
+/* A flush that recovery could not save. The caller stops; whatever no lane committed is
+ * abandoned there, and read again on restart from the stored offsets. */
+static void log_flush_failed(const sp_error_t *err)
+{
+    sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err->message, err->detail);
+}
+
 /* Collects lane l's batch in flight (waiting for it if wait): counts it when it went in,
  * recovers when it failed. Non-OK only when recovery failed (logged; the caller exits). */
 static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool wait,
@@ -252,9 +259,7 @@ static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool
         return SP_OK;
     l->landed = true;
     if (st != SP_OK && (st = recover(ctx, c, l, st, err)) != SP_OK) {
-        sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err->message,
-               err->detail);
-        sp_loader_abandon(l->ld);
+        log_flush_failed(err);
         return st;
     }
     const sp_load_stats_t *ls = sp_loader_stats(l->ld);
@@ -264,8 +269,8 @@ static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool
                               (double)(sp_time_now_us() - l->flight_start_us) / 1e6);
             publish_metrics(ctx, c, true);
         }
-        sp_log(SP_LOG_DEBUG, "commit", "lane=%d messages=%zu inserted=%llu",
-               (int)(l - ctx->lanes), l->flight_messages, (unsigned long long)ls->inserted);
+        sp_log(SP_LOG_DEBUG, "commit", "lane=%d messages=%zu inserted=%llu", (int)(l - ctx->lanes),
+               l->flight_messages, (unsigned long long)ls->inserted);
     }
     return SP_OK;
 }
@@ -300,7 +305,8 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
     m->load = total_stats(ctx);
     m->pg_connected = true;
     for (int i = 0; i < ctx->n_lanes; i++)
-        m->pg_connected = sp_loader_connected(ctx->lanes[i].ld) && m->pg_connected;
+        if (!sp_loader_connected(ctx->lanes[i].ld))
+            m->pg_connected = false;
     m->assigned = sp_consumer_assigned(c) > 0;
     m->last_loop_us = now;
     m->n_lag = 0;
@@ -485,9 +491,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 l->flight_messages = sp_loader_pending_messages(l->ld);
                 sp_status_t fs = sp_loader_flush_async(l->ld, &err);
                 if (fs != SP_OK && recover(&ctx, c, l, fs, &err) != SP_OK) {
-                    sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"",
-                           err.message, err.detail);
-                    sp_loader_abandon(l->ld);
+                    log_flush_failed(&err);
                     rc = SP_EXIT_SERVICE;
                     break;
                 }
@@ -507,8 +511,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
          * reload, and no change is missed (a change notified later is read later). */
         if (changed) {
             if (flush_all(&ctx, c, &err) != SP_OK) {
-                sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err.message,
-                       err.detail);
+                log_flush_failed(&err);
                 rc = SP_EXIT_SERVICE;
                 break;
             }
@@ -580,8 +583,7 @@ static int build_settings(sp_settings_t *s, const run_args_t *a)
     if ((a->batch_rows && !sp_cli_parse_size("--batch-rows", a->batch_rows, &s->batch_rows)) ||
         (a->batch_bytes && !sp_cli_parse_size("--batch-bytes", a->batch_bytes, &s->batch_bytes)) ||
         (a->linger && !sp_cli_parse_size("--linger-ms", a->linger, &s->linger_ms)) ||
-        (a->connections &&
-         !sp_cli_parse_size("--connections", a->connections, &s->connections)))
+        (a->connections && !sp_cli_parse_size("--connections", a->connections, &s->connections)))
         return SP_EXIT_USAGE;
     if (s->connections < 1 || s->connections > SP_MAX_CONNECTIONS) {
         fprintf(stderr, "statpipe: --connections must be 1 to %d, got %zu\n", SP_MAX_CONNECTIONS,

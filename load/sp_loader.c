@@ -54,8 +54,8 @@ struct sp_loader {
     bool has_thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool flying;   /* a flight was handed over and not yet collected */
-    bool landed;   /* the thread finished it: its result is below */
+    bool flying; /* a flight was handed over and not yet collected */
+    bool landed; /* the thread finished it: its result is below */
     bool quit;
     bool connected; /* the connection's state when last looked at between flights */
     sp_status_t flight_st;
@@ -624,14 +624,13 @@ sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err)
 
 /* Whether batch b went in: offsets and rows commit together, so all its offsets stored
  * means it did. */
-static sp_status_t settle_batch(sp_loader_t *ld, const batch_t *b, bool *committed,
-                                sp_error_t *err)
+static sp_status_t settle_batch(sp_loader_t *ld, const batch_t *b, bool *committed, sp_error_t *err)
 {
     int in = 0;
     for (int i = 0; i < b->n_offsets; i++) {
         int64_t stored;
-        if (sp_loader_offset_get(ld, b->offsets[i].topic, b->offsets[i].partition, &stored,
-                                 err) != SP_OK)
+        if (sp_loader_offset_get(ld, b->offsets[i].topic, b->offsets[i].partition, &stored, err) !=
+            SP_OK)
             return err ? err->code : SP_ERR_CONN;
         if (stored >= b->offsets[i].next)
             in++;
@@ -654,9 +653,9 @@ static void batch_done(sp_loader_t *ld, batch_t *b, uint64_t inserted)
         ld->stats.quarantined_by_reason[r] += b->reasons[r];
         quarantined += b->reasons[r];
         if (b->reasons[r] > 0 && n < sizeof(reasons))
-            n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%llu",
-                                  sp_reason_name((sp_reason_t)r),
-                                  (unsigned long long)b->reasons[r]);
+            n +=
+                (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%llu",
+                                 sp_reason_name((sp_reason_t)r), (unsigned long long)b->reasons[r]);
     }
     if (quarantined > 0)
         sp_log(SP_LOG_INFO, "quarantined", "messages=%llu%s", (unsigned long long)quarantined,
@@ -703,14 +702,12 @@ static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
 
 /* Commits batch b in one transaction. Touches only the connection, b and the fault
  * counter, so the flusher thread can run it while the caller stages the next batch. */
-static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out,
-                               sp_error_t *err)
+static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out, sp_error_t *err)
 {
     PGconn *conn = ld->conn;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (b->obs.len > 0 &&
-        sp_pg_copy_in(conn, copy_obs_sql, b->obs.data, b->obs.len, err) != SP_OK)
+    if (b->obs.len > 0 && sp_pg_copy_in(conn, copy_obs_sql, b->obs.data, b->obs.len, err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (b->quarantine.len > 0 && sp_pg_copy_in(conn, copy_quarantine_sql, b->quarantine.data,
                                                b->quarantine.len, err) != SP_OK)
