@@ -101,6 +101,35 @@ void sp_buf_copy_text(sp_buf_t *b, const char *s, size_t n);
 /* Appends n bytes as a COPY text-format bytea in hex (\\x...). */
 void sp_buf_copy_bytea(sp_buf_t *b, const void *p, size_t n);
 
+/* ---- a set of byte strings, reused across batches ----------------------------------- */
+
+/* Open addressing with linear probing; keys are copied into one growing buffer. Adding
+ * can be undone back to a mark (a message that is rejected after some of its keys went
+ * in), and a reset empties the set while keeping its memory. */
+typedef struct sp_keyset {
+    uint32_t *slots; /* 0 empty, else 1 + index into keys */
+    size_t mask;     /* slots - 1; slots is a power of two */
+    struct sp_keyset_key {
+        uint64_t hash;
+        size_t off, len;
+    } *keys;
+    size_t n, cap;
+    sp_buf_t bytes;
+} sp_keyset_t;
+
+void sp_keyset_init(sp_keyset_t *s);
+void sp_keyset_free(sp_keyset_t *s);
+void sp_keyset_reset(sp_keyset_t *s);
+/* Adds the key made of a, a separator no UTF-8 text holds (0xFF), and b. Returns false,
+ * changing nothing, when that key is in the set already. */
+bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b, size_t blen);
+/* Removes the keys added after the set held mark keys (mark <= sp_keyset_size). */
+void sp_keyset_undo(sp_keyset_t *s, size_t mark);
+static inline size_t sp_keyset_size(const sp_keyset_t *s)
+{
+    return s->n;
+}
+
 /* ---- exact decimals ------------------------------------------------------------------ */
 
 #define SP_DEC_MAXDIG 76

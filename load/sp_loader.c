@@ -23,6 +23,7 @@ typedef struct offset_slot {
  * while the other is committed by the flusher thread. */
 typedef struct batch {
     sp_buf_t obs;        /* COPY text for sp_stage_obs */
+    sp_keyset_t ids;     /* (sender, message id) of every row in obs: each is staged once */
     sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
     sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
     size_t messages;
@@ -71,8 +72,6 @@ static const char stage_sql[] =
     " unit text, value_published text, unit_published text, unit_mult int, obs_status text,"
     " conf_status text, release timestamptz, is_deleted boolean, comment text,"
     " src_topic text, src_partition int, src_offset bigint, seq int) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS sp_stage_fresh (sender text COLLATE \"C\","
-    " message_id text COLLATE \"C\") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS sp_stage_quarantine (reason text, detail text,"
     " message_id text, sender text, src_topic text, src_partition int, src_offset bigint,"
     " src_file text, src_line bigint, payload bytea) ON COMMIT DELETE ROWS;"
@@ -89,39 +88,40 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 
 /* The merge, one statement set per batch:
  * 1. new series;
- * 2. the message ids not seen before (a seen id is a no-op), recorded as seen and kept in
- *    sp_stage_fresh;
- * 3. one candidate per fresh message id, and of those, the vintages that say something
- *    new: a candidate identical (value, statuses, withdrawal) to the vintage before it, by
- *    release and then arrival, in the table or earlier in the batch, adds nothing. Late
- *    releases slot in as history;
- * 4. quarantine rows (the same bytes for the same reason wait once);
- * 5. quarantine rows a replay loaded leave quarantine; then COMMIT.
+ * 2. the candidates: staged rows whose message id was not seen before (a seen id is a
+ *    no-op; the loader stages each id of a batch once), their ids recorded as seen, and of
+ *    them the vintages that say something new: a candidate identical (value, statuses,
+ *    withdrawal) to the vintage before it, by release and then arrival, in the table or
+ *    earlier in the batch, adds nothing. Late releases slot in as history;
+ * 3. quarantine rows (the same bytes for the same reason wait once);
+ * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
  * The offsets go in before, by advance_offsets_sql.
  * The staged tables are temporary and never analysed (ANALYZE of a batch cost more than
- * the rest of the merge): every join is written so that the planner's estimates without
- * statistics (rows from the table's size) lead to hash joins. A CTE joined back to the
- * batch would be estimated at a few rows and probed in a nested loop, n times n; that is
- * why the fresh ids go through a table. */
+ * the rest of the merge). Without statistics the planner takes a staged table for large,
+ * so lookups into the big tables are written as LATERAL ... LIMIT 1: one index probe per
+ * staged row, never a hash of the whole table, never a nested loop over the batch.
+ * The ids are recorded by a plain INSERT: another transaction that records one of them
+ * at the same time makes this one fail with a unique violation, and the batch is run
+ * again (flush_batch_once), when that id is seen and so a no-op. */
+#define SEEN_CONSTRAINT "message_seen_pkey"
 static const char merge_sql[] =
     "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
     " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
     " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */
     " ON CONFLICT DO NOTHING;"
-    "WITH f AS ("
-    "  INSERT INTO statpipe.message_seen (sender, message_id)"
-    "  SELECT DISTINCT sender, message_id FROM sp_stage_obs"
-    "  ON CONFLICT DO NOTHING RETURNING sender, message_id)"
-    " INSERT INTO sp_stage_fresh SELECT sender, message_id FROM f;"
-    "WITH cand AS ("
-    "  SELECT DISTINCT ON (s.sender, s.message_id) s.seq, r.series_id, s.time_period,"
-    "   s.release, s.value, s.obs_status, s.conf_status, s.is_deleted"
-    "  FROM sp_stage_obs s JOIN sp_stage_fresh f USING (sender, message_id)"
+    "WITH cand AS MATERIALIZED ("
+    "  SELECT s.seq, r.series_id, s.sender, s.message_id, s.time_period, s.release, s.value,"
+    "   s.obs_status, s.conf_status, s.is_deleted"
+    "  FROM sp_stage_obs s"
     "  JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""
     "   AND r.indicator = s.indicator COLLATE \"default\""
     "   AND r.ref_area = s.ref_area COLLATE \"default\" AND r.freq = s.freq COLLATE \"default\""
     "   AND r.calc_basis = s.calc_basis COLLATE \"default\""
-    "  ORDER BY s.sender, s.message_id, s.seq),"
+    "  LEFT JOIN LATERAL (SELECT true AS seen FROM statpipe.message_seen m"
+    "   WHERE m.sender = s.sender AND m.message_id = s.message_id LIMIT 1) m ON true"
+    "  WHERE m.seen IS NULL),"
+    " seen AS (INSERT INTO statpipe.message_seen (sender, message_id)"
+    "  SELECT sender, message_id FROM cand),"
     " c AS ("
     "  SELECT cand.*, lag(release) OVER w AS l_release,"
     "   lag(ROW(value, obs_status, conf_status, is_deleted)) OVER w AS l_row"
@@ -152,6 +152,7 @@ static const char merge_sql[] =
     "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"
     " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"
     "COMMIT";
+enum { MERGE_RESULTS = 5, MERGE_OBSERVATION_RESULT = 1 };
 
 /* Offsets move forward only from where this batch began: a partition whose stored offset
  * is already past the batch's first message was committed by another member of the group
@@ -178,6 +179,7 @@ static void batch_init(batch_t *b)
 {
     memset(b, 0, sizeof(*b));
     sp_buf_init(&b->obs);
+    sp_keyset_init(&b->ids);
     sp_buf_init(&b->quarantine);
     sp_buf_init(&b->replayed);
 }
@@ -185,6 +187,7 @@ static void batch_init(batch_t *b)
 static void batch_free(batch_t *b)
 {
     sp_buf_free(&b->obs);
+    sp_keyset_free(&b->ids);
     sp_buf_free(&b->quarantine);
     sp_buf_free(&b->replayed);
     free(b->offsets);
@@ -195,6 +198,7 @@ static void batch_free(batch_t *b)
 static void batch_reset(batch_t *b)
 {
     sp_buf_reset(&b->obs);
+    sp_keyset_reset(&b->ids);
     sp_buf_reset(&b->quarantine);
     sp_buf_reset(&b->replayed);
     b->n_offsets = 0;
@@ -417,6 +421,11 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     sp_loader_t *ld = opaque;
     sp_buf_t *b = &ld->cur->obs;
     char tmp[SP_TIME_TEXT_MAX];
+    /* An id the batch holds already is a repeat, a no-op like an id seen in an earlier
+     * batch; the first one counts. */
+    if (!sp_keyset_add2(&ld->cur->ids, obs->sender, obs->sender_len, obs->message_id,
+                        obs->message_id_len))
+        return SP_OK;
     sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
     put_tab(b);
     sp_buf_copy_text(b, obs->sender, obs->sender_len);
@@ -549,7 +558,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
                           sp_error_t *err)
 {
     sp_reject_t rej;
-    size_t mark = ld->cur->obs.len;
+    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
@@ -559,6 +568,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
     if (res == SP_TRANSFORM_REJECT) {
         /* A message is loaded whole or not at all. */
         ld->cur->obs.len = mark;
+        sp_keyset_undo(&ld->cur->ids, ids_mark);
         ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
         /* Per message only when asked for: batch_done says it once per batch. */
@@ -576,7 +586,7 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
                                  const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
                                  sp_error_t *err)
 {
-    size_t mark = ld->cur->obs.len;
+    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
@@ -586,6 +596,7 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
     *accepted = res == SP_TRANSFORM_OK;
     if (!*accepted) {
         ld->cur->obs.len = mark;
+        sp_keyset_undo(&ld->cur->ids, ids_mark);
         ld->stats.rows = rows_before;
         return SP_OK;
     }
@@ -701,9 +712,13 @@ static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
 }
 
 /* Commits batch b in one transaction. Touches only the connection, b and the fault
- * counter, so the flusher thread can run it while the caller stages the next batch. */
-static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out, sp_error_t *err)
+ * counter, so the flusher thread can run it while the caller stages the next batch.
+ * *seen_race tells that it failed only because another transaction recorded one of its
+ * message ids meanwhile. */
+static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out,
+                                    bool *seen_race, sp_error_t *err)
 {
+    *seen_race = false;
     PGconn *conn = ld->conn;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
@@ -753,13 +768,18 @@ static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_o
     int k = 0;
     while ((res = PQgetResult(conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            if (st == SP_OK)
+            if (st == SP_OK) {
+                const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+                const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+                *seen_race = state != NULL && strcmp(state, "23505") == 0 && constraint != NULL &&
+                             strcmp(constraint, SEEN_CONSTRAINT) == 0;
                 st = sp_pg_error(conn, res, "merge", err);
-            else
+            } else {
                 PQclear(res);
+            }
             continue;
         }
-        if (k == 2) /* the INSERT INTO statpipe.observation */
+        if (k == MERGE_OBSERVATION_RESULT)
             inserted = strtoull(PQcmdTuples(res), NULL, 10);
         k++;
         PQclear(res);
@@ -771,12 +791,27 @@ static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_o
         PQconsumeInput(conn); /* lets libpq see the broken connection */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT (injected)");
     }
-    if (k < 6 || PQstatus(conn) != CONNECTION_OK)
+    if (k < MERGE_RESULTS || PQstatus(conn) != CONNECTION_OK)
         /* COMMIT was sent but its answer was lost: the batch may or may not be in.
          * sp_loader_settle tells which once the connection is back. */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
     *inserted_out = inserted;
     return SP_OK;
+}
+
+/* flush_batch_once, run again while it loses races for message ids: each rerun finds the
+ * ids the other transaction committed, so they drop out as seen. */
+static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out, sp_error_t *err)
+{
+    for (int attempt = 1;; attempt++) {
+        bool seen_race = false;
+        sp_status_t st = flush_batch_once(ld, b, inserted_out, &seen_race, err);
+        if (st == SP_OK || !seen_race || attempt == 10)
+            return st;
+        sp_log(SP_LOG_INFO, "batch_rerun",
+               "reason=\"another transaction recorded one of its message ids\" attempt=%d",
+               attempt);
+    }
 }
 
 static void *flusher_main(void *arg)

@@ -1,0 +1,138 @@
+/* sp_keyset.c: a set of byte strings for one batch at a time (the message ids a batch has
+ * taken), with undo back to a mark. Linear probing, deletion by backward shift. */
+#include "sp_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL) {
+        fputs("statpipe: out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+void sp_keyset_init(sp_keyset_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    sp_buf_init(&s->bytes);
+}
+
+void sp_keyset_free(sp_keyset_t *s)
+{
+    free(s->slots);
+    free(s->keys);
+    sp_buf_free(&s->bytes);
+    sp_keyset_init(s);
+}
+
+void sp_keyset_reset(sp_keyset_t *s)
+{
+    if (s->n > 0 && s->slots != NULL)
+        memset(s->slots, 0, (s->mask + 1) * sizeof(*s->slots));
+    s->n = 0;
+    sp_buf_reset(&s->bytes);
+}
+
+/* FNV-1a over both parts and the separator. */
+static uint64_t hash2(const char *a, size_t alen, const char *b, size_t blen)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < alen; i++)
+        h = (h ^ (unsigned char)a[i]) * 1099511628211ULL;
+    h = (h ^ 0xFFu) * 1099511628211ULL;
+    for (size_t i = 0; i < blen; i++)
+        h = (h ^ (unsigned char)b[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static bool key_equals(const sp_keyset_t *s, const struct sp_keyset_key *k, const char *a,
+                       size_t alen, const char *b, size_t blen)
+{
+    if (k->len != alen + 1 + blen)
+        return false;
+    const char *p = s->bytes.data + k->off;
+    return memcmp(p, a, alen) == 0 && (unsigned char)p[alen] == 0xFFu &&
+           memcmp(p + alen + 1, b, blen) == 0;
+}
+
+static void grow_slots(sp_keyset_t *s)
+{
+    size_t nslots = s->slots == NULL ? 1024 : 2 * (s->mask + 1);
+    free(s->slots);
+    s->slots = calloc(nslots, sizeof(*s->slots));
+    if (s->slots == NULL) {
+        fputs("statpipe: out of memory\n", stderr);
+        abort();
+    }
+    s->mask = nslots - 1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = (size_t)s->keys[k].hash & s->mask;
+        while (s->slots[i] != 0)
+            i = (i + 1) & s->mask;
+        s->slots[i] = (uint32_t)(k + 1);
+    }
+}
+
+bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (s->slots == NULL || 2 * (s->n + 1) > s->mask + 1)
+        grow_slots(s);
+    uint64_t h = hash2(a, alen, b, blen);
+    size_t i = (size_t)h & s->mask;
+    for (; s->slots[i] != 0; i = (i + 1) & s->mask) {
+        const struct sp_keyset_key *k = &s->keys[s->slots[i] - 1];
+        if (k->hash == h && key_equals(s, k, a, alen, b, blen))
+            return false;
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->keys = xrealloc(s->keys, s->cap * sizeof(*s->keys));
+    }
+    struct sp_keyset_key *k = &s->keys[s->n];
+    k->hash = h;
+    k->off = s->bytes.len;
+    k->len = alen + 1 + blen;
+    sp_buf_append(&s->bytes, a, alen);
+    sp_buf_putc(&s->bytes, (char)0xFF);
+    sp_buf_append(&s->bytes, b, blen);
+    s->slots[i] = (uint32_t)(++s->n);
+    return true;
+}
+
+/* Empties slot i and moves later members of its run back, so that every key stays
+ * reachable from its home slot without tombstones. */
+static void delete_slot(sp_keyset_t *s, size_t i)
+{
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & s->mask;
+        if (s->slots[j] == 0)
+            break;
+        size_t home = (size_t)s->keys[s->slots[j] - 1].hash & s->mask;
+        /* The key at j may fill the hole at i unless its home lies cyclically in (i, j]. */
+        bool home_in_between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!home_in_between) {
+            s->slots[i] = s->slots[j];
+            i = j;
+        }
+    }
+    s->slots[i] = 0;
+}
+
+void sp_keyset_undo(sp_keyset_t *s, size_t mark)
+{
+    while (s->n > mark) {
+        uint32_t id = (uint32_t)s->n;
+        size_t i = (size_t)s->keys[id - 1].hash & s->mask;
+        while (s->slots[i] != id)
+            i = (i + 1) & s->mask;
+        delete_slot(s, i);
+        s->bytes.len = s->keys[id - 1].off;
+        s->n--;
+    }
+}

@@ -1,0 +1,104 @@
+/* test_keyset.c: the per-batch set of (sender, message id) keys, against a plain model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_core.h"
+
+static void test_parts_are_kept_apart(void **state)
+{
+    (void)state;
+    sp_keyset_t s;
+    sp_keyset_init(&s);
+    assert_true(sp_keyset_add2(&s, "ab", 2, "c", 1));
+    assert_true(sp_keyset_add2(&s, "a", 1, "bc", 2)); /* same bytes, other split */
+    assert_true(sp_keyset_add2(&s, "", 0, "abc", 3));
+    assert_false(sp_keyset_add2(&s, "ab", 2, "c", 1));
+    assert_false(sp_keyset_add2(&s, "a", 1, "bc", 2));
+    assert_int_equal(sp_keyset_size(&s), 3);
+    sp_keyset_reset(&s);
+    assert_int_equal(sp_keyset_size(&s), 0);
+    assert_true(sp_keyset_add2(&s, "ab", 2, "c", 1)); /* a reset forgets */
+    sp_keyset_free(&s);
+}
+
+static void test_undo_forgets_only_what_came_after(void **state)
+{
+    (void)state;
+    sp_keyset_t s;
+    sp_keyset_init(&s);
+    assert_true(sp_keyset_add2(&s, "MIIT", 4, "m-1", 3));
+    size_t mark = sp_keyset_size(&s);
+    assert_true(sp_keyset_add2(&s, "MIIT", 4, "m-2", 3));
+    assert_true(sp_keyset_add2(&s, "NBS", 3, "m-1", 3));
+    sp_keyset_undo(&s, mark);
+    assert_int_equal(sp_keyset_size(&s), 1);
+    assert_false(sp_keyset_add2(&s, "MIIT", 4, "m-1", 3));
+    assert_true(sp_keyset_add2(&s, "MIIT", 4, "m-2", 3));
+    assert_true(sp_keyset_add2(&s, "NBS", 3, "m-1", 3));
+    sp_keyset_free(&s);
+}
+
+/* Random adds, undos and resets over a small key space (so that many adds are repeats),
+ * enough keys to grow the table several times, checked against a list of what is in. */
+static void test_matches_a_model_under_random_operations(void **state)
+{
+    (void)state;
+    enum { SPACE = 40000, OPS = 400000 };
+    unsigned char *in = calloc(SPACE, 1);     /* the model: in[k] while key k is in the set */
+    int *order = malloc(sizeof(int) * SPACE); /* keys in the order they went in */
+    size_t n = 0;
+    sp_keyset_t s;
+    sp_keyset_init(&s);
+    srand(7);
+    char a[32], b[32];
+    for (int op = 0; op < OPS; op++) {
+        int r = rand() % 1000;
+        if (r < 3 && n > 0) {
+            size_t mark = (size_t)rand() % (n + 1);
+            sp_keyset_undo(&s, mark);
+            while (n > mark)
+                in[order[--n]] = 0;
+        } else if (r == 3 && rand() % 20 == 0) {
+            sp_keyset_reset(&s);
+            while (n > 0)
+                in[order[--n]] = 0;
+        } else {
+            int k = rand() % SPACE;
+            int alen = snprintf(a, sizeof(a), "S%d", k % 5);
+            int blen = snprintf(b, sizeof(b), "id-%d", k);
+            bool added = sp_keyset_add2(&s, a, (size_t)alen, b, (size_t)blen);
+            assert_int_equal(added, !in[k]);
+            if (added) {
+                in[k] = 1;
+                order[n++] = k;
+            }
+        }
+        assert_int_equal(sp_keyset_size(&s), n);
+    }
+    /* Everything the model holds is found, nothing else is. */
+    for (int k = 0; k < SPACE; k++) {
+        int alen = snprintf(a, sizeof(a), "S%d", k % 5);
+        int blen = snprintf(b, sizeof(b), "id-%d", k);
+        bool added = sp_keyset_add2(&s, a, (size_t)alen, b, (size_t)blen);
+        assert_int_equal(added, !in[k]);
+    }
+    sp_keyset_free(&s);
+    free(in);
+    free(order);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parts_are_kept_apart),
+        cmocka_unit_test(test_undo_forgets_only_what_came_after),
+        cmocka_unit_test(test_matches_a_model_under_random_operations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
