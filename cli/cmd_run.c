@@ -269,8 +269,9 @@ static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool
                               (double)(sp_time_now_us() - l->flight_start_us) / 1e6);
             publish_metrics(ctx, c, true);
         }
-        sp_log(SP_LOG_DEBUG, "commit", "lane=%d messages=%zu inserted=%llu", (int)(l - ctx->lanes),
-               l->flight_messages, (unsigned long long)ls->inserted);
+        sp_log(SP_LOG_DEBUG, "commit", "lane=%d messages=%zu inserted=%llu ms=%lld",
+               (int)(l - ctx->lanes), l->flight_messages, (unsigned long long)ls->inserted,
+               (long long)((sp_time_now_us() - l->flight_start_us) / 1000));
     }
     return SP_OK;
 }

@@ -15,6 +15,9 @@ void sp_settings_init(sp_settings_t *s)
      * than Kafka that is what the daemon would hold. A smaller queue bounds memory and
      * still keeps a batch's worth ahead. Config and -X can raise it. */
     rd_kafka_conf_set(s->kconf, "queued.max.messages.kbytes", "8192", NULL, 0);
+    /* One fetch response (librdkafka: up to 50 MB) stays in memory until the last of its
+     * messages is done with; 4 MB bounds that too, and is still many batches a second. */
+    rd_kafka_conf_set(s->kconf, "fetch.max.bytes", "4194304", NULL, 0);
     /* A fetch finding nothing new may be held by the broker this long (librdkafka: 500 ms),
      * and a figure published just then waits with it. 100 ms keeps produce-to-commit
      * latency well under a second at the cost of a few empty fetches a second when idle. */

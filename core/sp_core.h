@@ -120,9 +120,16 @@ typedef struct sp_keyset {
 void sp_keyset_init(sp_keyset_t *s);
 void sp_keyset_free(sp_keyset_t *s);
 void sp_keyset_reset(sp_keyset_t *s);
-/* Adds the key made of a, a separator no UTF-8 text holds (0xFF), and b. Returns false,
- * changing nothing, when that key is in the set already. */
-bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b, size_t blen);
+/* Adds the key made of the n parts, each followed by a separator no UTF-8 text holds
+ * (0xFF). Returns false, changing nothing, when that key is in the set already. */
+bool sp_keyset_addv(sp_keyset_t *s, const char *const *parts, const size_t *lens, int n);
+static inline bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b,
+                                  size_t blen)
+{
+    const char *parts[2] = {a, b};
+    const size_t lens[2] = {alen, blen};
+    return sp_keyset_addv(s, parts, lens, 2);
+}
 /* Removes the keys added after the set held mark keys (mark <= sp_keyset_size). */
 void sp_keyset_undo(sp_keyset_t *s, size_t mark);
 static inline size_t sp_keyset_size(const sp_keyset_t *s)

@@ -38,26 +38,30 @@ void sp_keyset_reset(sp_keyset_t *s)
     sp_buf_reset(&s->bytes);
 }
 
-/* FNV-1a over both parts and the separator. */
-static uint64_t hash2(const char *a, size_t alen, const char *b, size_t blen)
+/* FNV-1a over the parts and their separators. */
+static uint64_t hashv(const char *const *parts, const size_t *lens, int n)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < alen; i++)
-        h = (h ^ (unsigned char)a[i]) * 1099511628211ULL;
-    h = (h ^ 0xFFu) * 1099511628211ULL;
-    for (size_t i = 0; i < blen; i++)
-        h = (h ^ (unsigned char)b[i]) * 1099511628211ULL;
+    for (int k = 0; k < n; k++) {
+        for (size_t i = 0; i < lens[k]; i++)
+            h = (h ^ (unsigned char)parts[k][i]) * 1099511628211ULL;
+        h = (h ^ 0xFFu) * 1099511628211ULL;
+    }
     return h ^ (h >> 29);
 }
 
-static bool key_equals(const sp_keyset_t *s, const struct sp_keyset_key *k, const char *a,
-                       size_t alen, const char *b, size_t blen)
+static bool key_equals(const sp_keyset_t *s, const struct sp_keyset_key *k,
+                       const char *const *parts, const size_t *lens, int n, size_t total)
 {
-    if (k->len != alen + 1 + blen)
+    if (k->len != total)
         return false;
     const char *p = s->bytes.data + k->off;
-    return memcmp(p, a, alen) == 0 && (unsigned char)p[alen] == 0xFFu &&
-           memcmp(p + alen + 1, b, blen) == 0;
+    for (int i = 0; i < n; i++) {
+        if (memcmp(p, parts[i], lens[i]) != 0 || (unsigned char)p[lens[i]] != 0xFFu)
+            return false;
+        p += lens[i] + 1;
+    }
+    return true;
 }
 
 static void grow_slots(sp_keyset_t *s)
@@ -78,15 +82,18 @@ static void grow_slots(sp_keyset_t *s)
     }
 }
 
-bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b, size_t blen)
+bool sp_keyset_addv(sp_keyset_t *s, const char *const *parts, const size_t *lens, int n)
 {
     if (s->slots == NULL || 2 * (s->n + 1) > s->mask + 1)
         grow_slots(s);
-    uint64_t h = hash2(a, alen, b, blen);
+    size_t total = 0;
+    for (int k = 0; k < n; k++)
+        total += lens[k] + 1;
+    uint64_t h = hashv(parts, lens, n);
     size_t i = (size_t)h & s->mask;
     for (; s->slots[i] != 0; i = (i + 1) & s->mask) {
         const struct sp_keyset_key *k = &s->keys[s->slots[i] - 1];
-        if (k->hash == h && key_equals(s, k, a, alen, b, blen))
+        if (k->hash == h && key_equals(s, k, parts, lens, n, total))
             return false;
     }
     if (s->n == s->cap) {
@@ -96,10 +103,13 @@ bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, const char *b, s
     struct sp_keyset_key *k = &s->keys[s->n];
     k->hash = h;
     k->off = s->bytes.len;
-    k->len = alen + 1 + blen;
-    sp_buf_append(&s->bytes, a, alen);
-    sp_buf_putc(&s->bytes, (char)0xFF);
-    sp_buf_append(&s->bytes, b, blen);
+    k->len = total;
+    sp_buf_reserve(&s->bytes, total);
+    for (int j = 0; j < n; j++) {
+        memcpy(s->bytes.data + s->bytes.len, parts[j], lens[j]);
+        s->bytes.len += lens[j];
+        s->bytes.data[s->bytes.len++] = (char)0xFF;
+    }
     s->slots[i] = (uint32_t)(++s->n);
     return true;
 }

@@ -24,6 +24,8 @@ typedef struct offset_slot {
 typedef struct batch {
     sp_buf_t obs;        /* COPY text for sp_stage_obs */
     sp_keyset_t ids;     /* (sender, message id) of every row in obs: each is staged once */
+    sp_keyset_t slots;   /* (series, period) of every row in obs */
+    bool slot_repeats;   /* some (series, period) has two rows: the checked merge decides */
     sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
     sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
     size_t messages;
@@ -41,7 +43,8 @@ struct sp_loader {
     batch_t *cur;   /* being staged */
     batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
     sp_buf_t scratch;
-    apr_array_header_t *topics; /* const char *: every topic name seen, once */
+    unsigned checked_merges_due; /* batches to merge in the checked form before trying lean */
+    apr_array_header_t *topics;  /* const char *: every topic name seen, once */
     uint32_t seq;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
@@ -86,7 +89,9 @@ static const char copy_quarantine_sql[] = "COPY sp_stage_quarantine FROM STDIN";
 static const char copy_offset_sql[] = "COPY sp_stage_offset FROM STDIN";
 static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 
-/* The merge, one statement set per batch:
+/* The merge, one statement set per batch, in one of two forms.
+ *
+ * The checked form:
  * 1. new series;
  * 2. the candidates: staged rows whose message id was not seen before (a seen id is a
  *    no-op; the loader stages each id of a batch once), their ids recorded as seen, and of
@@ -95,6 +100,15 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  *    earlier in the batch, adds nothing. Late releases slot in as history;
  * 3. quarantine rows (the same bytes for the same reason wait once);
  * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
+ *
+ * The lean form, for the usual batch: no two of its rows are for the same (series,
+ * period), so no row has a predecessor in the batch, and none of its ids is expected to be
+ * seen. Its ids are recorded outright and each row is compared with the vintage before it
+ * in the table alone: no window, no sort but the final one, nothing joined back. If an id
+ * was seen after all, recording it fails with a unique violation and the batch is merged
+ * again in the checked form (flush_batch); the loader then stays with the checked form for
+ * a while, since ids seen come in runs (a replay, a group reading a topic again).
+ *
  * The offsets go in before, by advance_offsets_sql.
  * The staged tables are temporary and never analysed (ANALYZE of a batch cost more than
  * the rest of the merge). Without statistics the planner takes a staged table for large,
@@ -102,21 +116,36 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  * staged row, never a hash of the whole table, never a nested loop over the batch.
  * The ids are recorded by a plain INSERT: another transaction that records one of them
  * at the same time makes this one fail with a unique violation, and the batch is run
- * again (flush_batch_once), when that id is seen and so a no-op. */
+ * again (flush_batch), when that id is seen and so a no-op. */
 #define SEEN_CONSTRAINT "message_seen_pkey"
-static const char merge_sql[] =
-    "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
-    " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
-    " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */
+#define MERGE_SERIES_SQL                                                                           \
+    "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"                  \
+    " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"             \
+    " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */       \
     " ON CONFLICT DO NOTHING;"
+#define MERGE_SERIES_JOIN                                                                          \
+    " JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""                           \
+    "  AND r.indicator = s.indicator COLLATE \"default\""                                          \
+    "  AND r.ref_area = s.ref_area COLLATE \"default\" AND r.freq = s.freq COLLATE \"default\""    \
+    "  AND r.calc_basis = s.calc_basis COLLATE \"default\""
+#define MERGE_INSERT_COLUMNS                                                                       \
+    " INSERT INTO statpipe.observation (series_id, time_period, period_start, period_end,"         \
+    "  release, value, unit, value_published, unit_published, unit_mult, obs_status,"              \
+    "  conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset)"
+#define MERGE_TAIL_SQL                                                                             \
+    "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"              \
+    "  src_partition, src_offset, src_file, src_line, payload)"                                    \
+    " SELECT * FROM sp_stage_quarantine"                                                           \
+    " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"                    \
+    "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"                \
+    " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"                          \
+    "COMMIT"
+
+static const char merge_checked_sql[] = MERGE_SERIES_SQL
     "WITH cand AS MATERIALIZED ("
     "  SELECT s.seq, r.series_id, s.sender, s.message_id, s.time_period, s.release, s.value,"
     "   s.obs_status, s.conf_status, s.is_deleted"
-    "  FROM sp_stage_obs s"
-    "  JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""
-    "   AND r.indicator = s.indicator COLLATE \"default\""
-    "   AND r.ref_area = s.ref_area COLLATE \"default\" AND r.freq = s.freq COLLATE \"default\""
-    "   AND r.calc_basis = s.calc_basis COLLATE \"default\""
+    "  FROM sp_stage_obs s" MERGE_SERIES_JOIN
     "  LEFT JOIN LATERAL (SELECT true AS seen FROM statpipe.message_seen m"
     "   WHERE m.sender = s.sender AND m.message_id = s.message_id LIMIT 1) m ON true"
     "  WHERE m.seen IS NULL),"
@@ -136,23 +165,40 @@ static const char merge_sql[] =
     "   ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
     "  WHERE (CASE WHEN c.l_release IS NOT NULL AND (e.release IS NULL OR c.l_release >= e.release)"
     "         THEN c.l_row ELSE e.r END)"
-    "        IS DISTINCT FROM ROW(c.value, c.obs_status, c.conf_status, c.is_deleted))"
-    " INSERT INTO statpipe.observation (series_id, time_period, period_start, period_end,"
-    "  release, value, unit, value_published, unit_published, unit_mult, obs_status,"
-    "  conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset)"
+    "        IS DISTINCT FROM ROW(c.value, c.obs_status, c.conf_status, "
+    "c.is_deleted))" MERGE_INSERT_COLUMNS
     " SELECT k.series_id, s.time_period, s.period_start, s.period_end, s.release, s.value,"
     "  s.unit, s.value_published, s.unit_published, s.unit_mult, s.obs_status, s.conf_status,"
     "  s.is_deleted, s.comment, s.message_id, s.src_topic, s.src_partition, s.src_offset"
     " FROM keep k JOIN sp_stage_obs s USING (seq)"
-    " ORDER BY s.seq;"
-    "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"
-    "  src_partition, src_offset, src_file, src_line, payload)"
-    " SELECT * FROM sp_stage_quarantine"
-    " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"
-    "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"
-    " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"
-    "COMMIT";
-enum { MERGE_RESULTS = 5, MERGE_OBSERVATION_RESULT = 1 };
+    " ORDER BY s.seq;" MERGE_TAIL_SQL;
+
+static const char merge_lean_sql[] = MERGE_SERIES_SQL
+    "INSERT INTO statpipe.message_seen (sender, message_id)"
+    " SELECT sender, message_id FROM sp_stage_obs;" MERGE_INSERT_COLUMNS
+    " SELECT r.series_id, s.time_period, s.period_start, s.period_end, s.release, s.value,"
+    "  s.unit, s.value_published, s.unit_published, s.unit_mult, s.obs_status, s.conf_status,"
+    "  s.is_deleted, s.comment, s.message_id, s.src_topic, s.src_partition, s.src_offset"
+    " FROM sp_stage_obs s" MERGE_SERIES_JOIN " LEFT JOIN LATERAL ("
+    "  SELECT ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
+    "  FROM statpipe.observation o"
+    "  WHERE o.series_id = r.series_id AND o.time_period = s.time_period COLLATE \"default\""
+    "   AND o.release <= s.release"
+    "  ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
+    " WHERE e.r IS DISTINCT FROM ROW(s.value, s.obs_status, s.conf_status, s.is_deleted)"
+    " ORDER BY s.seq;" MERGE_TAIL_SQL;
+
+typedef struct merge_form {
+    const char *sql;
+    int results;            /* results the statement set returns, COMMIT's included */
+    int observation_result; /* which of them is the INSERT INTO statpipe.observation */
+} merge_form_t;
+
+static const merge_form_t merge_checked = {merge_checked_sql, 5, 1};
+static const merge_form_t merge_lean = {merge_lean_sql, 6, 2};
+
+/* After a lean merge met a seen id, this many batches take the checked form. */
+#define CHECKED_MERGES_AFTER_SEEN 16
 
 /* Offsets move forward only from where this batch began: a partition whose stored offset
  * is already past the batch's first message was committed by another member of the group
@@ -180,6 +226,7 @@ static void batch_init(batch_t *b)
     memset(b, 0, sizeof(*b));
     sp_buf_init(&b->obs);
     sp_keyset_init(&b->ids);
+    sp_keyset_init(&b->slots);
     sp_buf_init(&b->quarantine);
     sp_buf_init(&b->replayed);
 }
@@ -188,6 +235,7 @@ static void batch_free(batch_t *b)
 {
     sp_buf_free(&b->obs);
     sp_keyset_free(&b->ids);
+    sp_keyset_free(&b->slots);
     sp_buf_free(&b->quarantine);
     sp_buf_free(&b->replayed);
     free(b->offsets);
@@ -199,6 +247,8 @@ static void batch_reset(batch_t *b)
 {
     sp_buf_reset(&b->obs);
     sp_keyset_reset(&b->ids);
+    sp_keyset_reset(&b->slots);
+    b->slot_repeats = false;
     sp_buf_reset(&b->quarantine);
     sp_buf_reset(&b->replayed);
     b->n_offsets = 0;
@@ -426,6 +476,13 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     if (!sp_keyset_add2(&ld->cur->ids, obs->sender, obs->sender_len, obs->message_id,
                         obs->message_id_len))
         return SP_OK;
+    const char *slot[6] = {obs->sender, obs->indicator->code, obs->ref_area,
+                           &obs->freq,  obs->ytd ? "Y" : "P", obs->period_text};
+    const size_t slot_lens[6] = {
+        obs->sender_len,         strlen(obs->indicator->code), obs->ref_area_len, 1, 1,
+        strlen(obs->period_text)};
+    if (!sp_keyset_addv(&ld->cur->slots, slot, slot_lens, 6))
+        ld->cur->slot_repeats = true;
     sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
     put_tab(b);
     sp_buf_copy_text(b, obs->sender, obs->sender_len);
@@ -558,7 +615,8 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
                           sp_error_t *err)
 {
     sp_reject_t rej;
-    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids);
+    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
+           slots_mark = sp_keyset_size(&ld->cur->slots);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
@@ -569,6 +627,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
         /* A message is loaded whole or not at all. */
         ld->cur->obs.len = mark;
         sp_keyset_undo(&ld->cur->ids, ids_mark);
+        sp_keyset_undo(&ld->cur->slots, slots_mark);
         ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
         /* Per message only when asked for: batch_done says it once per batch. */
@@ -586,7 +645,8 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
                                  const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
                                  sp_error_t *err)
 {
-    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids);
+    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
+           slots_mark = sp_keyset_size(&ld->cur->slots);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
@@ -597,6 +657,7 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
     if (!*accepted) {
         ld->cur->obs.len = mark;
         sp_keyset_undo(&ld->cur->ids, ids_mark);
+        sp_keyset_undo(&ld->cur->slots, slots_mark);
         ld->stats.rows = rows_before;
         return SP_OK;
     }
@@ -715,8 +776,8 @@ static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
  * counter, so the flusher thread can run it while the caller stages the next batch.
  * *seen_race tells that it failed only because another transaction recorded one of its
  * message ids meanwhile. */
-static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out,
-                                    bool *seen_race, sp_error_t *err)
+static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, const merge_form_t *form,
+                                    uint64_t *inserted_out, bool *seen_race, sp_error_t *err)
 {
     *seen_race = false;
     PGconn *conn = ld->conn;
@@ -759,7 +820,7 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inser
                                  "consumer of group %s",
                                  b->n_offsets - (int)advanced, b->n_offsets, ld->group_id));
     }
-    if (!PQsendQuery(conn, merge_sql))
+    if (!PQsendQuery(conn, form->sql))
         return loader_rollback(
             ld, sp_error_set(err, SP_ERR_CONN, "could not send merge: %s", PQerrorMessage(conn)));
     PGresult *res;
@@ -779,7 +840,7 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inser
             }
             continue;
         }
-        if (k == MERGE_OBSERVATION_RESULT)
+        if (k == form->observation_result)
             inserted = strtoull(PQcmdTuples(res), NULL, 10);
         k++;
         PQclear(res);
@@ -791,7 +852,7 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inser
         PQconsumeInput(conn); /* lets libpq see the broken connection */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT (injected)");
     }
-    if (k < MERGE_RESULTS || PQstatus(conn) != CONNECTION_OK)
+    if (k < form->results || PQstatus(conn) != CONNECTION_OK)
         /* COMMIT was sent but its answer was lost: the batch may or may not be in.
          * sp_loader_settle tells which once the connection is back. */
         return sp_error_set(err, SP_ERR_CONN, "connection lost at COMMIT");
@@ -799,15 +860,29 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, uint64_t *inser
     return SP_OK;
 }
 
-/* flush_batch_once, run again while it loses races for message ids: each rerun finds the
- * ids the other transaction committed, so they drop out as seen. */
+/* flush_batch_once in the lean form when the batch allows it, else (or when the lean form
+ * met a seen id) in the checked form; run again while it loses races for message ids:
+ * each rerun finds the ids the other transaction committed, so they drop out as seen. */
 static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_out, sp_error_t *err)
 {
+    bool lean = !b->slot_repeats && ld->checked_merges_due == 0;
     for (int attempt = 1;; attempt++) {
         bool seen_race = false;
-        sp_status_t st = flush_batch_once(ld, b, inserted_out, &seen_race, err);
-        if (st == SP_OK || !seen_race || attempt == 10)
+        sp_status_t st = flush_batch_once(ld, b, lean ? &merge_lean : &merge_checked, inserted_out,
+                                          &seen_race, err);
+        if (st == SP_OK) {
+            if (!lean && ld->checked_merges_due > 0)
+                ld->checked_merges_due--;
             return st;
+        }
+        if (!seen_race || attempt == 10)
+            return st;
+        if (lean) {
+            sp_log(SP_LOG_DEBUG, "batch_rerun", "reason=\"a message id was seen before\"");
+            lean = false;
+            ld->checked_merges_due = CHECKED_MERGES_AFTER_SEEN;
+            continue;
+        }
         sp_log(SP_LOG_INFO, "batch_rerun",
                "reason=\"another transaction recorded one of its message ids\" attempt=%d",
                attempt);

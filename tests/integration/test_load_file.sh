@@ -78,6 +78,14 @@ check "race: every id once" "30000|30000" \
 check "race: every id recorded once" 30000 \
     "$(sp_psql -c "select count(*) from statpipe.message_seen where message_id like 'race-%'")"
 echo "race: $(cat "$SP_TMP/race1.log" "$SP_TMP/race2.log" | grep -c event=batch_rerun) batch reruns"
+# Once more: every batch is one the lean merge takes (no (series, period) twice), and
+# every id is seen. The lean merge meets them, the batch is merged again checked, and the
+# load goes on checked for a while before it tries lean again.
+out=$(STATPIPE_LOG_LEVEL=debug "$STATPIPE" load --batch-rows 500 "$SP_TMP/race.ndjson" 2>"$SP_TMP/race3.log")
+check "replay: nothing new" "loaded 30000 messages: 30000 observations staged, 0 new vintages, 0 quarantined" "$out"
+reruns=$(grep -c 'event=batch_rerun reason="a message id was seen before"' "$SP_TMP/race3.log")
+# 60 batches: lean, then 16 checked, and again: 4 lean tries.
+check "replay: lean tries that met seen ids" 4 "$reruns"
 export PGDATABASE=postgres
 
 check "missing file exits 3" 3 "$("$STATPIPE" load /nonexistent.ndjson >/dev/null 2>&1; echo $?)"

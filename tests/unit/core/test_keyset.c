@@ -21,6 +21,12 @@ static void test_parts_are_kept_apart(void **state)
     assert_false(sp_keyset_add2(&s, "ab", 2, "c", 1));
     assert_false(sp_keyset_add2(&s, "a", 1, "bc", 2));
     assert_int_equal(sp_keyset_size(&s), 3);
+    const char *three[3] = {"a", "b", "c"}, *two[2] = {"a", "b"};
+    const size_t ones[3] = {1, 1, 1};
+    assert_true(sp_keyset_addv(&s, three, ones, 3));
+    assert_true(sp_keyset_addv(&s, two, ones, 2)); /* a prefix of a key is another key */
+    assert_false(sp_keyset_addv(&s, three, ones, 3));
+    assert_int_equal(sp_keyset_size(&s), 5);
     sp_keyset_reset(&s);
     assert_int_equal(sp_keyset_size(&s), 0);
     assert_true(sp_keyset_add2(&s, "ab", 2, "c", 1)); /* a reset forgets */
