@@ -101,6 +101,18 @@ void sp_buf_copy_text(sp_buf_t *b, const char *s, size_t n);
 /* Appends n bytes as a COPY text-format bytea in hex (\\x...). */
 void sp_buf_copy_bytea(sp_buf_t *b, const void *p, size_t n);
 
+/* ---- fixed-width digits, for the per-message dates and times (no printf there) ------- */
+
+/* Writes v (0..10^width - 1) in exactly width digits, zero-padded; returns the end. */
+static inline char *sp_put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 /* ---- a set of byte strings, reused across batches ----------------------------------- */
 
 /* Open addressing with linear probing; keys are copied into one growing buffer. Adding
@@ -112,7 +124,7 @@ typedef struct sp_keyset {
     struct sp_keyset_key {
         uint64_t hash;
         size_t off, len;
-    } *keys;
+    } * keys;
     size_t n, cap;
     sp_buf_t bytes;
 } sp_keyset_t;

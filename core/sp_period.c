@@ -33,7 +33,15 @@ size_t sp_date_format(int32_t days, char *out)
 {
     int y, m, d;
     sp_civil_from_days(days, &y, &m, &d);
-    return (size_t)snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+    if (y < 0 || y > 9999)
+        return (size_t)snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+    char *p = sp_put_digits(out, (unsigned)y, 4);
+    *p++ = '-';
+    p = sp_put_digits(p, (unsigned)m, 2);
+    *p++ = '-';
+    p = sp_put_digits(p, (unsigned)d, 2);
+    *p = '\0';
+    return 10;
 }
 
 bool sp_freq_valid(const char *f, size_t n)
@@ -115,6 +123,21 @@ sp_status_t sp_period_parse(sp_period_t *p, char freq, const char *s, size_t n, 
 
 size_t sp_period_format(const sp_period_t *p, char *out)
 {
+    if (p->year >= 0 && p->year <= 9999 && p->sub >= 0 && p->sub <= 99) {
+        char *q = sp_put_digits(out, (unsigned)p->year, 4);
+        if (p->freq == 'M') {
+            *q++ = '-';
+            q = sp_put_digits(q, (unsigned)p->sub, 2);
+        } else if (p->freq != 'A') {
+            *q++ = '-';
+            *q++ = p->freq;
+            if (p->sub >= 10)
+                *q++ = (char)('0' + p->sub / 10);
+            *q++ = (char)('0' + p->sub % 10);
+        }
+        *q = '\0';
+        return (size_t)(q - out);
+    }
     switch (p->freq) {
     case 'A':
         return (size_t)snprintf(out, SP_PERIOD_TEXT_MAX, "%04d", p->year);

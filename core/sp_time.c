@@ -1,6 +1,8 @@
 /* sp_time.c: ISO 8601 times with an offset, as the contract's release field carries them. */
 #include "sp_core.h"
 
+#include <string.h>
+
 #include <stdio.h>
 #include <time.h>
 
@@ -95,8 +97,26 @@ size_t sp_time_format(int64_t us, char *out)
     }
     int y, m, d;
     sp_civil_from_days((int32_t)days, &y, &m, &d);
-    return (size_t)snprintf(out, SP_TIME_TEXT_MAX, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", y, m, d,
-                            (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
+    if (y < 0 || y > 9999)
+        return (size_t)snprintf(out, SP_TIME_TEXT_MAX, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", y,
+                                m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+                                (int)frac);
+    /* The common case, once per message: written digit by digit. */
+    char *p = sp_put_digits(out, (unsigned)y, 4);
+    *p++ = '-';
+    p = sp_put_digits(p, (unsigned)m, 2);
+    *p++ = '-';
+    p = sp_put_digits(p, (unsigned)d, 2);
+    *p++ = ' ';
+    p = sp_put_digits(p, (unsigned)(rem / 3600), 2);
+    *p++ = ':';
+    p = sp_put_digits(p, (unsigned)(rem / 60 % 60), 2);
+    *p++ = ':';
+    p = sp_put_digits(p, (unsigned)(rem % 60), 2);
+    *p++ = '.';
+    p = sp_put_digits(p, (unsigned)frac, 6);
+    memcpy(p, "+00", 4);
+    return (size_t)(p + 3 - out);
 }
 
 int64_t sp_time_now_us(void)
