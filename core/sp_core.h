@@ -142,6 +142,16 @@ static inline bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, co
     const size_t lens[2] = {alen, blen};
     return sp_keyset_addv(s, parts, lens, 2);
 }
+/* Whether the key made of the n parts is in the set. */
+bool sp_keyset_contains(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n);
+/* Key i (0 <= i < sp_keyset_size) as stored: its parts, each followed by 0xFF. */
+static inline const char *sp_keyset_key(const sp_keyset_t *s, size_t i, size_t *len)
+{
+    *len = s->keys[i].len;
+    return s->bytes.data + s->keys[i].off;
+}
+/* Adds a key as sp_keyset_key gives it (from this set or another). */
+bool sp_keyset_add_stored(sp_keyset_t *s, const char *key, size_t len);
 /* Removes the keys added after the set held mark keys (mark <= sp_keyset_size). */
 void sp_keyset_undo(sp_keyset_t *s, size_t mark);
 static inline size_t sp_keyset_size(const sp_keyset_t *s)

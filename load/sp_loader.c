@@ -22,12 +22,14 @@ typedef struct offset_slot {
 /* One batch: what a transaction commits. A loader has two, so that one can be staged
  * while the other is committed by the flusher thread. */
 typedef struct batch {
-    sp_buf_t obs;        /* COPY text for sp_stage_obs */
-    sp_keyset_t ids;     /* (sender, message id) of every row in obs: each is staged once */
-    sp_keyset_t slots;   /* (series, period) of every row in obs */
-    bool slot_repeats;   /* some (series, period) has two rows: the checked merge decides */
-    sp_buf_t quarantine; /* COPY text for statpipe.quarantine */
-    sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
+    sp_buf_t obs;           /* COPY text for sp_stage_obs */
+    sp_keyset_t ids;        /* (sender, message id) of every row in obs: each is staged once */
+    sp_keyset_t slots;      /* (series, period) of every row in obs */
+    bool slot_repeats;      /* some (series, period) has two rows: the checked merge decides */
+    sp_keyset_t new_series; /* series of rows in obs that the loader has not seen committed */
+    bool series_missing;    /* the merge found a series missing that was thought committed */
+    sp_buf_t quarantine;    /* COPY text for statpipe.quarantine */
+    sp_buf_t replayed;      /* COPY text for sp_stage_replayed: quarantine ids now loaded */
     size_t messages;
     offset_slot_t *offsets;
     int n_offsets, cap_offsets;
@@ -44,7 +46,10 @@ struct sp_loader {
     batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
     sp_buf_t scratch;
     unsigned checked_merges_due; /* batches to merge in the checked form before trying lean */
-    apr_array_header_t *topics;  /* const char *: every topic name seen, once */
+    /* Series this loader has seen committed (the caller's thread only): a batch whose series
+     * are all here skips the series statement. */
+    sp_keyset_t known_series;
+    apr_array_header_t *topics; /* const char *: every topic name seen, once */
     uint32_t seq;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
@@ -109,6 +114,13 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  * again in the checked form (flush_batch); the loader then stays with the checked form for
  * a while, since ids seen come in runs (a replay, a group reading a topic again).
  *
+ * New series go in before either form (series_sql), and only when the batch has a series
+ * this loader has not seen committed: the series a daemon loads are few and come again
+ * and again. Both forms join the series with a LEFT JOIN, so a row whose series is missing
+ * after all (the table was changed behind the loader's back) is not dropped by the join
+ * but fails the insert (series_id is NOT NULL); the batch then runs again with the series
+ * statement, and the loader forgets what it knew.
+ *
  * The offsets go in before, by advance_offsets_sql.
  * The staged tables are temporary and never analysed (ANALYZE of a batch cost more than
  * the rest of the merge). Without statistics the planner takes a staged table for large,
@@ -118,13 +130,14 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  * at the same time makes this one fail with a unique violation, and the batch is run
  * again (flush_batch), when that id is seen and so a no-op. */
 #define SEEN_CONSTRAINT "message_seen_pkey"
-#define MERGE_SERIES_SQL                                                                           \
-    "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"                  \
-    " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"             \
-    " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */       \
-    " ON CONFLICT DO NOTHING;"
+#define SERIES_ID_COLUMN "series_id"
+static const char series_sql[] =
+    "INSERT INTO statpipe.series (sender, indicator, ref_area, freq, calc_basis)"
+    " SELECT DISTINCT sender, indicator, ref_area, freq, calc_basis FROM sp_stage_obs"
+    " ORDER BY 1, 2, 3, 4, 5" /* one order for every connection: no deadlock between them */
+    " ON CONFLICT DO NOTHING";
 #define MERGE_SERIES_JOIN                                                                          \
-    " JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""                           \
+    " LEFT JOIN statpipe.series r ON r.sender = s.sender COLLATE \"default\""                      \
     "  AND r.indicator = s.indicator COLLATE \"default\""                                          \
     "  AND r.ref_area = s.ref_area COLLATE \"default\" AND r.freq = s.freq COLLATE \"default\""    \
     "  AND r.calc_basis = s.calc_basis COLLATE \"default\""
@@ -141,7 +154,7 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
     " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"                          \
     "COMMIT"
 
-static const char merge_checked_sql[] = MERGE_SERIES_SQL
+static const char merge_checked_sql[] =
     "WITH cand AS MATERIALIZED ("
     "  SELECT s.seq, r.series_id, s.sender, s.message_id, s.time_period, s.release, s.value,"
     "   s.obs_status, s.conf_status, s.is_deleted"
@@ -173,7 +186,7 @@ static const char merge_checked_sql[] = MERGE_SERIES_SQL
     " FROM keep k JOIN sp_stage_obs s USING (seq)"
     " ORDER BY s.seq;" MERGE_TAIL_SQL;
 
-static const char merge_lean_sql[] = MERGE_SERIES_SQL
+static const char merge_lean_sql[] =
     "INSERT INTO statpipe.message_seen (sender, message_id)"
     " SELECT sender, message_id FROM sp_stage_obs;" MERGE_INSERT_COLUMNS
     " SELECT r.series_id, s.time_period, s.period_start, s.period_end, s.release, s.value,"
@@ -194,8 +207,8 @@ typedef struct merge_form {
     int observation_result; /* which of them is the INSERT INTO statpipe.observation */
 } merge_form_t;
 
-static const merge_form_t merge_checked = {merge_checked_sql, 5, 1};
-static const merge_form_t merge_lean = {merge_lean_sql, 6, 2};
+static const merge_form_t merge_checked = {merge_checked_sql, 4, 0};
+static const merge_form_t merge_lean = {merge_lean_sql, 5, 1};
 
 /* After a lean merge met a seen id, this many batches take the checked form. */
 #define CHECKED_MERGES_AFTER_SEEN 16
@@ -227,6 +240,7 @@ static void batch_init(batch_t *b)
     sp_buf_init(&b->obs);
     sp_keyset_init(&b->ids);
     sp_keyset_init(&b->slots);
+    sp_keyset_init(&b->new_series);
     sp_buf_init(&b->quarantine);
     sp_buf_init(&b->replayed);
 }
@@ -236,6 +250,7 @@ static void batch_free(batch_t *b)
     sp_buf_free(&b->obs);
     sp_keyset_free(&b->ids);
     sp_keyset_free(&b->slots);
+    sp_keyset_free(&b->new_series);
     sp_buf_free(&b->quarantine);
     sp_buf_free(&b->replayed);
     free(b->offsets);
@@ -249,6 +264,8 @@ static void batch_reset(batch_t *b)
     sp_keyset_reset(&b->ids);
     sp_keyset_reset(&b->slots);
     b->slot_repeats = false;
+    sp_keyset_reset(&b->new_series);
+    b->series_missing = false;
     sp_buf_reset(&b->quarantine);
     sp_buf_reset(&b->replayed);
     b->n_offsets = 0;
@@ -276,6 +293,7 @@ static apr_status_t loader_pool_cleanup(void *data)
     batch_free(&ld->batches[0]);
     batch_free(&ld->batches[1]);
     sp_buf_free(&ld->scratch);
+    sp_keyset_free(&ld->known_series);
     pthread_cond_destroy(&ld->cv);
     pthread_mutex_destroy(&ld->mu);
     return APR_SUCCESS;
@@ -304,6 +322,7 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     ld->cur = &ld->batches[0];
     ld->topics = apr_array_make(pool, 4, sizeof(const char *));
     sp_buf_init(&ld->scratch);
+    sp_keyset_init(&ld->known_series);
     pthread_mutex_init(&ld->mu, NULL);
     pthread_cond_init(&ld->cv, NULL);
     ld->tf = sp_transformer_create(pool, NULL, NULL);
@@ -363,6 +382,7 @@ PGconn *sp_loader_conn(sp_loader_t *ld)
 void sp_loader_set_catalogue(sp_loader_t *ld, const sp_catalogue_t *cat)
 {
     sp_transformer_set_catalogue(ld->tf, cat);
+    sp_keyset_reset(&ld->known_series); /* a code renamed in the catalogue renames series */
 }
 
 void sp_loader_set_limits(sp_loader_t *ld, const sp_transform_limits_t *limits)
@@ -483,6 +503,8 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
         strlen(obs->period_text)};
     if (!sp_keyset_addv(&ld->cur->slots, slot, slot_lens, 6))
         ld->cur->slot_repeats = true;
+    if (!sp_keyset_contains(&ld->known_series, slot, slot_lens, 5)) /* the series: 5 parts */
+        (void)sp_keyset_addv(&ld->cur->new_series, slot, slot_lens, 5);
     sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
     put_tab(b);
     sp_buf_copy_text(b, obs->sender, obs->sender_len);
@@ -616,7 +638,8 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
 {
     sp_reject_t rej;
     size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
-           slots_mark = sp_keyset_size(&ld->cur->slots);
+           slots_mark = sp_keyset_size(&ld->cur->slots),
+           series_mark = sp_keyset_size(&ld->cur->new_series);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
@@ -628,6 +651,7 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
         ld->cur->obs.len = mark;
         sp_keyset_undo(&ld->cur->ids, ids_mark);
         sp_keyset_undo(&ld->cur->slots, slots_mark);
+        sp_keyset_undo(&ld->cur->new_series, series_mark);
         ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
         /* Per message only when asked for: batch_done says it once per batch. */
@@ -646,7 +670,8 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
                                  sp_error_t *err)
 {
     size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
-           slots_mark = sp_keyset_size(&ld->cur->slots);
+           slots_mark = sp_keyset_size(&ld->cur->slots),
+           series_mark = sp_keyset_size(&ld->cur->new_series);
     uint64_t rows_before = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
@@ -658,6 +683,7 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
         ld->cur->obs.len = mark;
         sp_keyset_undo(&ld->cur->ids, ids_mark);
         sp_keyset_undo(&ld->cur->slots, slots_mark);
+        sp_keyset_undo(&ld->cur->new_series, series_mark);
         ld->stats.rows = rows_before;
         return SP_OK;
     }
@@ -732,6 +758,15 @@ static void batch_done(sp_loader_t *ld, batch_t *b, uint64_t inserted)
     if (quarantined > 0)
         sp_log(SP_LOG_INFO, "quarantined", "messages=%llu%s", (unsigned long long)quarantined,
                reasons);
+    if (b->series_missing) {
+        sp_keyset_reset(&ld->known_series);
+    } else {
+        for (size_t i = 0; i < sp_keyset_size(&b->new_series); i++) {
+            size_t len;
+            const char *key = sp_keyset_key(&b->new_series, i, &len);
+            (void)sp_keyset_add_stored(&ld->known_series, key, len);
+        }
+    }
     batch_reset(b);
     if (b == ld->older)
         ld->older = NULL;
@@ -777,9 +812,11 @@ static sp_status_t loader_rollback(sp_loader_t *ld, sp_status_t st)
  * *seen_race tells that it failed only because another transaction recorded one of its
  * message ids meanwhile. */
 static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, const merge_form_t *form,
-                                    uint64_t *inserted_out, bool *seen_race, sp_error_t *err)
+                                    uint64_t *inserted_out, bool *seen_race, bool *series_missing,
+                                    sp_error_t *err)
 {
     *seen_race = false;
+    *series_missing = false;
     PGconn *conn = ld->conn;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
@@ -820,6 +857,9 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, const merge_for
                                  "consumer of group %s",
                                  b->n_offsets - (int)advanced, b->n_offsets, ld->group_id));
     }
+    if ((sp_keyset_size(&b->new_series) > 0 || b->series_missing) &&
+        sp_pg_exec(conn, series_sql, err) != SP_OK)
+        return loader_rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (!PQsendQuery(conn, form->sql))
         return loader_rollback(
             ld, sp_error_set(err, SP_ERR_CONN, "could not send merge: %s", PQerrorMessage(conn)));
@@ -832,8 +872,11 @@ static sp_status_t flush_batch_once(sp_loader_t *ld, batch_t *b, const merge_for
             if (st == SP_OK) {
                 const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
                 const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+                const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
                 *seen_race = state != NULL && strcmp(state, "23505") == 0 && constraint != NULL &&
                              strcmp(constraint, SEEN_CONSTRAINT) == 0;
+                *series_missing = state != NULL && strcmp(state, "23502") == 0 && column != NULL &&
+                                  strcmp(column, SERIES_ID_COLUMN) == 0;
                 st = sp_pg_error(conn, res, "merge", err);
             } else {
                 PQclear(res);
@@ -867,15 +910,23 @@ static sp_status_t flush_batch(sp_loader_t *ld, batch_t *b, uint64_t *inserted_o
 {
     bool lean = !b->slot_repeats && ld->checked_merges_due == 0;
     for (int attempt = 1;; attempt++) {
-        bool seen_race = false;
+        bool seen_race = false, series_missing = false;
         sp_status_t st = flush_batch_once(ld, b, lean ? &merge_lean : &merge_checked, inserted_out,
-                                          &seen_race, err);
+                                          &seen_race, &series_missing, err);
         if (st == SP_OK) {
             if (!lean && ld->checked_merges_due > 0)
                 ld->checked_merges_due--;
             return st;
         }
-        if (!seen_race || attempt == 10)
+        if (attempt == 10)
+            return st;
+        if (series_missing && !b->series_missing) {
+            /* Known to the loader, missing in the table: add the series, forget the rest. */
+            sp_log(SP_LOG_WARNING, "batch_rerun", "reason=\"a series thought stored is missing\"");
+            b->series_missing = true;
+            continue;
+        }
+        if (!seen_race)
             return st;
         if (lean) {
             sp_log(SP_LOG_DEBUG, "batch_rerun", "reason=\"a message id was seen before\"");

@@ -87,6 +87,24 @@ static void test_matches_a_model_under_random_operations(void **state)
         }
         assert_int_equal(sp_keyset_size(&s), n);
     }
+    /* A copy made key by key from the stored form holds the same keys. */
+    sp_keyset_t copy;
+    sp_keyset_init(&copy);
+    for (size_t i = 0; i < sp_keyset_size(&s); i++) {
+        size_t len;
+        const char *key = sp_keyset_key(&s, i, &len);
+        assert_true(sp_keyset_add_stored(&copy, key, len));
+        assert_false(sp_keyset_add_stored(&copy, key, len));
+    }
+    for (int k = 0; k < SPACE; k++) {
+        int alen = snprintf(a, sizeof(a), "S%d", k % 5);
+        int blen = snprintf(b, sizeof(b), "id-%d", k);
+        const char *parts[2] = {a, b};
+        const size_t lens[2] = {(size_t)alen, (size_t)blen};
+        assert_int_equal(sp_keyset_contains(&s, parts, lens, 2), in[k]);
+        assert_int_equal(sp_keyset_contains(&copy, parts, lens, 2), in[k]);
+    }
+    sp_keyset_free(&copy);
     /* Everything the model holds is found, nothing else is. */
     for (int k = 0; k < SPACE; k++) {
         int alen = snprintf(a, sizeof(a), "S%d", k % 5);
