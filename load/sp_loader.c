@@ -112,7 +112,9 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  * in the table alone: no window, no sort but the final one, nothing joined back. If an id
  * was seen after all, recording it fails with a unique violation and the batch is merged
  * again in the checked form (flush_batch); the loader then stays with the checked form for
- * a while, since ids seen come in runs (a replay, a group reading a topic again).
+ * a while, since ids seen come in runs (a replay, a group reading a topic again). Its rows
+ * go in by series and period, so that index insertions follow the index; arrival order
+ * (obs_id) still holds within each (series, period), the only place it means anything.
  *
  * New series go in before either form (series_sql), and only when the batch has a series
  * this loader has not seen committed: the series a daemon loads are few and come again
@@ -199,7 +201,7 @@ static const char merge_lean_sql[] =
     "   AND o.release <= s.release"
     "  ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
     " WHERE e.r IS DISTINCT FROM ROW(s.value, s.obs_status, s.conf_status, s.is_deleted)"
-    " ORDER BY s.seq;" MERGE_TAIL_SQL;
+    " ORDER BY r.series_id, s.time_period, s.seq;" MERGE_TAIL_SQL;
 
 typedef struct merge_form {
     const char *sql;
