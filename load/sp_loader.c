@@ -97,14 +97,13 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
 /* The merge, one statement set per batch, in one of two forms.
  *
  * The checked form:
- * 1. new series;
- * 2. the candidates: staged rows whose message id was not seen before (a seen id is a
+ * 1. the candidates: staged rows whose message id was not seen before (a seen id is a
  *    no-op; the loader stages each id of a batch once), their ids recorded as seen, and of
  *    them the vintages that say something new: a candidate identical (value, statuses,
  *    withdrawal) to the vintage before it, by release and then arrival, in the table or
  *    earlier in the batch, adds nothing. Late releases slot in as history;
- * 3. quarantine rows (the same bytes for the same reason wait once);
- * 4. quarantine rows a replay loaded leave quarantine; then COMMIT.
+ * 2. quarantine rows (the same bytes for the same reason wait once);
+ * 3. quarantine rows a replay loaded leave quarantine; then COMMIT.
  *
  * The lean form, for the usual batch: no two of its rows are for the same (series,
  * period), so no row has a predecessor in the batch, and none of its ids is expected to be

@@ -82,20 +82,16 @@ sp_psql -c "truncate statpipe.observation, statpipe.series cascade" >/dev/null
     --batch-rows 50 2>"$SP_TMP/series.log" &
 pid=$!
 SP_PIDS+=($pid)
-for _ in $(seq 1 300); do
-    [ "$(sp_psql -c "select count(*) from statpipe.observation where message_id like 'known-%'")" = 310 ] && break
-    sleep 0.1
-done
-check "series: the first feed is in" 310 \
-    "$(sp_psql -c "select count(*) from statpipe.observation where message_id like 'known-%'")"
+rows_of() { sp_psql -c "select count(*) from statpipe.observation where message_id like '$1-%'"; }
+wait_rows() { # prefix count: until that many vintages of the feed are in (30 s at most)
+    for _ in $(seq 1 300); do [ "$(rows_of "$1")" = "$2" ] && return 0; sleep 0.1; done
+}
+wait_rows known 310
+check "series: the first feed is in" 310 "$(rows_of known)"
 sp_psql -c "truncate statpipe.observation, statpipe.series cascade" >/dev/null
 "$STATPIPE" produce -b "$BROKERS" -t stats.series "$SP_TMP/again.ndjson" >/dev/null
-for _ in $(seq 1 300); do
-    [ "$(sp_psql -c "select count(*) from statpipe.observation where message_id like 'again-%'")" = 310 ] && break
-    sleep 0.1
-done
-check "series: the feed after the series vanished is in, none dropped" 310 \
-    "$(sp_psql -c "select count(*) from statpipe.observation where message_id like 'again-%'")"
+wait_rows again 310
+check "series: the feed after the series vanished is in, none dropped" 310 "$(rows_of again)"
 check "series: every series back" 31 "$(sp_psql -c "select count(*) from statpipe.series")"
 grep -q 'event=batch_rerun reason="a series thought stored is missing"' "$SP_TMP/series.log" ||
     fail "the missing series was not noticed"
