@@ -39,22 +39,15 @@ void sp_keyset_reset(sp_keyset_t *s)
 }
 
 /* FNV-1a over the stored form of a key: each part followed by 0xFF. */
-static uint64_t hash_more(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    return h;
-}
-#define HASH_SEED 14695981039346656037ULL
-#define HASH_SEP(h) (((h) ^ 0xFFu) * 1099511628211ULL)
-#define HASH_END(h) ((h) ^ ((h) >> 29))
-
 static uint64_t hashv(const char *const *parts, const size_t *lens, int n)
 {
-    uint64_t h = HASH_SEED;
-    for (int k = 0; k < n; k++)
-        h = HASH_SEP(hash_more(h, parts[k], lens[k]));
-    return HASH_END(h);
+    uint64_t h = 14695981039346656037ULL;
+    for (int k = 0; k < n; k++) {
+        for (size_t i = 0; i < lens[k]; i++)
+            h = (h ^ (unsigned char)parts[k][i]) * 1099511628211ULL;
+        h = (h ^ 0xFFu) * 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
 }
 
 static bool equals_v(const sp_keyset_t *s, const struct sp_keyset_key *k, const char *const *parts,
@@ -74,12 +67,8 @@ static bool equals_v(const sp_keyset_t *s, const struct sp_keyset_key *k, const 
 static void grow_slots(sp_keyset_t *s)
 {
     size_t nslots = s->slots == NULL ? 1024 : 2 * (s->mask + 1);
-    free(s->slots);
-    s->slots = calloc(nslots, sizeof(*s->slots));
-    if (s->slots == NULL) {
-        fputs("statpipe: out of memory\n", stderr);
-        abort();
-    }
+    s->slots = xrealloc(s->slots, nslots * sizeof(*s->slots));
+    memset(s->slots, 0, nslots * sizeof(*s->slots));
     s->mask = nslots - 1;
     for (size_t k = 0; k < s->n; k++) {
         size_t i = (size_t)s->keys[k].hash & s->mask;
@@ -89,17 +78,14 @@ static void grow_slots(sp_keyset_t *s)
     }
 }
 
-/* The slot holding the key (parts or stored bytes), or the empty slot where it would go. */
+/* The slot holding the key, or the empty slot where it would go. */
 static size_t find(const sp_keyset_t *s, uint64_t h, const char *const *parts, const size_t *lens,
-                   int n, const char *stored, size_t total, bool *found)
+                   int n, size_t total, bool *found)
 {
     size_t i = (size_t)h & s->mask;
     for (; s->slots[i] != 0; i = (i + 1) & s->mask) {
         const struct sp_keyset_key *k = &s->keys[s->slots[i] - 1];
-        if (k->hash != h)
-            continue;
-        if (stored != NULL ? k->len == total && memcmp(s->bytes.data + k->off, stored, total) == 0
-                           : equals_v(s, k, parts, lens, n, total)) {
+        if (k->hash == h && equals_v(s, k, parts, lens, n, total)) {
             *found = true;
             return i;
         }
@@ -108,66 +94,53 @@ static size_t find(const sp_keyset_t *s, uint64_t h, const char *const *parts, c
     return i;
 }
 
-/* Puts a new key at the empty slot i; the caller appends its bytes. */
-static void take_slot(sp_keyset_t *s, size_t i, uint64_t h, size_t total)
+static size_t stored_len(const size_t *lens, int n)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 1024;
-        s->keys = xrealloc(s->keys, s->cap * sizeof(*s->keys));
-    }
-    struct sp_keyset_key *k = &s->keys[s->n];
-    k->hash = h;
-    k->off = s->bytes.len;
-    k->len = total;
-    sp_buf_reserve(&s->bytes, total);
-    s->slots[i] = (uint32_t)(++s->n);
+    size_t total = 0;
+    for (int k = 0; k < n; k++)
+        total += lens[k] + 1;
+    return total;
 }
 
 bool sp_keyset_addv(sp_keyset_t *s, const char *const *parts, const size_t *lens, int n)
 {
     if (s->slots == NULL || 2 * (s->n + 1) > s->mask + 1)
         grow_slots(s);
-    size_t total = 0;
-    for (int k = 0; k < n; k++)
-        total += lens[k] + 1;
+    size_t total = stored_len(lens, n);
     uint64_t h = hashv(parts, lens, n);
     bool found;
-    size_t i = find(s, h, parts, lens, n, NULL, total, &found);
+    size_t i = find(s, h, parts, lens, n, total, &found);
     if (found)
         return false;
-    take_slot(s, i, h, total);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->keys = xrealloc(s->keys, s->cap * sizeof(*s->keys));
+    }
+    s->keys[s->n] = (struct sp_keyset_key){h, s->bytes.len, total};
+    sp_buf_reserve(&s->bytes, total);
     for (int j = 0; j < n; j++) {
         memcpy(s->bytes.data + s->bytes.len, parts[j], lens[j]);
         s->bytes.len += lens[j];
         s->bytes.data[s->bytes.len++] = (char)0xFF;
     }
+    s->slots[i] = (uint32_t)(++s->n);
     return true;
 }
 
+/* A stored key (parts each followed by 0xFF) is, minus its last 0xFF, one part whose
+ * stored form is the same bytes, with the same hash. */
 bool sp_keyset_add_stored(sp_keyset_t *s, const char *key, size_t len)
 {
-    if (s->slots == NULL || 2 * (s->n + 1) > s->mask + 1)
-        grow_slots(s);
-    uint64_t h = HASH_END(hash_more(HASH_SEED, key, len));
-    bool found;
-    size_t i = find(s, h, NULL, NULL, 0, key, len, &found);
-    if (found)
-        return false;
-    take_slot(s, i, h, len);
-    memcpy(s->bytes.data + s->bytes.len, key, len);
-    s->bytes.len += len;
-    return true;
+    const size_t part_len = len - 1;
+    return sp_keyset_addv(s, &key, &part_len, 1);
 }
 
 bool sp_keyset_contains(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n)
 {
     if (s->n == 0)
         return false;
-    size_t total = 0;
-    for (int k = 0; k < n; k++)
-        total += lens[k] + 1;
     bool found;
-    (void)find(s, hashv(parts, lens, n), parts, lens, n, NULL, total, &found);
+    (void)find(s, hashv(parts, lens, n), parts, lens, n, stored_len(lens, n), &found);
     return found;
 }
 

@@ -22,10 +22,11 @@ typedef struct offset_slot {
 /* One batch: what a transaction commits. A loader has two, so that one can be staged
  * while the other is committed by the flusher thread. */
 typedef struct batch {
-    sp_buf_t obs;           /* COPY text for sp_stage_obs */
-    sp_keyset_t ids;        /* (sender, message id) of every row in obs: each is staged once */
-    sp_keyset_t slots;      /* (series, period) of every row in obs */
-    bool slot_repeats;      /* some (series, period) has two rows: the checked merge decides */
+    sp_buf_t obs;      /* COPY text for sp_stage_obs */
+    sp_keyset_t ids;   /* (sender, message id) of every row in obs: each is staged once */
+    sp_keyset_t slots; /* (series, period) of every row in obs */
+    bool slot_repeats; /* some (series, period) came twice (kept after an undo: the checked merge
+                        * is right for any batch) */
     sp_keyset_t new_series; /* series of rows in obs that the loader has not seen committed */
     bool series_missing;    /* the merge found a series missing that was thought committed */
     sp_buf_t quarantine;    /* COPY text for statpipe.quarantine */
@@ -146,6 +147,11 @@ static const char series_sql[] =
     " INSERT INTO statpipe.observation (series_id, time_period, period_start, period_end,"         \
     "  release, value, unit, value_published, unit_published, unit_mult, obs_status,"              \
     "  conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset)"
+/* The staged columns that go into statpipe.observation as they are, after series_id. */
+#define MERGE_STAGED_COLUMNS                                                                       \
+    " s.time_period, s.period_start, s.period_end, s.release, s.value, s.unit,"                    \
+    "  s.value_published, s.unit_published, s.unit_mult, s.obs_status, s.conf_status,"             \
+    "  s.is_deleted, s.comment, s.message_id, s.src_topic, s.src_partition, s.src_offset"
 #define MERGE_TAIL_SQL                                                                             \
     "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"              \
     "  src_partition, src_offset, src_file, src_line, payload)"                                    \
@@ -180,20 +186,15 @@ static const char merge_checked_sql[] =
     "  WHERE (CASE WHEN c.l_release IS NOT NULL AND (e.release IS NULL OR c.l_release >= e.release)"
     "         THEN c.l_row ELSE e.r END)"
     "        IS DISTINCT FROM ROW(c.value, c.obs_status, c.conf_status, "
-    "c.is_deleted))" MERGE_INSERT_COLUMNS
-    " SELECT k.series_id, s.time_period, s.period_start, s.period_end, s.release, s.value,"
-    "  s.unit, s.value_published, s.unit_published, s.unit_mult, s.obs_status, s.conf_status,"
-    "  s.is_deleted, s.comment, s.message_id, s.src_topic, s.src_partition, s.src_offset"
+    "c.is_deleted))" MERGE_INSERT_COLUMNS " SELECT k.series_id," MERGE_STAGED_COLUMNS
     " FROM keep k JOIN sp_stage_obs s USING (seq)"
     " ORDER BY s.seq;" MERGE_TAIL_SQL;
 
 static const char merge_lean_sql[] =
     "INSERT INTO statpipe.message_seen (sender, message_id)"
     " SELECT sender, message_id FROM sp_stage_obs;" MERGE_INSERT_COLUMNS
-    " SELECT r.series_id, s.time_period, s.period_start, s.period_end, s.release, s.value,"
-    "  s.unit, s.value_published, s.unit_published, s.unit_mult, s.obs_status, s.conf_status,"
-    "  s.is_deleted, s.comment, s.message_id, s.src_topic, s.src_partition, s.src_offset"
-    " FROM sp_stage_obs s" MERGE_SERIES_JOIN " LEFT JOIN LATERAL ("
+    " SELECT r.series_id," MERGE_STAGED_COLUMNS " FROM sp_stage_obs s" MERGE_SERIES_JOIN
+    " LEFT JOIN LATERAL ("
     "  SELECT ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
     "  FROM statpipe.observation o"
     "  WHERE o.series_id = r.series_id AND o.time_period = s.time_period COLLATE \"default\""
@@ -634,26 +635,38 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
     o->next = src->offset + 1;
 }
 
+/* Runs the transform on one message, staging its rows in the current batch; a message
+ * that is rejected or fails is staged not at all (its rows and their keys taken back). */
+static sp_transform_result_t stage_message(sp_loader_t *ld, const sp_source_t *src,
+                                           const void *payload, size_t len, sp_reject_t *rej,
+                                           sp_error_t *err)
+{
+    batch_t *b = ld->cur;
+    size_t obs_mark = b->obs.len, ids_mark = sp_keyset_size(&b->ids),
+           slots_mark = sp_keyset_size(&b->slots), series_mark = sp_keyset_size(&b->new_series);
+    uint64_t rows_mark = ld->stats.rows;
+    ld->cur_src = src;
+    sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
+    ld->cur_src = NULL;
+    if (res != SP_TRANSFORM_OK) {
+        b->obs.len = obs_mark;
+        sp_keyset_undo(&b->ids, ids_mark);
+        sp_keyset_undo(&b->slots, slots_mark);
+        sp_keyset_undo(&b->new_series, series_mark);
+        ld->stats.rows = rows_mark;
+    }
+    return res;
+}
+
 sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *payload, size_t len,
                           sp_error_t *err)
 {
     sp_reject_t rej;
-    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
-           slots_mark = sp_keyset_size(&ld->cur->slots),
-           series_mark = sp_keyset_size(&ld->cur->new_series);
-    uint64_t rows_before = ld->stats.rows;
-    ld->cur_src = src;
-    sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, &rej, err);
-    ld->cur_src = NULL;
+    sp_transform_result_t res = stage_message(ld, src, payload, len, &rej, err);
     if (res == SP_TRANSFORM_FAILED)
         return err ? err->code : SP_ERR_INTERNAL;
     if (res == SP_TRANSFORM_REJECT) {
         /* A message is loaded whole or not at all. */
-        ld->cur->obs.len = mark;
-        sp_keyset_undo(&ld->cur->ids, ids_mark);
-        sp_keyset_undo(&ld->cur->slots, slots_mark);
-        sp_keyset_undo(&ld->cur->new_series, series_mark);
-        ld->stats.rows = rows_before;
         stage_quarantine(ld, src, &rej, payload, len);
         /* Per message only when asked for: batch_done says it once per batch. */
         sp_log(SP_LOG_DEBUG, "quarantine", "reason=%s message_id=\"%s\" detail=\"%s\"",
@@ -670,24 +683,12 @@ sp_status_t sp_loader_add_replay(sp_loader_t *ld, int64_t quarantine_id, const s
                                  const void *payload, size_t len, sp_reject_t *rej, bool *accepted,
                                  sp_error_t *err)
 {
-    size_t mark = ld->cur->obs.len, ids_mark = sp_keyset_size(&ld->cur->ids),
-           slots_mark = sp_keyset_size(&ld->cur->slots),
-           series_mark = sp_keyset_size(&ld->cur->new_series);
-    uint64_t rows_before = ld->stats.rows;
-    ld->cur_src = src;
-    sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
-    ld->cur_src = NULL;
+    sp_transform_result_t res = stage_message(ld, src, payload, len, rej, err);
     if (res == SP_TRANSFORM_FAILED)
         return err ? err->code : SP_ERR_INTERNAL;
     *accepted = res == SP_TRANSFORM_OK;
-    if (!*accepted) {
-        ld->cur->obs.len = mark;
-        sp_keyset_undo(&ld->cur->ids, ids_mark);
-        sp_keyset_undo(&ld->cur->slots, slots_mark);
-        sp_keyset_undo(&ld->cur->new_series, series_mark);
-        ld->stats.rows = rows_before;
+    if (!*accepted)
         return SP_OK;
-    }
     put_i64(&ld->cur->replayed, quarantine_id);
     sp_buf_putc(&ld->cur->replayed, '\n');
     ld->cur->messages++;
