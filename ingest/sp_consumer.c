@@ -6,6 +6,7 @@
  */
 #include "sp_ingest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,10 @@ struct sp_consumer {
     sp_consumer_hooks_t hooks;
     part_state_t *parts;
     int n_parts;
+    /* The group's rebalance protocol, from the configured assignors (librdkafka refuses a
+     * mix of eager and cooperative ones). Not asked of rd_kafka_rebalance_protocol(): that
+     * answers NULL once the group has terminated, which a callback served at close can see. */
+    bool cooperative;
     bool failed;
     sp_error_t fail_err;
 };
@@ -69,11 +74,39 @@ static part_state_t *parts_find(sp_consumer_t *c, const char *topic, int32_t par
     return NULL;
 }
 
+/* Hands an assignment change to librdkafka in the group's protocol: partitions added
+ * (take) or given back. A refused one is logged; a refused take stops the daemon, which
+ * would otherwise sit in the group holding partitions that nobody consumes. */
+static void change_assignment(sp_consumer_t *c, rd_kafka_t *rk,
+                              rd_kafka_topic_partition_list_t *partitions, bool take)
+{
+    char msg[256] = "";
+    if (c->cooperative) {
+        rd_kafka_error_t *e = take ? rd_kafka_incremental_assign(rk, partitions)
+                                   : rd_kafka_incremental_unassign(rk, partitions);
+        if (e != NULL) {
+            snprintf(msg, sizeof(msg), "%s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    } else {
+        rd_kafka_resp_err_t e = rd_kafka_assign(rk, take ? partitions : NULL);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            snprintf(msg, sizeof(msg), "%s", rd_kafka_err2str(e));
+    }
+    if (msg[0] == '\0')
+        return;
+    sp_log(SP_LOG_ERR, take ? "assign_failed" : "unassign_failed", "error=\"%s\"", msg);
+    if (take && !c->failed) {
+        c->failed = true;
+        sp_error_set(&c->fail_err, SP_ERR_INTERNAL,
+                     "librdkafka refused the partitions the group assigned: %s", msg);
+    }
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *partitions, void *opaque)
 {
     sp_consumer_t *c = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < partitions->cnt; i++) {
             rd_kafka_topic_partition_t *tp = &partitions->elems[i];
@@ -86,10 +119,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 c->fail_err = e;
                 sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=\"%s\"", tp->topic,
                        (int)tp->partition, e.message);
-                if (cooperative)
-                    rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
-                else
-                    rd_kafka_assign(rk, NULL);
+                change_assignment(c, rk, partitions, false);
                 return;
             }
             tp->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
@@ -97,10 +127,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                    (int)tp->partition, (long long)next);
         }
         parts_add(c, partitions);
-        if (cooperative)
-            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions));
-        else
-            rd_kafka_assign(rk, partitions);
+        change_assignment(c, rk, partitions, true);
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
             sp_log(SP_LOG_WARNING, "rebalance_error", "error=\"%s\"", rd_kafka_err2str(err));
@@ -108,13 +135,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < partitions->cnt; i++)
             sp_log(SP_LOG_INFO, "revoke", "topic=%s partition=%d", partitions->elems[i].topic,
                    (int)partitions->elems[i].partition);
-        if (cooperative) {
+        if (c->cooperative)
             parts_remove(c, partitions);
-            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
-        } else {
+        else
             parts_clear(c);
-            rd_kafka_assign(rk, NULL);
-        }
+        change_assignment(c, rk, partitions, false);
     }
 }
 
@@ -135,6 +160,11 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
         free(c);
         return st;
     }
+    char strategy[1024];
+    size_t strategy_len = sizeof(strategy);
+    if (rd_kafka_conf_get(conf, "partition.assignment.strategy", strategy, &strategy_len) ==
+        RD_KAFKA_CONF_OK)
+        c->cooperative = strstr(strategy, "cooperative") != NULL;
     rd_kafka_conf_set_opaque(conf, c);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     char errstr[512];
