@@ -27,6 +27,13 @@ struct sp_consumer {
     bool cooperative;
     bool failed;
     sp_error_t fail_err;
+    bool paused; /* by sp_consumer_pause */
+    /* The refill kick (see refill()) */
+    int64_t dry_since_us; /* since when polls have brought nothing; 0: something came */
+    int64_t kicked_us;    /* when the last kick was made */
+    bool kick_pending;    /* nothing came since it */
+    int64_t kick_wait_us; /* after a kick, before another; doubles while they bring nothing */
+    int64_t kick_rtt_us;  /* how long the last kick took to bring something */
 };
 
 static void parts_clear(sp_consumer_t *c)
@@ -189,11 +196,81 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
     return SP_OK;
 }
 
+/* The refill kick. librdkafka 2.0.2 stops fetching while the consumer queue holds
+ * queued.max.messages.kbytes and looks again only on its broker threads' one-second tick
+ * (later releases have fetch.queue.backoff.ms). In a backlog the daemon drains the queue in
+ * a fraction of that second and would wait out the rest. So when the queue has run dry
+ * while assigned partitions have messages beyond their positions, those partitions are
+ * sought to their positions: a seek wakes the broker threads at once. The position is the
+ * offset after the last message handed out, so nothing is skipped or handed out twice.
+ *
+ * A seek also voids a fetch in flight (its answer is fetched again), so a kick must not
+ * race a slow broker: the queue must have been dry for four times as long as the last kick
+ * took to bring something (at least DRY_POLL_MS), and kicks that bring nothing back off
+ * (100 ms, doubling to 5 s). Against a broker 400 ms away the first kick teaches that it
+ * is slow and the one-second tick comes first after that. Watermarks are librdkafka's
+ * cached ones (no request); paused partitions are left alone. */
+#define DRY_POLL_MS 10
+#define KICK_FIRST_WAIT_US 100000
+#define KICK_MAX_WAIT_US 5000000
+static void refill(sp_consumer_t *c)
+{
+    int64_t now = sp_time_now_us();
+    int64_t dry_for =
+        4 * c->kick_rtt_us > DRY_POLL_MS * 1000 ? 4 * c->kick_rtt_us : DRY_POLL_MS * 1000;
+    if (c->dry_since_us == 0)
+        c->dry_since_us = now - DRY_POLL_MS * 1000; /* the poll that found it dry waited so */
+    if (c->paused || c->n_parts == 0 || now - c->dry_since_us < dry_for ||
+        (c->kick_pending && now - c->kicked_us < c->kick_wait_us))
+        return;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(c->n_parts);
+    rd_kafka_topic_partition_list_t *behind = rd_kafka_topic_partition_list_new(c->n_parts);
+    for (int i = 0; i < c->n_parts; i++)
+        if (!c->parts[i].eof)
+            rd_kafka_topic_partition_list_add(list, c->parts[i].topic, c->parts[i].partition);
+    if (list->cnt > 0 && rd_kafka_position(c->rk, list) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (int i = 0; i < list->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &list->elems[i];
+            int64_t lo, hi;
+            if (tp->err || tp->offset < 0 ||
+                rd_kafka_get_watermark_offsets(c->rk, tp->topic, tp->partition, &lo, &hi) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR ||
+                hi <= tp->offset)
+                continue;
+            rd_kafka_topic_partition_list_add(behind, tp->topic, tp->partition)->offset =
+                tp->offset;
+        }
+    if (behind->cnt > 0) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, behind, 0 /* async */);
+        if (e != NULL)
+            rd_kafka_error_destroy(e);
+        c->kick_wait_us = !c->kick_pending                          ? KICK_FIRST_WAIT_US
+                          : c->kick_wait_us >= KICK_MAX_WAIT_US / 2 ? KICK_MAX_WAIT_US
+                                                                    : 2 * c->kick_wait_us;
+        c->kicked_us = now;
+        c->kick_pending = true;
+        sp_log(SP_LOG_DEBUG, "refill_kick", "partitions=%d dry_ms=%lld", behind->cnt,
+               (long long)((now - c->dry_since_us) / 1000));
+    }
+    rd_kafka_topic_partition_list_destroy(behind);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
 rd_kafka_message_t *sp_consumer_poll(sp_consumer_t *c, int timeout_ms)
 {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+    rd_kafka_message_t *m =
+        rd_kafka_consumer_poll(c->rk, timeout_ms > DRY_POLL_MS ? DRY_POLL_MS : timeout_ms);
+    if (m == NULL && timeout_ms > DRY_POLL_MS) {
+        refill(c);
+        m = rd_kafka_consumer_poll(c->rk, timeout_ms - DRY_POLL_MS);
+    }
     if (m == NULL)
         return NULL;
+    c->dry_since_us = 0;
+    if (c->kick_pending) {
+        c->kick_pending = false;
+        c->kick_rtt_us = sp_time_now_us() - c->kicked_us;
+    }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         part_state_t *p = parts_find(c, rd_kafka_topic_name(m->rkt), m->partition);
         if (p != NULL)
@@ -247,11 +324,13 @@ static void each_assigned(sp_consumer_t *c,
 void sp_consumer_pause(sp_consumer_t *c)
 {
     each_assigned(c, rd_kafka_pause_partitions);
+    c->paused = true;
 }
 
 void sp_consumer_resume(sp_consumer_t *c)
 {
     each_assigned(c, rd_kafka_resume_partitions);
+    c->paused = false;
 }
 
 sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err)
