@@ -278,7 +278,7 @@ static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool
 
 /* Publishes the loop's state to the metrics snapshot, at most five times a second. The
  * lag of each assigned partition is its high watermark (cached by librdkafka, no request)
- * less the consumer's position. */
+ * less the consumer's position (sp_consumer_lag). */
 /* Tells systemd the loop is alive, at half the watchdog interval (a no-op elsewhere). */
 static void pet_watchdog(run_ctx_t *ctx)
 {
@@ -312,14 +312,13 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
     m->last_loop_us = now;
     m->n_lag = 0;
     for (int i = 0; list != NULL && i < list->cnt && m->n_lag < SP_METRICS_MAX_PARTITIONS; i++) {
-        int64_t lo, hi;
         rd_kafka_topic_partition_t *tp = &list->elems[i];
-        if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) != 0 || hi < 0)
+        int64_t lag = sp_consumer_lag(rk, tp);
+        if (lag < 0)
             continue;
-        int64_t pos = tp->offset >= 0 ? tp->offset : lo;
         snprintf(m->lag[m->n_lag].topic, sizeof(m->lag[0].topic), "%s", tp->topic);
         m->lag[m->n_lag].partition = tp->partition;
-        m->lag[m->n_lag].lag = hi > pos ? hi - pos : 0;
+        m->lag[m->n_lag].lag = lag;
         m->n_lag++;
     }
     pthread_mutex_unlock(&m->mu);

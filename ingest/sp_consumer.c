@@ -213,6 +213,17 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
 #define DRY_POLL_MS 10
 #define KICK_FIRST_WAIT_US 100000
 #define KICK_MAX_WAIT_US 5000000
+int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp)
+{
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
+        return -1;
+    int64_t pos = tp->offset >= 0 ? tp->offset : lo;
+    return hi > pos ? hi - pos : 0;
+}
+
 static void refill(sp_consumer_t *c)
 {
     int64_t now = sp_time_now_us();
@@ -223,36 +234,31 @@ static void refill(sp_consumer_t *c)
     if (c->paused || c->n_parts == 0 || now - c->dry_since_us < dry_for ||
         (c->kick_pending && now - c->kicked_us < c->kick_wait_us))
         return;
+    /* The partitions not at their end, then of them those behind, sought where they are. */
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(c->n_parts);
-    rd_kafka_topic_partition_list_t *behind = rd_kafka_topic_partition_list_new(c->n_parts);
     for (int i = 0; i < c->n_parts; i++)
         if (!c->parts[i].eof)
             rd_kafka_topic_partition_list_add(list, c->parts[i].topic, c->parts[i].partition);
-    if (list->cnt > 0 && rd_kafka_position(c->rk, list) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        for (int i = 0; i < list->cnt; i++) {
-            rd_kafka_topic_partition_t *tp = &list->elems[i];
-            int64_t lo, hi;
-            if (tp->err || tp->offset < 0 ||
-                rd_kafka_get_watermark_offsets(c->rk, tp->topic, tp->partition, &lo, &hi) !=
-                    RD_KAFKA_RESP_ERR_NO_ERROR ||
-                hi <= tp->offset)
-                continue;
-            rd_kafka_topic_partition_list_add(behind, tp->topic, tp->partition)->offset =
-                tp->offset;
-        }
-    if (behind->cnt > 0) {
-        rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, behind, 0 /* async */);
+    if (list->cnt == 0 || rd_kafka_position(c->rk, list) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_topic_partition_list_destroy(list);
+        return;
+    }
+    for (int i = list->cnt - 1; i >= 0; i--) {
+        const rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (tp->err || tp->offset < 0 || sp_consumer_lag(c->rk, tp) <= 0)
+            rd_kafka_topic_partition_list_del_by_idx(list, i);
+    }
+    if (list->cnt > 0) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, list, 0 /* async */);
         if (e != NULL)
             rd_kafka_error_destroy(e);
-        c->kick_wait_us = !c->kick_pending                          ? KICK_FIRST_WAIT_US
-                          : c->kick_wait_us >= KICK_MAX_WAIT_US / 2 ? KICK_MAX_WAIT_US
-                                                                    : 2 * c->kick_wait_us;
+        int64_t wait = c->kick_pending ? 2 * c->kick_wait_us : KICK_FIRST_WAIT_US;
+        c->kick_wait_us = wait > KICK_MAX_WAIT_US ? KICK_MAX_WAIT_US : wait;
         c->kicked_us = now;
         c->kick_pending = true;
-        sp_log(SP_LOG_DEBUG, "refill_kick", "partitions=%d dry_ms=%lld", behind->cnt,
+        sp_log(SP_LOG_DEBUG, "refill_kick", "partitions=%d dry_ms=%lld", list->cnt,
                (long long)((now - c->dry_since_us) / 1000));
     }
-    rd_kafka_topic_partition_list_destroy(behind);
     rd_kafka_topic_partition_list_destroy(list);
 }
 

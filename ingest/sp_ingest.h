@@ -59,6 +59,10 @@ sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err);
 /* Leaves the group (revoking partitions through the hooks) and destroys the consumer. */
 void sp_consumer_close(sp_consumer_t *c);
 rd_kafka_t *sp_consumer_handle(sp_consumer_t *c);
+/* Messages of partition tp beyond tp->offset (a position from rd_kafka_position; a
+ * logical one counts from the low watermark), from librdkafka's cached watermarks (no
+ * request); -1 when they are not known yet. */
+int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp);
 
 /* ---- producer key --------------------------------------------------------------------- */
 

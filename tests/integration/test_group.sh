@@ -5,7 +5,7 @@
 # test_group.sh [STRATEGY]: the group's partition.assignment.strategy (default librdkafka's,
 # eager; cooperative-sticky moves partitions incrementally and takes the other calls).
 source "$(dirname "$0")/lib.sh"
-strategy=${1:-range,roundrobin}
+strategy=(${1:+-X "partition.assignment.strategy=$1"})
 sp_pg_start
 "$STATPIPE" migrate -q
 sp_count_commits
@@ -17,7 +17,7 @@ GEN_EXPECTED="$SP_TMP/expected" "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" $
 
 daemon() { # name; sets pid (started here, so that this shell can wait for it)
     "$STATPIPE" run -b "$BROKERS" -t stats.group -G grp -X session.timeout.ms=6000 \
-        -X heartbeat.interval.ms=500 -X partition.assignment.strategy="$strategy" \
+        -X heartbeat.interval.ms=500 "${strategy[@]}" \
         --batch-rows 40 2>>"$SP_TMP/$1.log" &
     pid=$!
     SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
@@ -57,11 +57,11 @@ check "offsets" $n "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_of
 vintages=$(sp_psql -c 'select count(*) from statpipe.observation')
 quarantined=$(sp_psql -c 'select count(*) from statpipe.quarantine')
 timeout 300 "$STATPIPE" run -b "$BROKERS" -t stats.group -G replay -X session.timeout.ms=6000 \
-    -X partition.assignment.strategy="$strategy" -e \
+    "${strategy[@]}" -e \
     2>"$SP_TMP/replay.log" || fail "replay run failed"
 grep -q "event=stop messages=$n .*inserted=0 " "$SP_TMP/replay.log" \
     || fail "replay: $(grep event=stop "$SP_TMP/replay.log")"
 check "replay adds no vintage" "$vintages" "$(sp_psql -c 'select count(*) from statpipe.observation')"
 check "replay adds no quarantine row" "$quarantined" "$(sp_psql -c 'select count(*) from statpipe.quarantine')"
 check_rows "$SP_TMP/expected"
-echo "PASS test_group ($strategy)"
+echo "PASS test_group (${1:-default assignors})"
