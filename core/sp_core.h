@@ -113,6 +113,16 @@ static inline char *sp_put_digits(char *p, unsigned v, int width)
     return p + width;
 }
 
+/* Writes the date y-m-d (year 0..9999) as YYYY-MM-DD; returns the end. */
+static inline char *sp_put_ymd(char *p, int y, int m, int d)
+{
+    p = sp_put_digits(p, (unsigned)y, 4);
+    *p++ = '-';
+    p = sp_put_digits(p, (unsigned)m, 2);
+    *p++ = '-';
+    return sp_put_digits(p, (unsigned)d, 2);
+}
+
 /* ---- a set of byte strings, reused across batches ----------------------------------- */
 
 /* Open addressing with linear probing; keys are copied into one growing buffer. Adding

@@ -35,12 +35,7 @@ size_t sp_date_format(int32_t days, char *out)
     sp_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return (size_t)snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-    char *p = sp_put_digits(out, (unsigned)y, 4);
-    *p++ = '-';
-    p = sp_put_digits(p, (unsigned)m, 2);
-    *p++ = '-';
-    p = sp_put_digits(p, (unsigned)d, 2);
-    *p = '\0';
+    *sp_put_ymd(out, y, m, d) = '\0';
     return 10;
 }
 

@@ -102,11 +102,7 @@ size_t sp_time_format(int64_t us, char *out)
                                 m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
                                 (int)frac);
     /* The common case, once per message: written digit by digit. */
-    char *p = sp_put_digits(out, (unsigned)y, 4);
-    *p++ = '-';
-    p = sp_put_digits(p, (unsigned)m, 2);
-    *p++ = '-';
-    p = sp_put_digits(p, (unsigned)d, 2);
+    char *p = sp_put_ymd(out, y, m, d);
     *p++ = ' ';
     p = sp_put_digits(p, (unsigned)(rem / 3600), 2);
     *p++ = ':';
