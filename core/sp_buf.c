@@ -18,6 +18,16 @@ void sp_buf_free(sp_buf_t *b)
     sp_buf_init(b);
 }
 
+void *sp_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL) {
+        fputs("statpipe: out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
 void sp_buf_reserve(sp_buf_t *b, size_t n)
 {
     if (b->len + n <= b->cap)
@@ -25,12 +35,7 @@ void sp_buf_reserve(sp_buf_t *b, size_t n)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + n)
         cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
-        fputs("statpipe: out of memory\n", stderr);
-        abort();
-    }
-    b->data = p;
+    b->data = sp_xrealloc(b->data, cap);
     b->cap = cap;
 }
 

@@ -2,19 +2,8 @@
  * taken), with undo back to a mark. Linear probing, deletion by backward shift. */
 #include "sp_core.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (q == NULL) {
-        fputs("statpipe: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
 
 void sp_keyset_init(sp_keyset_t *s)
 {
@@ -67,7 +56,7 @@ static bool equals_v(const sp_keyset_t *s, const struct sp_keyset_key *k, const 
 static void grow_slots(sp_keyset_t *s)
 {
     size_t nslots = s->slots == NULL ? 1024 : 2 * (s->mask + 1);
-    s->slots = xrealloc(s->slots, nslots * sizeof(*s->slots));
+    s->slots = sp_xrealloc(s->slots, nslots * sizeof(*s->slots));
     memset(s->slots, 0, nslots * sizeof(*s->slots));
     s->mask = nslots - 1;
     for (size_t k = 0; k < s->n; k++) {
@@ -114,7 +103,7 @@ bool sp_keyset_addv(sp_keyset_t *s, const char *const *parts, const size_t *lens
         return false;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 1024;
-        s->keys = xrealloc(s->keys, s->cap * sizeof(*s->keys));
+        s->keys = sp_xrealloc(s->keys, s->cap * sizeof(*s->keys));
     }
     s->keys[s->n] = (struct sp_keyset_key){h, s->bytes.len, total};
     sp_buf_reserve(&s->bytes, total);

@@ -47,10 +47,7 @@ static void parts_clear(sp_consumer_t *c)
 
 static void parts_add(sp_consumer_t *c, const rd_kafka_topic_partition_list_t *list)
 {
-    part_state_t *p = realloc(c->parts, sizeof(*p) * (size_t)(c->n_parts + list->cnt));
-    if (p == NULL)
-        abort();
-    c->parts = p;
+    c->parts = sp_xrealloc(c->parts, sizeof(*c->parts) * (size_t)(c->n_parts + list->cnt));
     for (int i = 0; i < list->cnt; i++) {
         part_state_t *s = &c->parts[c->n_parts++];
         s->topic = strdup(list->elems[i].topic);

@@ -622,10 +622,7 @@ static void remember_offset(sp_loader_t *ld, const sp_source_t *src)
     }
     if (b->n_offsets == b->cap_offsets) {
         int cap = b->cap_offsets ? 2 * b->cap_offsets : 16;
-        offset_slot_t *p = realloc(b->offsets, sizeof(*p) * (size_t)cap);
-        if (p == NULL)
-            abort();
-        b->offsets = p;
+        b->offsets = sp_xrealloc(b->offsets, sizeof(*b->offsets) * (size_t)cap);
         b->cap_offsets = cap;
     }
     offset_slot_t *o = &b->offsets[b->n_offsets++];

@@ -502,10 +502,7 @@ static void reserve_keys(sp_transformer_t *tf, size_t n)
 {
     if (n <= tf->cap_keys)
         return;
-    keyed_t *p = realloc(tf->keys, n * sizeof(keyed_t));
-    if (p == NULL)
-        abort();
-    tf->keys = p;
+    tf->keys = sp_xrealloc(tf->keys, n * sizeof(keyed_t));
     tf->cap_keys = n;
 }
 
