@@ -511,14 +511,14 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     put_tab(b);
     sp_buf_copy_text(b, obs->sender, obs->sender_len);
     put_tab(b);
-    sp_buf_puts(b, obs->indicator->code);
+    sp_buf_append(b, obs->indicator->code, slot_lens[1]);
     put_tab(b);
     sp_buf_copy_text(b, obs->ref_area, obs->ref_area_len);
     put_tab(b);
     sp_buf_putc(b, obs->freq);
     put_tab(b);
     sp_buf_append(b, obs->ytd ? "YTD\t" : "PER\t", 4);
-    sp_buf_puts(b, obs->period_text);
+    sp_buf_append(b, obs->period_text, slot_lens[5]);
     put_tab(b);
     sp_buf_append(b, tmp, sp_date_format(obs->period.start_day, tmp));
     put_tab(b);
