@@ -27,7 +27,8 @@ struct sp_consumer {
     bool cooperative;
     bool failed;
     sp_error_t fail_err;
-    bool paused; /* by sp_consumer_pause */
+    /* The partitions sp_consumer_pause paused, resumed by sp_consumer_resume; NULL: none. */
+    rd_kafka_topic_partition_list_t *paused;
     /* The refill kick (see refill()) */
     int64_t dry_since_us; /* since when polls have brought nothing; 0: something came */
     int64_t kicked_us;    /* when the last kick was made */
@@ -228,7 +229,7 @@ static void refill(sp_consumer_t *c)
         4 * c->kick_rtt_us > DRY_POLL_MS * 1000 ? 4 * c->kick_rtt_us : DRY_POLL_MS * 1000;
     if (c->dry_since_us == 0)
         c->dry_since_us = now - DRY_POLL_MS * 1000; /* the poll that found it dry waited so */
-    if (c->paused || c->n_parts == 0 || now - c->dry_since_us < dry_for ||
+    if (c->paused != NULL || c->n_parts == 0 || now - c->dry_since_us < dry_for ||
         (c->kick_pending && now - c->kicked_us < c->kick_wait_us))
         return;
     /* The partitions not at their end, then of them those behind, sought where they are. */
@@ -311,29 +312,32 @@ bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err)
     return c->failed;
 }
 
-/* Applies fn (rd_kafka_pause_partitions or rd_kafka_resume_partitions) to the assignment. */
-static void each_assigned(sp_consumer_t *c,
-                          rd_kafka_resp_err_t (*fn)(rd_kafka_t *,
-                                                    rd_kafka_topic_partition_list_t *))
+/* Pausing stops fetching for the whole assignment. Resuming takes back exactly the
+ * partitions that were paused: in librdkafka 2.0.2 resuming a partition that is not paused
+ * (one assigned while the others were paused) still bumps its fetch version, which drops
+ * what it has fetched and starts it again from where it was assigned, so the messages the
+ * daemon took since would come a second time. A paused partition that was revoked in the
+ * meantime is resumed too, so that it fetches if it comes back. */
+void sp_consumer_pause(sp_consumer_t *c)
 {
+    if (c->paused != NULL)
+        return;
     rd_kafka_topic_partition_list_t *list = NULL;
     if (rd_kafka_assignment(c->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == NULL)
         return;
     if (list->cnt > 0)
-        fn(c->rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
-}
-
-void sp_consumer_pause(sp_consumer_t *c)
-{
-    each_assigned(c, rd_kafka_pause_partitions);
-    c->paused = true;
+        rd_kafka_pause_partitions(c->rk, list);
+    c->paused = list;
 }
 
 void sp_consumer_resume(sp_consumer_t *c)
 {
-    each_assigned(c, rd_kafka_resume_partitions);
-    c->paused = false;
+    if (c->paused == NULL)
+        return;
+    if (c->paused->cnt > 0)
+        rd_kafka_resume_partitions(c->rk, c->paused);
+    rd_kafka_topic_partition_list_destroy(c->paused);
+    c->paused = NULL;
 }
 
 sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err)
@@ -380,6 +384,8 @@ void sp_consumer_close(sp_consumer_t *c)
         return;
     rd_kafka_consumer_close(c->rk);
     rd_kafka_destroy(c->rk);
+    if (c->paused != NULL)
+        rd_kafka_topic_partition_list_destroy(c->paused);
     parts_clear(c);
     free(c);
 }

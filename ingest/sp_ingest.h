@@ -50,7 +50,8 @@ bool sp_consumer_at_end(const sp_consumer_t *c);
 int sp_consumer_assigned(const sp_consumer_t *c);
 /* True when an assignment could not be positioned (the database was unreachable). */
 bool sp_consumer_failed(const sp_consumer_t *c, sp_error_t *err);
-/* Stops and restarts fetching for the whole assignment (while the database is away). */
+/* Stops fetching for the whole assignment (while the database is away), and restarts it
+ * for exactly the partitions that were stopped, assigned now or not. */
 void sp_consumer_pause(sp_consumer_t *c);
 void sp_consumer_resume(sp_consumer_t *c);
 /* Positions every assigned partition at its stored offset again (after a batch was
