@@ -226,7 +226,7 @@ static void test_a_partition_paused_and_taken_away_fetches_when_it_comes_back(vo
     rd_kafka_destroy(other);
     produce(bootstraps, "u.x", 0, 10);
     produce(bootstraps, "u.x", 1, 10);
-    poll_until(c, &s, ux_40, 30000);
+    poll_until(c, &s, ux_40, 60000); /* the cluster first times out the member that left */
     assert_int_equal(sp_consumer_assigned(c), 2);
     assert_int_equal(s.count[2], 20);
     assert_int_equal(s.count[3], 20);
