@@ -83,6 +83,23 @@ static void poll_until(sp_consumer_t *c, consumed_t *s, bool (*done)(const consu
     }
 }
 
+/* Each test has a cluster of its own (one broker). */
+static int cluster_start(void **state)
+{
+    sp_error_t err;
+    sp_mock_cluster_t *mc;
+    if (sp_mock_cluster_start(1, &mc, &err) != SP_OK)
+        return -1;
+    *state = mc;
+    return 0;
+}
+
+static int cluster_stop(void **state)
+{
+    sp_mock_cluster_stop(*state);
+    return 0;
+}
+
 /* A consumer configuration for group in the built-in cluster. */
 static rd_kafka_conf_t *group_conf(const char *bootstraps, const char *group)
 {
@@ -119,10 +136,8 @@ static bool a_55(const consumed_t *s)
  * restarts it from where it was assigned, and its messages came a second time. */
 static void test_resume_leaves_a_partition_assigned_while_paused(void **state)
 {
-    (void)state;
     sp_error_t err;
-    sp_mock_cluster_t *mc;
-    assert_int_equal(sp_mock_cluster_start(1, &mc, &err), SP_OK);
+    sp_mock_cluster_t *mc = *state;
     const char *bootstraps = sp_mock_cluster_bootstraps(mc);
     assert_int_equal(sp_mock_cluster_topic(mc, "t.a", 1, &err), SP_OK);
     produce(bootstraps, "t.a", 0, 50);
@@ -157,7 +172,6 @@ static void test_resume_leaves_a_partition_assigned_while_paused(void **state)
     assert_int_equal(s.count[1], 50);
 
     sp_consumer_close(c);
-    sp_mock_cluster_stop(mc);
 }
 
 static bool ux_20(const consumed_t *s)
@@ -175,10 +189,8 @@ static bool ux_40(const consumed_t *s)
  * assignments, so the resume has to reach the partitions no longer assigned too. */
 static void test_a_partition_paused_and_taken_away_fetches_when_it_comes_back(void **state)
 {
-    (void)state;
     sp_error_t err;
-    sp_mock_cluster_t *mc;
-    assert_int_equal(sp_mock_cluster_start(1, &mc, &err), SP_OK);
+    sp_mock_cluster_t *mc = *state;
     const char *bootstraps = sp_mock_cluster_bootstraps(mc);
     assert_int_equal(sp_mock_cluster_topic(mc, "u.x", 2, &err), SP_OK);
     produce(bootstraps, "u.x", 0, 10);
@@ -233,14 +245,16 @@ static void test_a_partition_paused_and_taken_away_fetches_when_it_comes_back(vo
     assert_int_equal(s.again[2] + s.again[3], 0);
 
     sp_consumer_close(c);
-    sp_mock_cluster_stop(mc);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resume_leaves_a_partition_assigned_while_paused),
-        cmocka_unit_test(test_a_partition_paused_and_taken_away_fetches_when_it_comes_back),
+        cmocka_unit_test_setup_teardown(test_resume_leaves_a_partition_assigned_while_paused,
+                                        cluster_start, cluster_stop),
+        cmocka_unit_test_setup_teardown(
+            test_a_partition_paused_and_taken_away_fetches_when_it_comes_back, cluster_start,
+            cluster_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
