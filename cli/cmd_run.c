@@ -276,9 +276,6 @@ static sp_status_t land_flight(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, bool
     return SP_OK;
 }
 
-/* Publishes the loop's state to the metrics snapshot, at most five times a second. The
- * lag of each assigned partition is its high watermark (cached by librdkafka, no request)
- * less the consumer's position (sp_consumer_lag). */
 /* Tells systemd the loop is alive, at half the watchdog interval (a no-op elsewhere). */
 static void pet_watchdog(run_ctx_t *ctx)
 {
@@ -289,6 +286,9 @@ static void pet_watchdog(run_ctx_t *ctx)
     sd_notify(0, "WATCHDOG=1");
 }
 
+/* Publishes the loop's state to the metrics snapshot, at most five times a second. The
+ * lag of each assigned partition is its high watermark (cached by librdkafka, no request)
+ * less the consumer's position (sp_consumer_lag). */
 static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force)
 {
     sp_metrics_t *m = ctx->metrics;

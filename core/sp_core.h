@@ -85,9 +85,9 @@ static inline void sp_buf_reset(sp_buf_t *b)
 {
     b->len = 0;
 }
-/* Makes room for n more bytes; aborts the process on out-of-memory. */
 /* realloc that aborts with a message when memory is out (as every buffer here does). */
 void *sp_xrealloc(void *p, size_t n);
+/* Makes room for n more bytes; aborts the process on out-of-memory. */
 void sp_buf_reserve(sp_buf_t *b, size_t n);
 void sp_buf_append(sp_buf_t *b, const void *p, size_t n);
 static inline void sp_buf_putc(sp_buf_t *b, char c)

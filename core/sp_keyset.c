@@ -56,7 +56,8 @@ static bool equals_v(const sp_keyset_t *s, const struct sp_keyset_key *k, const 
 static void grow_slots(sp_keyset_t *s)
 {
     size_t nslots = s->slots == NULL ? 1024 : 2 * (s->mask + 1);
-    s->slots = sp_xrealloc(s->slots, nslots * sizeof(*s->slots));
+    free(s->slots); /* rebuilt below: nothing of the old table is kept */
+    s->slots = sp_xrealloc(NULL, nslots * sizeof(*s->slots));
     memset(s->slots, 0, nslots * sizeof(*s->slots));
     s->mask = nslots - 1;
     for (size_t k = 0; k < s->n; k++) {

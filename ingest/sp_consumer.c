@@ -194,6 +194,17 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
     return SP_OK;
 }
 
+int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp)
+{
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
+        return -1;
+    int64_t pos = tp->offset >= 0 ? tp->offset : lo;
+    return hi > pos ? hi - pos : 0;
+}
+
 /* The refill kick. librdkafka 2.0.2 stops fetching while the consumer queue holds
  * queued.max.messages.kbytes and looks again only on its broker threads' one-second tick
  * (later releases have fetch.queue.backoff.ms). In a backlog the daemon drains the queue in
@@ -211,17 +222,6 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
 #define DRY_POLL_MS 10
 #define KICK_FIRST_WAIT_US 100000
 #define KICK_MAX_WAIT_US 5000000
-int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp)
-{
-    int64_t lo, hi;
-    if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        hi < 0)
-        return -1;
-    int64_t pos = tp->offset >= 0 ? tp->offset : lo;
-    return hi > pos ? hi - pos : 0;
-}
-
 static void refill(sp_consumer_t *c)
 {
     int64_t now = sp_time_now_us();

@@ -2,7 +2,7 @@
 # test_refill.sh: the refill kick. With a prefetch queue far smaller than the backlog,
 # librdkafka 2.0.2 stops fetching whenever the queue is full and looks again only a second
 # later; the daemon seeks the partitions it drained back to their positions to wake it.
-# Hundreds of such seeks in one run: every message still lands exactly once, none is read
+# Many such seeks (at least ten): every message still lands exactly once, none is read
 # twice (a re-read would fail the batch's offset check and abandon it) and none is skipped.
 source "$(dirname "$0")/lib.sh"
 sp_pg_start

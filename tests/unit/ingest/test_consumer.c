@@ -14,6 +14,7 @@
 /* Each test partition has a slot: t.a and t.b have one partition, u.x two. */
 #define N_SLOTS 4
 static const char *const topic_names[] = {"t.a", "t.b", "u.x"};
+#define N_TOPICS (int)(sizeof(topic_names) / sizeof(topic_names[0]))
 
 /* What the test consumed of each partition. */
 typedef struct consumed {
@@ -24,7 +25,7 @@ typedef struct consumed {
 
 static int slot_of(const char *topic, int32_t partition)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_TOPICS; i++)
         if (strcmp(topic, topic_names[i]) == 0 && partition >= 0 && i + partition < N_SLOTS)
             return i + partition;
     return -1;
@@ -62,11 +63,21 @@ static void produce(const char *bootstraps, const char *topic, int32_t partition
     rd_kafka_destroy(rk);
 }
 
-/* Polls until done(s) holds or for ms milliseconds, taking every message. */
-static void poll_until(sp_consumer_t *c, consumed_t *s, bool (*done)(const consumed_t *), int ms)
+/* True when every slot has at least the count want asks for. */
+static bool have(const consumed_t *s, const int want[N_SLOTS])
+{
+    for (int i = 0; i < N_SLOTS; i++)
+        if (s->count[i] < want[i])
+            return false;
+    return true;
+}
+
+/* Polls until the slots have the counts want asks for (NULL: never) or for ms
+ * milliseconds, taking every message. */
+static void poll_until(sp_consumer_t *c, consumed_t *s, const int *want, int ms)
 {
     int64_t until = sp_time_now_us() + (int64_t)ms * 1000;
-    while (sp_time_now_us() < until && (done == NULL || !done(s))) {
+    while (sp_time_now_us() < until && (want == NULL || !have(s, want))) {
         rd_kafka_message_t *m = sp_consumer_poll(c, 50);
         if (m == NULL)
             continue;
@@ -116,21 +127,6 @@ static rd_kafka_conf_t *group_conf(const char *bootstraps, const char *group)
     return conf;
 }
 
-static bool a_50(const consumed_t *s)
-{
-    return s->count[0] >= 50;
-}
-
-static bool b_50(const consumed_t *s)
-{
-    return s->count[1] >= 50;
-}
-
-static bool a_55(const consumed_t *s)
-{
-    return s->count[0] >= 55;
-}
-
 /* While the daemon waits for the database, its partitions are paused; one assigned in that
  * time is not. Resuming must leave that one alone: resuming a partition that was not paused
  * restarts it from where it was assigned, and its messages came a second time. */
@@ -151,20 +147,20 @@ static void test_resume_leaves_a_partition_assigned_while_paused(void **state)
     sp_consumer_t *c;
     assert_int_equal(sp_consumer_new(conf, topics, 1, &hooks, &c, &err), SP_OK);
 
-    poll_until(c, &s, a_50, 30000);
+    poll_until(c, &s, (int[N_SLOTS]){[0] = 50}, 30000);
     assert_int_equal(s.count[0], 50);
 
     sp_consumer_pause(c);
     assert_int_equal(sp_mock_cluster_topic(mc, "t.b", 1, &err), SP_OK);
     produce(bootstraps, "t.b", 0, 50);
     produce(bootstraps, "t.a", 0, 5);
-    poll_until(c, &s, b_50, 30000);
+    poll_until(c, &s, (int[N_SLOTS]){[1] = 50}, 30000);
     assert_int_equal(s.count[1], 50);
     assert_int_equal(s.count[0], 50); /* t.a is paused */
     assert_int_equal(sp_consumer_assigned(c), 2);
 
     sp_consumer_resume(c);
-    poll_until(c, &s, a_55, 10000);
+    poll_until(c, &s, (int[N_SLOTS]){[0] = 55}, 10000);
     poll_until(c, &s, NULL, 1500); /* anything t.b would bring again */
     assert_int_equal(s.count[0], 55);
     assert_int_equal(s.again[0], 0);
@@ -172,16 +168,6 @@ static void test_resume_leaves_a_partition_assigned_while_paused(void **state)
     assert_int_equal(s.count[1], 50);
 
     sp_consumer_close(c);
-}
-
-static bool ux_20(const consumed_t *s)
-{
-    return s->count[2] + s->count[3] >= 20;
-}
-
-static bool ux_40(const consumed_t *s)
-{
-    return s->count[2] + s->count[3] >= 40;
 }
 
 /* A partition paused, taken away while paused (another member joined) and given back
@@ -202,7 +188,7 @@ static void test_a_partition_paused_and_taken_away_fetches_when_it_comes_back(vo
     sp_consumer_t *c;
     assert_int_equal(sp_consumer_new(group_conf(bootstraps, "g2"), topics, 1, &hooks, &c, &err),
                      SP_OK);
-    poll_until(c, &s, ux_20, 30000);
+    poll_until(c, &s, (int[N_SLOTS]){[2] = 10, [3] = 10}, 30000);
     assert_int_equal(s.count[2] + s.count[3], 20);
     sp_consumer_pause(c);
 
@@ -238,7 +224,8 @@ static void test_a_partition_paused_and_taken_away_fetches_when_it_comes_back(vo
     rd_kafka_destroy(other);
     produce(bootstraps, "u.x", 0, 10);
     produce(bootstraps, "u.x", 1, 10);
-    poll_until(c, &s, ux_40, 60000); /* the cluster first times out the member that left */
+    /* a minute: the cluster first times out the member that left */
+    poll_until(c, &s, (int[N_SLOTS]){[2] = 20, [3] = 20}, 60000);
     assert_int_equal(sp_consumer_assigned(c), 2);
     assert_int_equal(s.count[2], 20);
     assert_int_equal(s.count[3], 20);
