@@ -100,16 +100,18 @@ static const char copy_replayed_sql[] = "COPY sp_stage_replayed FROM STDIN";
  * The checked form:
  * 1. the candidates: staged rows whose message id was not seen before (a seen id is a
  *    no-op; the loader stages each id of a batch once), their ids recorded as seen, and of
- *    them the vintages that say something new: a candidate identical (value, statuses,
- *    withdrawal) to the vintage before it, by release and then arrival, in the table or
- *    earlier in the batch, adds nothing. Late releases slot in as history;
+ *    them every one that is not a true duplicate: a candidate identical (value, statuses,
+ *    withdrawal) to the figure its own release last gave for the period, in the table or
+ *    earlier in the batch, adds nothing. Nothing else in the table decides what is stored,
+ *    so what is stored does not depend on the order in which releases arrive (the views
+ *    collapse runs of unchanged releases);
  * 2. quarantine rows (the same bytes for the same reason wait once);
  * 3. quarantine rows a replay loaded leave quarantine; then COMMIT.
  *
  * The lean form, for the usual batch: no two of its rows are for the same (series,
  * period), so no row has a predecessor in the batch, and none of its ids is expected to be
- * seen. Its ids are recorded outright and each row is compared with the vintage before it
- * in the table alone: no window, no sort but the final one, nothing joined back. If an id
+ * seen. Its ids are recorded outright and each row is compared with what its release last
+ * gave in the table alone: no window, no sort but the final one, nothing joined back. If an id
  * was seen after all, recording it fails with a unique violation and the batch is merged
  * again in the checked form (flush_batch); the loader then stays with the checked form for
  * a while, since ids seen come in runs (a replay, a group reading a topic again). Its rows
@@ -172,19 +174,18 @@ static const char merge_checked_sql[] =
     " seen AS (INSERT INTO statpipe.message_seen (sender, message_id)"
     "  SELECT sender, message_id FROM cand),"
     " c AS ("
-    "  SELECT cand.*, lag(release) OVER w AS l_release,"
+    "  SELECT cand.*, lag(seq) OVER w AS l_seq,"
     "   lag(ROW(value, obs_status, conf_status, is_deleted)) OVER w AS l_row"
-    "  FROM cand WINDOW w AS (PARTITION BY series_id, time_period ORDER BY release, seq)),"
+    "  FROM cand WINDOW w AS (PARTITION BY series_id, time_period, release ORDER BY seq)),"
     /* The decision runs on narrow rows; the kept ones are joined back for the insert. */
     " keep AS ("
     "  SELECT c.seq, c.series_id FROM c LEFT JOIN LATERAL ("
-    "   SELECT o.release, ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
+    "   SELECT ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
     "   FROM statpipe.observation o"
     "   WHERE o.series_id = c.series_id AND o.time_period = c.time_period COLLATE \"default\""
-    "    AND o.release <= c.release"
-    "   ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
-    "  WHERE (CASE WHEN c.l_release IS NOT NULL AND (e.release IS NULL OR c.l_release >= e.release)"
-    "         THEN c.l_row ELSE e.r END)"
+    "    AND o.release = c.release"
+    "   ORDER BY o.obs_id DESC LIMIT 1) e ON true"
+    "  WHERE (CASE WHEN c.l_seq IS NOT NULL THEN c.l_row ELSE e.r END)"
     "        IS DISTINCT FROM ROW(c.value, c.obs_status, c.conf_status, "
     "c.is_deleted))" MERGE_INSERT_COLUMNS " SELECT k.series_id," MERGE_STAGED_COLUMNS
     " FROM keep k JOIN sp_stage_obs s USING (seq)"
@@ -198,8 +199,8 @@ static const char merge_lean_sql[] =
     "  SELECT ROW(o.value, o.obs_status, o.conf_status, o.is_deleted) AS r"
     "  FROM statpipe.observation o"
     "  WHERE o.series_id = r.series_id AND o.time_period = s.time_period COLLATE \"default\""
-    "   AND o.release <= s.release"
-    "  ORDER BY o.release DESC, o.obs_id DESC LIMIT 1) e ON true"
+    "   AND o.release = s.release"
+    "  ORDER BY o.obs_id DESC LIMIT 1) e ON true"
     " WHERE e.r IS DISTINCT FROM ROW(s.value, s.obs_status, s.conf_status, s.is_deleted)"
     " ORDER BY r.series_id, s.time_period, s.seq;" MERGE_TAIL_SQL;
 

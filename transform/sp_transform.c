@@ -33,6 +33,7 @@ static const char *const reason_names[SP_REASON__COUNT] = {
     [SP_REASON_DUPLICATE_IN_ENVELOPE] = "duplicate_in_envelope",
     [SP_REASON_BAD_CODE] = "bad_code",
     [SP_REASON_ENVELOPE_CONFLICT] = "envelope_conflict",
+    [SP_REASON_BAD_BASIS] = "bad_basis",
 };
 
 /* jansson allocates every object, key and string of a document it parses, and frees them
@@ -310,6 +311,13 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
             return reject(rej, SP_REASON_BAD_CODE, "calc_basis \"%.*s\" is not PER or YTD", (int)n,
                           s);
     }
+    /* Only an amount over a period accumulates from 1 January: a level or a rate published
+     * "year to date" is not one, and differencing it would make up a number. */
+    if (obs->ytd && obs->indicator->nature != SP_NATURE_FLOW)
+        return reject(rej, SP_REASON_BAD_BASIS,
+                      "calc_basis YTD is for flows; %s is a %s: publish it as PER",
+                      obs->indicator->code,
+                      obs->indicator->nature == SP_NATURE_STOCK ? "stock" : "ratio");
 
     s = NULL;
     OPTIONAL_STR(o, "obs_status", s, n);

@@ -93,6 +93,7 @@ typedef enum {
     SP_REASON_DUPLICATE_IN_ENVELOPE,
     SP_REASON_BAD_CODE,          /* extension: calc_basis or action outside its code list */
     SP_REASON_ENVELOPE_CONFLICT, /* extension: an entry's sender, release or schema differs */
+    SP_REASON_BAD_BASIS,         /* extension: calc_basis YTD for an indicator that is no flow */
     SP_REASON__COUNT
 } sp_reason_t;
 

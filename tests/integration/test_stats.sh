@@ -76,21 +76,23 @@ check "weighted penetration roll-up (East)" "57.837838|3|10|f|weighted by HOUSEH
 check "a ratio is never summed (all provinces: the same weighted mean, not 190)" "57.837838" \
     "$(q "select round(value, 6) from stats.regional_value where indicator = 'FBB_HH_PEN' and year = 2022 and region_group = 'ALL'")"
 check "summed roll-up and the national check" "31000000|600000000|-569000000|-0.94833333" \
-    "$(q "select sum_of_provinces, published_national, difference, round(relative_difference, 8)
+    "$(q "select provinces_rollup, published_national, difference, round(relative_difference, 8)
           from stats.national_check where indicator = 'FBB_USERS' and year = 2022")"
 check "CAGR 2019-2021" "0.10234661" "$(q "select round(stats.cagr('ECOM_TX', 'CN', 2019, 2021), 8)")"
 check "CAGR with a missing year" "" "$(q "select stats.cagr('ECOM_TX', 'CN', 2018, 2021)")"
 check "target met (past year)" "t|met|6100000000000" \
     "$(q "select met, status, target_year_value from stats.target_progress where indicator = 'INFO_CONS' and plan = 'NISDO-2016' and target_year = 2020")"
-check "target missed (past year) is off track" "f|off track|0.97921053" \
-    "$(q "select met, status, round(target_year_value / target_value, 8) from stats.target_progress where indicator = 'ECOM_TX' and plan = 'NISDO-2016' and target_year = 2020")"
+check "target missed (past year)" "f|missed|0.97921053" \
+    "$(q "select met, status, round(target_year_progress, 8) from stats.target_progress where indicator = 'ECOM_TX' and plan = 'NISDO-2016' and target_year = 2020")"
 check "on track: trend, projection, growth needed" "2021|42300000000000|0.10234661|101672596765804|0.03960384|on track" \
     "$(q "select latest_year, latest_value, round(trend_cagr, 8), round(projected_value), round(cagr_needed, 8), status
           from stats.target_progress where plan = 'TEST-ON'")"
 check "at risk" "at risk" "$(q "select status from stats.target_progress where plan = 'TEST-RISK'")"
 check "off track" "off track" "$(q "select status from stats.target_progress where plan = 'TEST-OFF'")"
-check "unknown without data" "unknown|" \
-    "$(q "select status, met from stats.target_progress where indicator = 'DIGITAL_CORE_SHARE'")"
+check "a passed target year without data" "no data|" \
+    "$(q "select status, met from stats.target_progress where indicator = 'DIGITAL_CORE_SHARE' and target_year = 2025")"
+check "a target year ahead without data" "unknown|" \
+    "$(q "select status, met from stats.target_progress_at('2024-06-01') where indicator = 'DIGITAL_CORE_SHARE' and target_year = 2025")"
 check "target in canonical units" "48000000000000|bps" \
     "$(q "select target_value, unit from stats.target_progress where indicator = 'INTL_BW' and target_year = 2025 and plan = 'NISDO-2016'")"
 check "one row per target" "$(q 'select count(*) from statpipe.target')" "$(q 'select count(*) from stats.target_progress')"

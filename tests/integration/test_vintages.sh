@@ -11,7 +11,7 @@ obs() { # id period value unit release [extra json]
 {
     obs v1 2023-01 '"100"' 万户 2023-02-20T09:30:00+08:00
     obs v2 2023-01 '"110"' 万户 2023-03-20T09:30:00+08:00
-    obs v3-same 2023-01 '"110"' 万户 2023-04-20T09:30:00+08:00          # identical: no vintage
+    obs v3-same 2023-01 '"110"' 万户 2023-04-20T09:30:00+08:00          # stored; no new vintage
     obs v4-late 2023-01 '"105"' 万户 2023-03-01T09:30:00+08:00          # older release: history
     obs v2 2023-01 '"999"' 万户 2023-06-01T09:30:00+08:00               # id seen: no-op
     obs v5-del 2023-01 '"110"' 万户 2023-05-20T09:30:00+08:00 ',"action":"delete"'
@@ -45,12 +45,16 @@ v5-del||4" "$(sp_psql -c "select message_id, case when is_deleted then null else
         "$(sp_psql -c "select count(*) from stats.observation_asof('2023-01-01') where time_period = '2023-01'")"
     check "$label: asof(now) is latest" 0 \
         "$(sp_psql -c "select count(*) from (select * from stats.observation_asof(now()) except select * from stats.observation_latest) d")"
-    check "$label: same-release correction wins, unit spelling is no news, status is" "2010000|P|3" \
+    # v7 and its same-release correction v8 are one vintage (201), v9 repeats it in 户, v10 is
+    # new by its status: two vintages.
+    check "$label: same-release correction wins, unit spelling is no news, status is" "2010000|P|2" \
         "$(sp_psql -c "select value, obs_status, (select count(*) from stats.observation_vintage where time_period = '2023-02') from stats.observation_latest where time_period = '2023-02'")"
     check "$label: embargoed release invisible" 0 \
         "$(sp_psql -c "select count(*) from stats.observation_vintage where message_id = 'v6-embargo'")"
     check "$label: embargoed release stored" 1 \
         "$(sp_psql -c "select count(*) from statpipe.observation where message_id = 'v6-embargo'")"
+    check "$label: every release that says something is stored" "v1 v2 v3-same v4-late v5-del" \
+        "$(sp_psql -c "select string_agg(message_id, ' ' order by message_id) from statpipe.observation where time_period = '2023-01'")"
     check "$label: a seen message id is a no-op" 0 \
         "$(sp_psql -c "select count(*) from statpipe.observation where value = 9990000")"
 }
