@@ -13,6 +13,8 @@ static const char scorecard_sql[] =
     "  coalesce(t.latest_period, ''), trim_scale(round(t.progress * 100, 1)), t.status,"
     "  trim_scale(round(t.cagr_needed * 100, 2)),"
     "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"
+    "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"
+    "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"
     "  coalesce(t.source, '')"
     " FROM stats.target_progress t JOIN statpipe.indicator i ON i.code = t.indicator"
     " ORDER BY t.target_year, t.indicator, t.plan";
@@ -27,10 +29,12 @@ static const char series_sql[] =
     " CROSS JOIN LATERAL stats.annual_values_of(tu.indicator, 'CN') a"
     " WHERE a.value IS NOT NULL ORDER BY tu.indicator, a.year";
 
-/* Provinces ranked on each indicator's latest year with provincial figures. */
+/* The provinces of the national total (not Hong Kong, Macao, Taiwan) ranked on each
+ * indicator's latest year with provincial figures. */
 static const char ranking_sql[] =
     "WITH p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
     "   FROM stats.annual_value a JOIN statpipe.region r ON r.code = a.ref_area AND r.level = 1"
+    "    AND r.in_national_total"
     "  WHERE a.value IS NOT NULL),"
     " y AS (SELECT indicator, max(year) AS year FROM p GROUP BY indicator)"
     " SELECT p.indicator, p.year, rank() OVER (PARTITION BY p.indicator ORDER BY p.value DESC),"

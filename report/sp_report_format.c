@@ -36,6 +36,11 @@ static const char *val(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
+/* The statuses of stats.target_progress, in the order the summary counts them. */
+static const char *const statuses[] = {"met",      "missed",    "no data", "on track",
+                                       "at risk", "off track", "unknown"};
+#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
+
 void sp_report_write_text(const sp_report_data_t *d, FILE *out)
 {
     const PGresult *r = d->scorecard;
@@ -44,35 +49,43 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     pad(out, "plan", 12);
     pad(out, "year", 6);
     pad(out, "target", 20);
-    pad(out, "latest", 26);
+    pad(out, "judged on", 26);
     pad(out, "progress", 10);
+    pad(out, "first met", 11);
     fputs("status\n", out);
-    int counts[5] = {0};
-    static const char *const statuses[5] = {"met", "on track", "at risk", "off track", "unknown"};
+    int counts[N_STATUSES] = {0};
     for (int i = 0; i < PQntuples(r); i++) {
-        char target[96], latest[128], progress[32];
+        char target[96], judged[128], progress[32];
         snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR), val(r, i, SC_TARGET),
                  val(r, i, SC_UNIT));
-        if (*val(r, i, SC_LATEST))
-            snprintf(latest, sizeof(latest), "%s %s (%s)", val(r, i, SC_LATEST), val(r, i, SC_UNIT),
-                     val(r, i, SC_LATEST_PERIOD));
+        /* A passed target year is judged on that year's value, one ahead on the latest. */
+        bool passed = strcmp(val(r, i, SC_STATUS), "met") == 0 ||
+                      strcmp(val(r, i, SC_STATUS), "missed") == 0 ||
+                      strcmp(val(r, i, SC_STATUS), "no data") == 0;
+        const char *value = val(r, i, passed ? SC_TARGET_YEAR_VALUE : SC_LATEST);
+        const char *pct = val(r, i, passed ? SC_TARGET_YEAR_PROGRESS_PCT : SC_PROGRESS_PCT);
+        if (*value)
+            snprintf(judged, sizeof(judged), "%s %s (%s)", value, val(r, i, SC_UNIT),
+                     passed ? val(r, i, SC_YEAR) : val(r, i, SC_LATEST_PERIOD));
         else
-            snprintf(latest, sizeof(latest), "no data");
-        snprintf(progress, sizeof(progress), "%s%s", val(r, i, SC_PROGRESS_PCT),
-                 *val(r, i, SC_PROGRESS_PCT) ? " %" : "");
+            snprintf(judged, sizeof(judged), "no data");
+        snprintf(progress, sizeof(progress), "%s%s", pct, *pct ? " %" : "");
         pad(out, val(r, i, SC_INDICATOR), 20);
         pad(out, val(r, i, SC_PLAN), 12);
         pad(out, val(r, i, SC_YEAR), 6);
         pad(out, target, 20);
-        pad(out, latest, 26);
+        pad(out, judged, 26);
         pad(out, progress, 10);
+        pad(out, *val(r, i, SC_FIRST_YEAR_MET) ? val(r, i, SC_FIRST_YEAR_MET) : "-", 11);
         fprintf(out, "%s\n", val(r, i, SC_STATUS));
-        for (int k = 0; k < 5; k++)
+        for (size_t k = 0; k < N_STATUSES; k++)
             if (strcmp(val(r, i, SC_STATUS), statuses[k]) == 0)
                 counts[k]++;
     }
-    fprintf(out, "\n%d targets: %d met, %d on track, %d at risk, %d off track, %d unknown\n",
-            PQntuples(r), counts[0], counts[1], counts[2], counts[3], counts[4]);
+    fprintf(out, "\n%d targets:", PQntuples(r));
+    for (size_t k = 0; k < N_STATUSES; k++)
+        fprintf(out, "%s %d %s", k ? "," : "", counts[k], statuses[k]);
+    fputc('\n', out);
     const PGresult *q = d->quality;
     fputs("\nData quality:\n", out);
     for (int i = 0; i < PQntuples(q); i++) {
@@ -100,9 +113,15 @@ static void csv_field(FILE *out, const char *s, bool last)
 }
 
 static const char *const sc_names[SC__COUNT] = {
-    "indicator",       "name_en",   "name_zh", "plan",          "target_year",  "comparator",
-    "target",          "unit",      "latest",  "latest_period", "progress_pct", "status",
-    "cagr_needed_pct", "projected", "source"};
+    "indicator",         "name_en",
+    "name_zh",           "plan",
+    "target_year",       "comparator",
+    "target",            "unit",
+    "latest",            "latest_period",
+    "progress_pct",      "status",
+    "cagr_needed_pct",   "projected",
+    "target_year_value", "target_year_progress_pct",
+    "first_year_met",    "source"};
 
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
 {
@@ -125,7 +144,7 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
         for (int c = 0; c < SC__COUNT; c++) {
             if (PQgetisnull(r, i, c) || *val(r, i, c) == '\0') {
                 json_object_set_new(o, sc_names[c], json_null());
-            } else if (c == SC_YEAR) {
+            } else if (c == SC_YEAR || c == SC_FIRST_YEAR_MET) {
                 json_object_set_new(o, sc_names[c], json_integer(atoi(val(r, i, c))));
             } else {
                 /* Numbers stay decimal strings: exact, as the contract carries them. */

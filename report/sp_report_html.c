@@ -47,7 +47,7 @@ static const char *status_class(const char *s)
         return "on";
     if (strcmp(s, "at risk") == 0)
         return "risk";
-    if (strcmp(s, "off track") == 0)
+    if (strcmp(s, "off track") == 0 || strcmp(s, "missed") == 0)
         return "off";
     return "unknown";
 }
@@ -192,7 +192,8 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
 
     fputs("<h2>Targets</h2>\n<table id=\"scorecard\">\n<tr><th>Indicator</th><th>Plan</th>"
           "<th>Year</th><th>Target</th><th>Latest</th><th>Period</th><th>Progress</th>"
-          "<th>Growth needed / yr</th><th>Projected</th><th>Status</th></tr>\n",
+          "<th>Growth needed / yr</th><th>Projected</th><th>Target-year value</th>"
+          "<th>Target-year progress</th><th>First met</th><th>Status</th></tr>\n",
           out);
     for (int i = 0; i < PQntuples(t); i++) {
         fputs("<tr><td>", out);
@@ -219,6 +220,13 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
             fprintf(out, "%s %%", val(t, i, SC_CAGR_NEEDED_PCT));
         fputs("</td><td class=\"num\">", out);
         esc(out, val(t, i, SC_PROJECTED));
+        fputs("</td><td class=\"num\">", out);
+        esc(out, val(t, i, SC_TARGET_YEAR_VALUE));
+        fputs("</td><td class=\"num\">", out);
+        if (*val(t, i, SC_TARGET_YEAR_PROGRESS_PCT))
+            fprintf(out, "%s %%", val(t, i, SC_TARGET_YEAR_PROGRESS_PCT));
+        fputs("</td><td>", out);
+        esc(out, val(t, i, SC_FIRST_YEAR_MET));
         fprintf(out, "</td><td><span class=\"status %s\">", status_class(val(t, i, SC_STATUS)));
         esc(out, val(t, i, SC_STATUS));
         fputs("</span></td></tr>\n", out);

@@ -7,23 +7,33 @@ check "report before migrate says what to do" 3 "$("$STATPIPE" report 2>"$SP_TMP
 grep -q "statpipe migrate" "$SP_TMP/nomig.err" || fail "no hint to migrate: $(cat "$SP_TMP/nomig.err")"
 "$STATPIPE" migrate -q
 "$STATPIPE" load "$SP_SOURCE_DIR/deploy/sample/feed.ndjson" >/dev/null 2>&1
+# A target year still ahead, judged on the latest value (18.47 / 60 = 30.8 %).
+sp_psql -c "insert into statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit, source)
+    values ('INTL_BW', 'TEST-2099', 2099, '>=', 60, 'Tbps', 'test')"
 targets=$(sp_psql -c 'select count(*) from statpipe.target')
 
 "$STATPIPE" report > "$SP_TMP/report.txt"
-grep -q "^$targets targets: " "$SP_TMP/report.txt" || fail "text summary: $(tail -n 8 "$SP_TMP/report.txt")"
-grep -q "^INTL_BW  *NISDO-2016  *2025  *>= 48 Tbps  *18.47 Tbps (2023-S2)  *38.5 % " "$SP_TMP/report.txt" \
+grep -q "^$targets targets: 0 met, 4 missed, 13 no data, 0 on track, 0 at risk, 0 off track, 1 unknown$" "$SP_TMP/report.txt" \
+    || fail "text summary: $(tail -n 8 "$SP_TMP/report.txt")"
+grep -q "^INTL_BW  *TEST-2099  *2099  *>= 60 Tbps  *18.47 Tbps (2023-S2)  *30.8 %  *-  *unknown$" "$SP_TMP/report.txt" \
+    || fail "text row for INTL_BW 2099: $(grep INTL_BW "$SP_TMP/report.txt")"
+# A passed target year, judged on that year's value (37.21 / 38 = 97.9 %), and one
+# without a value for its year.
+grep -q "^ECOM_TX  *NISDO-2016  *2020  *>= 38 万亿元  *37.21 万亿元 (2020)  *97.9 %  *-  *missed$" "$SP_TMP/report.txt" \
+    || fail "text row for ECOM_TX 2020: $(grep ECOM_TX "$SP_TMP/report.txt")"
+grep -q "^INTL_BW  *NISDO-2016  *2025  *>= 48 Tbps  *no data  *-  *no data$" "$SP_TMP/report.txt" \
     || fail "text row for INTL_BW 2025: $(grep INTL_BW "$SP_TMP/report.txt")"
 echo "ok - text scorecard"
 
 "$STATPIPE" report --format csv --out "$SP_TMP/report.csv"
 check "csv: header and one row per target" $((targets + 1)) "$(grep -c $'\r$' "$SP_TMP/report.csv")"
-grep -q '^ECOM_TX,E-commerce transaction volume,电子商务交易额,NISDO-2016,2020,>=,38,万亿元,37.21,2020,97.9,off track,' "$SP_TMP/report.csv" \
+grep -q '^ECOM_TX,E-commerce transaction volume,电子商务交易额,NISDO-2016,2020,>=,38,万亿元,37.21,2020,97.9,missed,,,37.21,97.9,,' "$SP_TMP/report.csv" \
     || fail "csv row: $(grep NISDO-2016,2020 "$SP_TMP/report.csv" | head -n 1)"
 grep -q '"""十三五""国家信息化规划 (2016)"' "$SP_TMP/report.csv" || fail "csv quoting"
 echo "ok - csv"
 
 "$STATPIPE" report --format json > "$SP_TMP/report.json"
-check "json parses, one object per target" "$targets|off track" \
+check "json parses, one object per target" "$targets|missed" \
     "$(echo "select jsonb_array_length((:'j')::jsonb->'targets'), (:'j')::jsonb->'targets'->0->>'status'" \
         | sp_psql -v j="$(cat "$SP_TMP/report.json")")"
 
@@ -49,7 +59,7 @@ check "rendered: one scorecard row per target" $((targets + 1)) \
     "$(sed -n '/<table id="scorecard">/,/<\/table>/p' "$SP_TMP/dom.html" | grep -c '<tr>')"
 check "rendered: the series of a chart" 1 \
     "$(sed -n '/data-indicator="INTL_BW"/,/<\/svg>/p' "$SP_TMP/dom.html" | grep -c '<polyline class="series"')"
-check "rendered: a target marker per target of the chart" 3 \
+check "rendered: a target marker per target of the chart (three plans and the test one)" 4 \
     "$(sed -n '/data-indicator="INTL_BW"/,/<\/svg>/p' "$SP_TMP/dom.html" | grep -c '<g class="target')"
 grep -q 'id="quality"' "$SP_TMP/dom.html" || fail "no data-quality panel"
 grep -q '<h2>Provinces</h2>' "$SP_TMP/dom.html" || fail "no provinces' ranking"
