@@ -25,7 +25,7 @@ RETURNS TABLE (time_period text, period_start date, period_end date, value numer
                valid_from timestamptz, valid_to timestamptz, vintage_no int,
                value_published text, unit_published text, unit_mult int, comment text,
                message_id text, obs_id bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET jit = off AS $$
     WITH release_figure AS (
         -- What each release says of each period: the figure that arrived last with it.
         SELECT DISTINCT ON (o.time_period, o.release) o.*,
@@ -115,7 +115,7 @@ RETURNS TABLE (sender text, indicator text, ref_area text, freq text, calc_basis
                time_period text, period_start date, period_end date, value numeric,
                unit text, obs_status text, conf_status text, release timestamptz,
                value_published text, unit_published text, unit_mult int)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
     SELECT s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
            v.time_period, v.period_start, v.period_end,
            v.value, v.unit, v.obs_status, v.conf_status, v.valid_from,
@@ -127,25 +127,23 @@ $$;
 COMMENT ON FUNCTION stats.observation_asof(timestamptz) IS 'Every (series, period) as it was known at as_of: the vintage current at that time (releases after it, and after now, unknown), unless it was withdrawn by then. stats.observation_asof(now()) equals stats.observation_latest.';
 
 CREATE VIEW stats.revision AS
-SELECT v.sender, v.indicator, v.ref_area, v.freq, v.calc_basis, v.time_period,
-       count(*)::int AS vintages,
-       f.value AS first_value, f.release AS first_release,
-       (array_agg(v.value ORDER BY v.vintage_no DESC))[1] AS latest_value,
-       max(v.valid_from) AS latest_release,
-       (array_agg(v.value ORDER BY v.vintage_no DESC))[1] - f.value AS revision,
-       CASE WHEN f.value <> 0
-            THEN (array_agg(v.value ORDER BY v.vintage_no DESC))[1] / f.value - 1 END
+SELECT r.sender, r.indicator, r.ref_area, r.freq, r.calc_basis, r.time_period, r.vintages,
+       r.first_value, r.first_release, r.latest_value, r.latest_release,
+       r.latest_value - r.first_value AS revision,
+       CASE WHEN r.first_value <> 0 THEN r.latest_value / r.first_value - 1 END
            AS relative_revision,
-       bool_or(v.is_deleted AND v.valid_to IS NULL) AS withdrawn
-  FROM stats.observation_vintage v
-  LEFT JOIN LATERAL (
-      SELECT x.value, x.valid_from AS release FROM stats.observation_vintage x
-       WHERE x.sender = v.sender AND x.indicator = v.indicator AND x.ref_area = v.ref_area
-         AND x.freq = v.freq AND x.calc_basis = v.calc_basis
-         AND x.time_period = v.time_period AND NOT x.is_deleted
-       ORDER BY x.vintage_no LIMIT 1) f ON true
- GROUP BY v.sender, v.indicator, v.ref_area, v.freq, v.calc_basis, v.time_period, f.value,
-          f.release;
+       r.withdrawn
+  FROM (SELECT v.sender, v.indicator, v.ref_area, v.freq, v.calc_basis, v.time_period,
+               count(*)::int AS vintages,
+               (array_agg(v.value ORDER BY v.vintage_no) FILTER (WHERE NOT v.is_deleted))[1]
+                   AS first_value,
+               (array_agg(v.valid_from ORDER BY v.vintage_no)
+                    FILTER (WHERE NOT v.is_deleted))[1] AS first_release,
+               (array_agg(v.value ORDER BY v.vintage_no DESC))[1] AS latest_value,
+               max(v.valid_from) AS latest_release,
+               bool_or(v.is_deleted AND v.valid_to IS NULL) AS withdrawn
+          FROM stats.observation_vintage v
+         GROUP BY v.sender, v.indicator, v.ref_area, v.freq, v.calc_basis, v.time_period) r;
 COMMENT ON VIEW stats.revision IS 'Per series and period: how many vintages (a same-release correction and a repeated figure are not revisions), the first and the latest, and the revision between them (latest - first, and as a fraction of the first).';
 COMMENT ON COLUMN stats.revision.vintages IS 'Number of vintages (stats.observation_vintage).';
 COMMENT ON COLUMN stats.revision.first_value IS 'The value as first published.';
@@ -162,7 +160,7 @@ CREATE FUNCTION stats.period_values_of(p_series bigint, p_as_of timestamptz DEFA
 RETURNS TABLE (time_period text, period_start date, period_end date, value numeric,
                unit text, obs_status text, conf_status text, release timestamptz,
                covered_from date, covered_to date, months_covered int)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET jit = off AS $$
     WITH live AS (
         SELECT v.* FROM stats.series_vintages(p_series, p_as_of) v
          WHERE v.valid_to IS NULL AND NOT v.is_deleted),
@@ -206,7 +204,13 @@ SELECT p.sender, p.indicator, p.ref_area, p.freq, p.time_period, p.period_start,
        p.months_covered, p.obs_status, p.conf_status, p.release
   FROM p
  WHERE p.calc_basis = 'PER'
-    OR NOT EXISTS (SELECT 1 FROM p q
+UNION ALL
+SELECT p.sender, p.indicator, p.ref_area, p.freq, p.time_period, p.period_start, p.period_end,
+       p.value, p.unit, p.calc_basis, p.covered_from, p.covered_to,
+       p.months_covered, p.obs_status, p.conf_status, p.release
+  FROM p
+ WHERE p.calc_basis = 'YTD'
+   AND NOT EXISTS (SELECT 1 FROM p q
                     WHERE q.calc_basis = 'PER' AND q.sender = p.sender
                       AND q.indicator = p.indicator AND q.ref_area = p.ref_area
                       AND q.freq = p.freq AND q.covered_from <= p.covered_to
@@ -227,7 +231,7 @@ CREATE FUNCTION stats.annual_values_of(p_indicator text, p_ref_area text,
 RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, published_as text,
                method text, months_covered int, complete boolean, last_period text,
                last_period_end date, release timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET jit = off AS $$
     WITH ind AS (SELECT * FROM statpipe.indicator WHERE code = p_indicator),
     pv AS (
         SELECT s.sender, s.freq, s.calc_basis, p.*, extract(year FROM p.period_end)::int AS yr
@@ -294,7 +298,7 @@ COMMENT ON COLUMN stats.annual_value.published_as IS 'PER or YTD: the basis of t
 COMMENT ON COLUMN stats.annual_value.release IS 'The latest release among the figures used.';
 
 CREATE FUNCTION stats.cagr(p_indicator text, p_ref_area text, p_from_year int, p_to_year int)
-RETURNS numeric LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS numeric LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
     SELECT CASE WHEN p_to_year > p_from_year AND f.value > 0 AND t.value > 0
                 THEN power(t.value / f.value, 1.0 / (p_to_year - p_from_year)) - 1 END
       FROM stats.annual_values_of(p_indicator, p_ref_area) f,

@@ -22,7 +22,7 @@ RETURNS TABLE (indicator text, plan text, target_year int, comparator text,
                latest_complete boolean, progress numeric, trend_cagr numeric,
                cagr_needed numeric, projected_value numeric, first_year_met int, status text,
                baseline_year int, baseline_value numeric, source text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET jit = off AS $$
     WITH t AS (
         SELECT t.*, i.time_agg, t.target_value * u.factor AS goal, cu.code AS canon_unit,
                t.target_year < extract(year FROM p_now)::int AS passed
