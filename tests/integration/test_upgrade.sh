@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_upgrade.sh: `statpipe migrate` upgrades a database in use from the schema before
+# 008_statistical_truth.sql (migrations 001-007, catalogue loaded, observations, quarantine
+# and offsets in it) without losing a row, and the upgraded views give the oracle's numbers
+# to a reader login.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/oracle.sh"
+sp_pg_start
+
+# The previous schema, as migrate left it: migrations 001-007 recorded with their checksums,
+# and the bundled catalogue.
+sql="$SP_SOURCE_DIR/schemas/sql"
+sp_psql -c "create schema statpipe; create table statpipe.schema_migration (name text primary key,
+    checksum text not null, applied_at timestamptz not null default now())"
+for f in "$sql"/00[1-7]_*.sql; do
+    sp_psql -f "$f" >/dev/null
+    sp_psql -c "insert into statpipe.schema_migration (name, checksum) values ('$(basename "$f")', '$(md5sum < "$f" | cut -d' ' -f1)')"
+done
+cat=$SP_SOURCE_DIR/schemas/catalogue
+sp_psql >/dev/null <<SQL
+create temp table seed_units (code text, dimension text, factor text, aliases text, note text);
+create temp table seed_indicators (code text, name_zh text, name_en text, dimension text,
+    nature text, time_agg text, space_agg text, weight text, authoritative_sender text,
+    min_value text, max_value text, aliases text, note text);
+create temp table seed_regions (code text, name_zh text, name_en text, level text,
+    region_group text, in_national_total text);
+create temp table seed_targets (indicator text, plan text, target_year text, comparator text,
+    target_value text, target_unit text, baseline_year text, baseline_value text, source text);
+\copy seed_units from '$cat/units.csv' with (format csv, header true)
+\copy seed_indicators from '$cat/indicators.csv' with (format csv, header true)
+\copy seed_regions from '$cat/regions.csv' with (format csv, header true)
+\copy seed_targets from '$cat/targets.csv' with (format csv, header true)
+\i $cat/load.sql
+SQL
+check "the previous schema has no statistical-truth views" 0 \
+    "$(sp_psql -c "select count(*) from pg_proc where proname = 'target_progress_at'")"
+
+# In use: the oracle's observations loaded, a Kafka offset stored.
+oracle_targets >/dev/null
+oracle_lines | oracle_ndjson > "$SP_TMP/oracle.ndjson"
+"$STATPIPE" load "$SP_TMP/oracle.ndjson" >/dev/null 2>&1 || true
+sp_psql -c "insert into statpipe.kafka_offset (consumer_group, topic, partition, next_offset) values ('g', 't', 0, 42)"
+snapshot() {
+    sp_psql -c "select (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.observation t)
+        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.series t)
+        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.quarantine t)
+        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.message_seen t)
+        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.kafka_offset t)"
+}
+before=$(snapshot)
+case "$before" in 93:*) ;; *) fail "observations before the upgrade: $before" ;; esac
+
+out=$("$STATPIPE" migrate)
+check "the upgrade applies the new migrations" "applied migration 008_statistical_truth.sql
+applied migration 009_target_judgement.sql" "$(echo "$out" | grep '^applied migration')"
+check "no row lost or changed" "$before" "$(snapshot)"
+check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
+    "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
+
+# The upgraded views, read by a reader login, give the hand-computed numbers.
+sp_psql -c "create role analyst login in role statpipe_reader"
+check "a reader reads the upgraded target view" "missed" \
+    "$(PGUSER=analyst sp_psql -c "select status from stats.target_progress_at('2026-06-30') where indicator = 'INFO_CONS' and plan = 'NISDO-2016' and target_year = 2020")"
+oracle_check
+echo "PASS test_upgrade"
