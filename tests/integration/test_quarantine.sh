@@ -41,7 +41,7 @@ for f in "$data"/invalid/*.ndjson; do
     check "quarantined as $reason" "$want" \
         "$(sp_psql -c "select count(*) from statpipe.quarantine where reason = '$reason'")"
 done
-check "every reason code of the contract is covered" 20 "$(ls "$data"/invalid/*.ndjson | wc -l)"
+check "every reason code of the contract is covered (18 and the extensions bad_code, envelope_conflict, bad_basis)" 21 "$(ls "$data"/invalid/*.ndjson | wc -l)"
 check "quarantine keeps non-UTF-8 bytes exactly" 1 \
     "$(sp_psql -c "select count(*) from statpipe.quarantine where reason = 'invalid_utf8' and position('\\xfffe'::bytea in payload) > 0")"
 check "details say what to fix" 0 "$(sp_psql -c "select count(*) from statpipe.quarantine where coalesce(detail, '') = ''")"
