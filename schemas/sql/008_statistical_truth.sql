@@ -233,11 +233,33 @@ RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, publi
                last_period_end date, release timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET jit = off AS $$
     WITH ind AS (SELECT * FROM statpipe.indicator WHERE code = p_indicator),
-    pv AS (
-        SELECT s.sender, s.freq, s.calc_basis, p.*, extract(year FROM p.period_end)::int AS yr
-          FROM statpipe.series s
-         CROSS JOIN LATERAL stats.period_values_of(s.series_id, p_as_of) p
+    ser AS (
+        SELECT s.series_id, s.sender, s.freq, s.calc_basis,
+               coalesce(s.sender = ind.authoritative_sender, false) AS auth
+          FROM statpipe.series s CROSS JOIN ind
          WHERE s.indicator = p_indicator AND s.ref_area = p_ref_area),
+    auth_pv AS (
+        SELECT ser.sender, ser.freq, ser.calc_basis, p.*
+          FROM ser CROSS JOIN LATERAL stats.period_values_of(ser.series_id, p_as_of) p
+         WHERE ser.auth),
+    auth_years AS (
+        SELECT DISTINCT extract(year FROM a.period_end)::int AS yr
+          FROM auth_pv a WHERE a.value IS NOT NULL),
+    -- Other senders count only for the years the authoritative one has no figure for: a
+    -- series is read only when it has an observation of such a year.
+    other_ser AS MATERIALIZED (
+        SELECT ser.* FROM ser
+         WHERE NOT ser.auth
+           AND EXISTS (SELECT 1 FROM statpipe.observation o
+                        WHERE o.series_id = ser.series_id
+                          AND extract(year FROM o.period_end)::int
+                              NOT IN (SELECT yr FROM auth_years))),
+    pv AS (
+        SELECT a.*, extract(year FROM a.period_end)::int AS yr FROM auth_pv a
+        UNION ALL
+        SELECT o.sender, o.freq, o.calc_basis, p.*, extract(year FROM p.period_end)::int
+          FROM other_ser o CROSS JOIN LATERAL stats.period_values_of(o.series_id, p_as_of) p
+         WHERE extract(year FROM p.period_end)::int NOT IN (SELECT yr FROM auth_years)),
     -- One candidate per series and year: a series never mixes bases, so its values never
     -- cover a month twice.
     per_series AS (
