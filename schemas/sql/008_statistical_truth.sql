@@ -161,22 +161,30 @@ RETURNS TABLE (time_period text, period_start date, period_end date, value numer
                unit text, obs_status text, conf_status text, release timestamptz,
                covered_from date, covered_to date, months_covered int)
 LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET jit = off AS $$
-    WITH live AS (
-        SELECT v.* FROM stats.series_vintages(p_series, p_as_of) v
-         WHERE v.valid_to IS NULL AND NOT v.is_deleted),
-    basis AS (SELECT s.calc_basis FROM statpipe.series s WHERE s.series_id = p_series),
+    WITH basis AS (SELECT s.calc_basis FROM statpipe.series s WHERE s.series_id = p_series),
+    live AS (
+        -- The figures with a value that come before each one in its year (a year has at
+        -- most twelve periods).
+        SELECT v.*, b.calc_basis,
+               array_agg(v.value) FILTER (WHERE v.value IS NOT NULL) OVER w AS before_values,
+               array_agg(v.period_end) FILTER (WHERE v.value IS NOT NULL) OVER w AS before_ends,
+               array_agg(v.valid_from) FILTER (WHERE v.value IS NOT NULL) OVER w
+                   AS before_releases
+          FROM stats.series_vintages(p_series, p_as_of) v CROSS JOIN basis b
+         WHERE v.valid_to IS NULL AND NOT v.is_deleted
+        WINDOW w AS (PARTITION BY extract(year FROM v.period_end) ORDER BY v.period_end
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
     derived AS (
         -- A YTD figure is differenced against the last YTD figure of the same year that
         -- has a value: a month published as missing does not cut the year in two.
-        SELECT l.*, b.calc_basis, p.value AS prev_value, p.period_end AS prev_end,
-               p.valid_from AS prev_release
-          FROM live l CROSS JOIN basis b
-          LEFT JOIN LATERAL (
-              SELECT q.value, q.period_end, q.valid_from FROM live q
-               WHERE b.calc_basis = 'YTD' AND q.value IS NOT NULL
-                 AND q.period_end < l.period_end
-                 AND extract(year FROM q.period_end) = extract(year FROM l.period_end)
-               ORDER BY q.period_end DESC LIMIT 1) p ON true)
+        SELECT l.*,
+               CASE WHEN l.calc_basis = 'YTD'
+                    THEN l.before_values[cardinality(l.before_values)] END AS prev_value,
+               CASE WHEN l.calc_basis = 'YTD'
+                    THEN l.before_ends[cardinality(l.before_ends)] END AS prev_end,
+               CASE WHEN l.calc_basis = 'YTD'
+                    THEN l.before_releases[cardinality(l.before_releases)] END AS prev_release
+          FROM live l)
     SELECT d.time_period, d.period_start, d.period_end,
            CASE WHEN d.calc_basis = 'YTD' AND d.prev_end IS NOT NULL
                 THEN d.value - d.prev_value ELSE d.value END,
@@ -246,14 +254,16 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
         SELECT DISTINCT extract(year FROM a.period_end)::int AS yr
           FROM auth_pv a WHERE a.value IS NOT NULL),
     -- Other senders count only for the years the authoritative one has no figure for: a
-    -- series is read only when it has an observation of such a year.
+    -- series is read only when the span of its years (its first and last period, two
+    -- index probes) holds such a year.
     other_ser AS MATERIALIZED (
         SELECT ser.* FROM ser
+         CROSS JOIN LATERAL (
+             SELECT left(min(o.time_period), 4)::int AS y0, left(max(o.time_period), 4)::int AS y1
+               FROM statpipe.observation o WHERE o.series_id = ser.series_id) span
          WHERE NOT ser.auth
-           AND EXISTS (SELECT 1 FROM statpipe.observation o
-                        WHERE o.series_id = ser.series_id
-                          AND extract(year FROM o.period_end)::int
-                              NOT IN (SELECT yr FROM auth_years))),
+           AND EXISTS (SELECT 1 FROM generate_series(span.y0, span.y1) y
+                        WHERE y NOT IN (SELECT yr FROM auth_years))),
     pv AS (
         SELECT a.*, extract(year FROM a.period_end)::int AS yr FROM auth_pv a
         UNION ALL
