@@ -158,7 +158,7 @@ static const char series_sql[] =
     "INSERT INTO statpipe.quarantine (reason, detail, message_id, sender, src_topic,"              \
     "  src_partition, src_offset, src_file, src_line, payload)"                                    \
     " SELECT * FROM sp_stage_quarantine"                                                           \
-    " ON CONFLICT (md5(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"                    \
+    " ON CONFLICT (sha256(payload), reason) WHERE replayed_at IS NULL DO NOTHING;"                 \
     "UPDATE statpipe.quarantine q SET replayed_at = now() FROM sp_stage_replayed r"                \
     " WHERE q.quarantine_id = r.quarantine_id AND q.replayed_at IS NULL;"                          \
     "COMMIT"

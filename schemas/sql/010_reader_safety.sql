@@ -1,9 +1,10 @@
--- 010_reader_safety.sql: what a reader login cannot learn. The confidentiality test names
--- pg_catalog's function and runs with a fixed search_path, so that a reader who defines a
--- function of the same name in a schema of their own cannot answer it; a function with a
--- SET clause is never inlined into a reader's query, where the reader's search_path would
--- resolve the name. The data-quality views leave out confidential vintages as every other
--- view does: a series known only from confidential figures is not listed.
+-- 010_reader_safety.sql: what a reader login cannot learn, and quarantine rows told apart by
+-- SHA-256. The confidentiality test names pg_catalog's function and runs with a fixed
+-- search_path, so that a reader who defines a function of the same name in a schema of
+-- their own cannot answer it; a function with a SET clause is never inlined into a
+-- reader's query, where the reader's search_path would resolve the name. The data-quality
+-- views leave out confidential vintages as every other view does: a series known only from
+-- confidential figures is not listed.
 
 CREATE OR REPLACE FUNCTION stats.sees_confidential() RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
@@ -55,3 +56,10 @@ SELECT s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
  GROUP BY s.series_id;
 COMMENT ON VIEW stats.stale_series IS 'Every series with its latest release and whether it is stale: no release for longer than its frequency allows (monthly 62 days, quarterly 123, half-yearly 215, annual 15 months). Releases under embargo, and confidential ones for readers outside statpipe_internal, do not count.';
 COMMENT ON VIEW stats.missing_period IS 'Periods missing inside each series'' published span (between its first and last period). Releases under embargo, and confidential ones for readers outside statpipe_internal, do not count.';
+
+-- The same bytes rejected for the same reason wait in quarantine once. Bytes are told apart
+-- by SHA-256: two different payloads with the same MD5 (public collision pairs exist) are
+-- two messages and both wait.
+DROP INDEX statpipe.quarantine_waiting_once;
+CREATE UNIQUE INDEX quarantine_waiting_once ON statpipe.quarantine (sha256(payload), reason)
+    WHERE replayed_at IS NULL;

@@ -120,4 +120,15 @@ check "replayed message left quarantine" 1 \
 grep -q "0 loaded" "$SP_TMP/replay2.txt" || fail "second replay: $(tail -n 1 "$SP_TMP/replay2.txt")"
 check "replayed once only" 1 "$(sp_psql -c "select count(*) from statpipe.observation where message_id = 'live-1'")"
 check "replay --id of a fixed row" 0 "$("$STATPIPE" quarantine replay --id 999999 >/dev/null 2>&1; echo $?)"
+# Two different payloads with the same MD5 (the published collision pair of 128 bytes, MD5
+# 79054025255fb1a26e4bc422aef54eb4) are two messages: both wait in quarantine.
+collision_a=d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f8955ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5bd8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70
+collision_b=d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f8955ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5bd8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70
+printf '%b\n' "$(sed 's/../\\x&/g' <<<"$collision_a")" "$(sed 's/../\\x&/g' <<<"$collision_b")" > "$SP_TMP/collision.bin"
+check "the collision pair: two payloads, one MD5" "2|1" \
+    "$(sp_psql -v a="$collision_a" -v b="$collision_b" <<<"select count(distinct x), count(distinct md5(x)) from (values (decode(:'a', 'hex')), (decode(:'b', 'hex'))) v(x)")"
+"$STATPIPE" load "$SP_TMP/collision.bin" >/dev/null 2>&1 || true
+check "both payloads of the collision pair wait in quarantine" 2 \
+    "$(sp_psql -c "select count(*) from statpipe.quarantine where md5(payload) = '79054025255fb1a26e4bc422aef54eb4' and replayed_at is null")"
+
 echo "PASS test_quarantine"

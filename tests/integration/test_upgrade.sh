@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_upgrade.sh: `statpipe migrate` upgrades a database in use from the schema before
-# 008_statistical_truth.sql (migrations 001-007, catalogue loaded, observations, quarantine
-# and offsets in it) without losing a row, and the upgraded views give the oracle's numbers
+# 008_statistical_truth.sql (migrations 001-007, catalogue loaded, observations, quarantine,
+# message ids and offsets in it) without losing a row, and the upgraded views give the oracle's numbers
 # to a reader login.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/oracle.sh"
@@ -35,10 +35,17 @@ SQL
 check "the previous schema has no statistical-truth views" 0 \
     "$(sp_psql -c "select count(*) from pg_proc where proname = 'target_progress_at'")"
 
-# In use: the oracle's observations loaded, a Kafka offset stored.
+# In use: the oracle's observations loaded, a Kafka offset stored. The rows are loaded into
+# a scratch database of the current schema and copied over (the pipeline's tables have the
+# same columns in both), as the binary of the previous schema would have written them.
 oracle_targets >/dev/null
+sp_psql -c "create database scratch"
+PGDATABASE=scratch "$STATPIPE" migrate -q
 oracle_lines | oracle_ndjson > "$SP_TMP/oracle.ndjson"
-"$STATPIPE" load "$SP_TMP/oracle.ndjson" >/dev/null 2>&1 || true
+PGDATABASE=scratch "$STATPIPE" load "$SP_TMP/oracle.ndjson" >/dev/null 2>&1 || true
+pg_dump --data-only --no-owner -d scratch -t statpipe.series -t statpipe.observation \
+    -t statpipe.message_seen -t statpipe.quarantine > "$SP_TMP/rows.sql"
+sp_psql -f "$SP_TMP/rows.sql" >/dev/null
 sp_psql -c "insert into statpipe.kafka_offset (consumer_group, topic, partition, next_offset) values ('g', 't', 0, 42)"
 snapshot() {
     sp_psql -c "select (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.observation t)
@@ -52,10 +59,20 @@ case "$before" in 93:*) ;; *) fail "observations before the upgrade: $before" ;;
 
 out=$("$STATPIPE" migrate)
 check "the upgrade applies the new migrations" "applied migration 008_statistical_truth.sql
-applied migration 009_target_judgement.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 009_target_judgement.sql
+applied migration 010_reader_safety.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
     "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
+
+# The loader works on the upgraded database: a new figure and a bad message.
+printf '%s\n' '{"schema":"statpipe.observation/1","message_id":"after-upgrade","sender":"NBS","indicator":"HOUSEHOLDS","ref_area":"130000","freq":"A","time_period":"2022","value":"2400","unit":"万户","release":"2023-03-20T10:00:00+08:00"}' \
+    '{"broken' > "$SP_TMP/after.ndjson"
+"$STATPIPE" load "$SP_TMP/after.ndjson" >/dev/null 2>&1 || true
+check "the loader loads and quarantines after the upgrade" "1|1" \
+    "$(sp_psql -c "select (select count(*) from statpipe.observation where message_id = 'after-upgrade'),
+                          (select count(*) from statpipe.quarantine where reason = 'malformed_json')")"
+sp_psql -c "delete from statpipe.quarantine where reason = 'malformed_json'" >/dev/null
 
 # The upgraded views, read by a reader login, give the hand-computed numbers.
 sp_psql -c "create role analyst login in role statpipe_reader"
