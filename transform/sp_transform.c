@@ -521,11 +521,37 @@ static bool same_str(json_t *a, json_t *b, const char *key)
     return x != NULL && y != NULL && strcmp(x, y) == 0;
 }
 
-/* Rejects an envelope in which two entries have the same message id, or the same series
- * and period (two values for one vintage). keys[0..n) hold the fingerprints of the
- * entries' series and periods; equal fingerprints are confirmed field by field. */
+/* The index of the entry whose generated id ("ENVELOPE#N") id spells, or -1: the id is
+ * the envelope's id, '#', and N in canonical decimal below n, and entry N has no id of its
+ * own. */
+static long generated_id_of(json_t *entries, size_t n, const inherit_t *inh, const char *id)
+{
+    size_t len = strlen(id);
+    if (len <= inh->envelope_id_len + 1 || memcmp(id, inh->envelope_id, inh->envelope_id_len) != 0 ||
+        id[inh->envelope_id_len] != '#')
+        return -1;
+    const char *d = id + inh->envelope_id_len + 1;
+    size_t digits = len - inh->envelope_id_len - 1;
+    if (digits > 19 || (digits > 1 && d[0] == '0'))
+        return -1;
+    size_t v = 0;
+    for (size_t i = 0; i < digits; i++) {
+        if (d[i] < '0' || d[i] > '9')
+            return -1;
+        v = v * 10 + (size_t)(d[i] - '0');
+    }
+    if (v >= n)
+        return -1;
+    const char *own = json_string_value(json_object_get(json_array_get(entries, v), "message_id"));
+    return own != NULL && own[0] != '\0' ? -1 : (long)v;
+}
+
+/* Rejects an envelope in which two entries have the same message id (given, or generated
+ * as ENVELOPE#N), or the same series and period (two values for one vintage). keys[0..n)
+ * hold the fingerprints of the entries' series and periods; equal fingerprints are
+ * confirmed field by field. */
 static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entries, size_t n,
-                                              sp_reject_t *rej)
+                                              const inherit_t *inh, sp_reject_t *rej)
 {
     keyed_t *k = tf->keys;
     /* Entries with their own message_id, fingerprinted into keys[n..n+m). */
@@ -533,9 +559,15 @@ static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entr
     for (size_t i = 0; i < n; i++) {
         const char *id =
             json_string_value(json_object_get(json_array_get(entries, i), "message_id"));
-        if (id != NULL && id[0] != '\0') /* generated ids are unique by construction */
-            k[n + m++] =
-                (keyed_t){.hash = fnv(14695981039346656037ULL, id, strlen(id)), .index = i};
+        if (id == NULL || id[0] == '\0')
+            continue;
+        long g = generated_id_of(entries, n, inh, id);
+        if (g >= 0)
+            return reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
+                          "observations[%zu] has the message_id \"%s\" that observations[%ld] "
+                          "is given by the envelope: give it an id of its own",
+                          i, id, g);
+        k[n + m++] = (keyed_t){.hash = fnv(14695981039346656037ULL, id, strlen(id)), .index = i};
     }
     qsort(k + n, m, sizeof(keyed_t), cmp_keyed);
     for (size_t j = 1; j < m; j++) {
@@ -615,7 +647,7 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
         if (cb(opaque, &obs, err) != SP_OK)
             return SP_TRANSFORM_FAILED;
     }
-    return check_duplicates(tf, entries, count, rej);
+    return check_duplicates(tf, entries, count, &inh, rej);
 }
 
 /* The deepest nesting of arrays and objects in a JSON text, outside strings; checked
