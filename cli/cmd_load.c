@@ -77,7 +77,12 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
     size_t len;
     int r;
     sp_status_t st = SP_OK;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    /* The name goes into quarantine rows (text): bytes that are not UTF-8 become '?'. */
+    char name[PATH_MAX];
+    if (strcmp(path, "-") == 0)
+        snprintf(name, sizeof(name), "<stdin>");
+    else
+        sp_utf8_copy(name, sizeof(name), path, strlen(path));
     bool tty = isatty(STDERR_FILENO);
     struct stat sb;
     off_t size = fstat(fileno(lines.f), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;

@@ -56,4 +56,15 @@ check "each evil field quarantined, its text quoted exactly" 10 \
     "$(echo "select count(*) from statpipe.quarantine where position(:'e' in detail) > 0 and (message_id like 'evil-%' or reason = 'unknown_schema')" \
         | sp_psql -v e="$evil_sql")"
 check "tables still intact" 4 "$(sp_psql -c "select count(*) from pg_tables where schemaname = 'statpipe' and tablename in ('observation', 'series', 'quarantine', 'kafka_offset')")"
+# A file whose name is not UTF-8: its bad line is quarantined with the name spelled in
+# UTF-8 ('?' for the bad byte), its good line loads.
+odd="$SP_TMP/feed-$(printf '\xff')-x.ndjson"
+printf '%s\n' '{"broken' \
+    '{"schema":"statpipe.observation/1","message_id":"odd-name","sender":"NBS","indicator":"FBB_USERS","ref_area":"CN","freq":"A","time_period":"2021","value":"1","unit":"万户","release":"2024-01-01T00:00:00Z"}' > "$odd"
+rc=0
+"$STATPIPE" load "$odd" >/dev/null 2>"$SP_TMP/odd.err" || rc=$?
+check "a non-UTF-8 file name loads (exit 0, not 3)" 0 "$rc"
+check "its rows, and the name as text" "1|$SP_TMP/feed-?-x.ndjson" \
+    "$(sp_psql -c "select (select count(*) from statpipe.observation where message_id = 'odd-name'),
+                          (select src_file from statpipe.quarantine where src_file like '%feed-%')")"
 echo "PASS test_hostile"
