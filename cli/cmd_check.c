@@ -40,6 +40,28 @@ static sp_status_t count_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     return SP_OK;
 }
 
+/* One verdict line. What the message says (its id, the detail quoting it) is written with
+ * its control characters escaped: a message cannot clear or forge the terminal. */
+static void print_text(const char *name, long long lineno, const sp_reject_t *rej, bool ok,
+                       size_t observations)
+{
+    sp_term_puts(stdout, name);
+    printf(":%lld: ", lineno);
+    if (ok) {
+        fputs("ok ", stdout);
+        sp_term_puts(stdout, rej->message_id);
+        printf(" (%zu observation%s)\n", observations, observations == 1 ? "" : "s");
+        return;
+    }
+    printf("rejected %s: ", sp_reason_name(rej->reason));
+    sp_term_puts(stdout, rej->detail);
+    if (rej->message_id[0] != '\0') {
+        fputs(" in ", stdout);
+        sp_term_puts(stdout, rej->message_id);
+    }
+    fputc('\n', stdout);
+}
+
 static void print_json(const char *file, int64_t line, const sp_reject_t *rej, bool ok,
                        size_t observations)
 {
@@ -157,13 +179,8 @@ int sp_cmd_check(int argc, char **argv)
             ok ? n_ok++ : n_rejected++;
             if (json)
                 print_json(name, lines.lineno, &rej, ok, cnt.observations);
-            else if (ok)
-                printf("%s:%lld: ok %s (%zu observation%s)\n", name, (long long)lines.lineno,
-                       rej.message_id, cnt.observations, cnt.observations == 1 ? "" : "s");
             else
-                printf("%s:%lld: rejected %s: %s%s%s\n", name, (long long)lines.lineno,
-                       sp_reason_name(rej.reason), rej.detail, rej.message_id[0] ? " in " : "",
-                       rej.message_id);
+                print_text(name, lines.lineno, &rej, ok, cnt.observations);
         }
         if (r < 0) {
             fprintf(stderr, "statpipe: could not read \"%s\"\n", argv[i]);

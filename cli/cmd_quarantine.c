@@ -75,11 +75,22 @@ static int do_list(PGconn *conn, const qopts_t *o)
             fputc('\n', stdout);
             json_decref(obj);
         } else {
-            printf("%s  %s  %-20s %-8s %-32s %s\n    %s%s%s\n", PQgetvalue(res, i, 0),
-                   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
-                   PQgetvalue(res, i, 7)[0] ? "  (replayed " : "",
-                   PQgetvalue(res, i, 7)[0] ? PQgetvalue(res, i, 7) : "");
+            /* Ids, senders, sources and details quote messages: control characters are
+             * escaped so that a message cannot clear or forge the terminal. */
+            static const int width[] = {[3] = 8, [4] = 32, [5] = 0};
+            printf("%s  %s  %-20s ", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                   PQgetvalue(res, i, 2));
+            for (int c = 3; c <= 5; c++) {
+                const char *v = PQgetvalue(res, i, c);
+                sp_term_puts(stdout, v);
+                for (int w = (int)strlen(v); w < width[c]; w++)
+                    fputc(' ', stdout);
+                fputs(c < 5 ? " " : "\n    ", stdout);
+            }
+            sp_term_puts(stdout, PQgetvalue(res, i, 6));
+            if (PQgetvalue(res, i, 7)[0] != '\0')
+                printf("  (replayed %s)", PQgetvalue(res, i, 7));
+            fputc('\n', stdout);
         }
     }
     if (!o->json)
@@ -150,8 +161,9 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
                 loaded++;
             } else {
                 still++;
-                printf("%lld still rejected: %s: %s\n", (long long)id, sp_reason_name(rej.reason),
-                       rej.detail);
+                printf("%lld still rejected: %s: ", (long long)id, sp_reason_name(rej.reason));
+                sp_term_puts(stdout, rej.detail);
+                fputc('\n', stdout);
             }
             snprintf(last, sizeof(last), "%lld", (long long)id);
         }

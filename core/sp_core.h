@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- status and errors ---------------------------------------------------------------- */
 
@@ -257,6 +258,10 @@ bool sp_utf8_valid(const char *s, size_t n);
  * invalid bytes and NULs become '?', and truncation falls on a character boundary.
  * Returns the length written. For details and ids that quote untrusted input. */
 size_t sp_utf8_copy(char *out, size_t cap, const char *s, size_t n);
+/* Writes s for a terminal: control characters (C0, DEL, and C1 as UTF-8) are written as
+ * \xNN or \uNNNN, so that text quoted from a message cannot move the cursor, clear the
+ * screen or forge a line of output. */
+void sp_term_puts(FILE *out, const char *s);
 
 /* ---- config files -------------------------------------------------------------------- */
 

@@ -49,9 +49,10 @@ void sp_log_write(sp_log_level_t lvl, const char *event, const char *fmt, ...)
     }
     if ((size_t)n >= sizeof(line) - 1)
         n = (int)sizeof(line) - 2;
-    /* One event is one line: a newline inside a field would forge a second event. */
+    /* One event is one line: a newline inside a field would forge a second event, and an
+     * escape sequence would drive the terminal that shows the log. */
     for (int i = 0; i < n; i++)
-        if (line[i] == '\n' || line[i] == '\r')
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7F)
             line[i] = ' ';
     line[n++] = '\n';
     fwrite(line, 1, (size_t)n, stderr);

@@ -72,3 +72,18 @@ size_t sp_utf8_copy(char *out, size_t cap, const char *s, size_t n)
     out[o] = '\0';
     return o;
 }
+
+void sp_term_puts(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7F) {
+            fprintf(out, "\\x%02x", *p);
+        } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            fprintf(out, "\\u%04x", p[1]); /* a C1 control, U+0080..U+009F */
+            p++;
+        } else {
+            fputc(*p, out);
+        }
+    }
+}

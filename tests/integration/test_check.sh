@@ -40,6 +40,19 @@ sp_pg_start
 check "database and seed files agree" "$(md5sum < "$SP_TMP/files.json")" "$(md5sum < "$SP_TMP/db.json")"
 check "check loads nothing" 0 "$(sp_psql -c 'select count(*) from statpipe.observation')"
 
+# A message id and a detail that carry terminal escapes (clear screen, a forged line) are
+# printed escaped, by check and by quarantine list.
+printf '%s\n' '{"schema":"statpipe.observation/1","message_id":"evil\u001b[2J\r\nforged: ok","sender":"NBS","indicator":"NOPE\u001b[31m"}' \
+    > "$SP_TMP/escape.ndjson"
+"$STATPIPE" check -c "$SP_TMP/check.conf" "$SP_TMP/escape.ndjson" > "$SP_TMP/escape.out" 2>/dev/null || true
+check "check: no control character reaches the terminal" 0 "$(tr -d '\n' < "$SP_TMP/escape.out" | LC_ALL=C grep -c '[[:cntrl:]]' || true)"
+grep -qF 'in evil\x1b[2J\x0d\x0aforged: ok' "$SP_TMP/escape.out" || fail "check: the id is not shown escaped: $(cat -v "$SP_TMP/escape.out")"
+"$STATPIPE" load "$SP_TMP/escape.ndjson" >/dev/null 2>&1 || true
+"$STATPIPE" quarantine list > "$SP_TMP/qlist.out" 2>/dev/null
+check "quarantine list: no control character reaches the terminal" 0 "$(tr -d '\n' < "$SP_TMP/qlist.out" | LC_ALL=C grep -c '[[:cntrl:]]' || true)"
+grep -qF 'evil\x1b[2J\x0d\x0aforged: ok' "$SP_TMP/qlist.out" || fail "quarantine list: the id is not shown escaped: $(cat -v "$SP_TMP/qlist.out")"
+echo "ok - text output escapes what messages say"
+
 check "bad --format" 2 "$("$STATPIPE" check --format xml x 2>/dev/null; echo $?)"
 check "missing catalogue dir" 2 "$("$STATPIPE" check --catalogue /nonexistent "$SP_TMP/all.ndjson" 2>/dev/null; echo $?)"
 echo "PASS test_check"

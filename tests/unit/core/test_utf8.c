@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sp_core.h"
@@ -44,12 +45,28 @@ static void test_copy_truncates_on_character_boundary(void **state)
     assert_true(sp_utf8_valid(out, n));
 }
 
+static void test_term_puts_escapes_controls(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    /* ESC [2J (clear screen), a newline, DEL, a C1 CSI (U+009B), and plain CJK text */
+    sp_term_puts(f, "a\x1b[2J\nb\x7f\xc2\x9b"
+                    "c亿");
+    fclose(f);
+    assert_string_equal(buf, "a\\x1b[2J\\x0ab\\x7f\\u009bc亿");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_and_invalid_sequences),
         cmocka_unit_test(test_copy_replaces_bad_bytes_and_nul),
         cmocka_unit_test(test_copy_truncates_on_character_boundary),
+        cmocka_unit_test(test_term_puts_escapes_controls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
