@@ -4,6 +4,7 @@
 #include "sp_settings.h"
 
 #include <apr_general.h>
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,6 +152,17 @@ int sp_cmd_load(int argc, char **argv)
         snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
     if (batch_rows && !sp_cli_parse_size("--batch-rows", batch_rows, &s.batch_rows))
         goto out;
+    if (sp_settings_check(&s, &err) != SP_OK) {
+        sp_cli_error(&err);
+        goto out;
+    }
+    /* A file that cannot be read is a usage error, found before anything loads. */
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") != 0 && access(argv[i], R_OK) != 0) {
+            fprintf(stderr, "statpipe: could not open \"%s\": %s\n", argv[i], strerror(errno));
+            goto out;
+        }
+    }
     rc = SP_EXIT_SERVICE;
     apr_pool_create(&pool, NULL);
     sp_catalogue_t *cat;

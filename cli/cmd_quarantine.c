@@ -180,6 +180,19 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
     return still > 0 ? SP_EXIT_FAIL : SP_EXIT_OK;
 }
 
+/* Whether code is a reason code of the contract; if not, says so and lists them. */
+static bool known_reason(const char *code)
+{
+    for (int r = 1; r < SP_REASON__COUNT; r++)
+        if (strcmp(code, sp_reason_name((sp_reason_t)r)) == 0)
+            return true;
+    fprintf(stderr, "statpipe: --reason \"%s\" is not a reason code\nHINT: one of", code);
+    for (int r = 1; r < SP_REASON__COUNT; r++)
+        fprintf(stderr, "%s %s", r > 1 ? "," : "", sp_reason_name((sp_reason_t)r));
+    fputc('\n', stderr);
+    return false;
+}
+
 int sp_cmd_quarantine(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -210,6 +223,8 @@ int sp_cmd_quarantine(int argc, char **argv)
             o.conninfo = optarg;
             break;
         case 1:
+            if (!known_reason(optarg))
+                return SP_EXIT_USAGE;
             o.reason = optarg;
             break;
         case 2:

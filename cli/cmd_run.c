@@ -351,6 +351,11 @@ static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
  * Fills servers (cap bytes) with the bootstrap servers. */
 static int check_settings(sp_settings_t *s, char *servers, size_t cap)
 {
+    sp_error_t err;
+    if (sp_settings_check(s, &err) != SP_OK) {
+        sp_cli_error(&err);
+        return SP_EXIT_USAGE;
+    }
     if (rd_kafka_conf_get(s->kconf, "bootstrap.servers", servers, &cap) != RD_KAFKA_CONF_OK ||
         servers[0] == '\0') {
         fprintf(stderr, "statpipe: no Kafka bootstrap servers\n"

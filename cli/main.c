@@ -2,7 +2,9 @@
 #include "sp_cli.h"
 
 #include <apr_general.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +55,14 @@ PGconn *sp_cli_connect(const char *conninfo)
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
 {
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
     if (text[0] == '\0' || text[0] == '-' || *end != '\0' || v == 0) {
         fprintf(stderr, "statpipe: %s needs a positive integer, got \"%s\"\n", opt, text);
+        return false;
+    }
+    if (errno == ERANGE || v > SIZE_MAX / 2) {
+        fprintf(stderr, "statpipe: %s is too large: \"%s\"\n", opt, text);
         return false;
     }
     *out = (size_t)v;

@@ -1,6 +1,9 @@
 /* sp_settings.c: the keys of statpipe's config file, with defaults and checks. */
 #include "sp_settings.h"
 
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +87,13 @@ static sp_status_t size_value(const char *key, const char *value, const char *fi
 {
     char at[320];
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
     if (value[0] == '\0' || value[0] == '-' || *end != '\0' || v == 0)
         return sp_error_set(err, SP_ERR_INVALID, "%s: %s needs a positive integer, got \"%s\"",
+                            where(at, sizeof(at), file, line), key, value);
+    if (errno == ERANGE || v > SIZE_MAX / 2)
+        return sp_error_set(err, SP_ERR_INVALID, "%s: %s is too large: \"%s\"",
                             where(at, sizeof(at), file, line), key, value);
     *out = (size_t)v;
     return SP_OK;
@@ -214,4 +221,32 @@ sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err
     if (path != NULL && settings_read_file(s, path, err) != SP_OK)
         return err->code;
     return settings_read_env(s, err);
+}
+
+sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(s->conninfo, &msg);
+    if (opts == NULL) {
+        sp_error_set(err, SP_ERR_INVALID, "the PostgreSQL connection string is not valid: %s",
+                     msg != NULL ? msg : "out of memory");
+        sp_error_detail(err, "see \"Connection Strings\" in the libpq documentation");
+        PQfreemem(msg);
+        return SP_ERR_INVALID;
+    }
+    PQconninfoFree(opts);
+    if (s->metrics_listen[0] != '\0') {
+        const char *colon = strrchr(s->metrics_listen, ':');
+        const char *port = colon != NULL ? colon + 1 : "";
+        char *end;
+        errno = 0;
+        long v = strtol(port, &end, 10);
+        if (colon == NULL || colon == s->metrics_listen || port[0] < '0' || port[0] > '9' ||
+            *end != '\0' || errno == ERANGE || v < 1 || v > 65535)
+            return sp_error_set(err, SP_ERR_INVALID,
+                                "metrics address \"%s\" is not HOST:PORT with a port from 1 to "
+                                "65535",
+                                s->metrics_listen);
+    }
+    return SP_OK;
 }

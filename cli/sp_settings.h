@@ -34,6 +34,9 @@ void sp_settings_free(sp_settings_t *s);
  * password others may read), then STATPIPE_* environment variables (STATPIPE_BATCH_ROWS is
  * batch.rows): what every command reads before its flags. */
 sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err);
+/* The checks of what the settings say that need no service: the PostgreSQL connection
+ * string parses, the metrics address is HOST:PORT with a port from 1 to 65535. */
+sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err);
 /* Adds topics from a comma-separated list. */
 sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err);
 

@@ -31,7 +31,11 @@ sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_e
                               lineno, sizeof(line) - 2);
             break;
         }
-        char *s = trim(line);
+        char *s = line;
+        /* A UTF-8 byte order mark, as some editors write it, is not part of the first key. */
+        if (lineno == 1 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3;
+        s = trim(s);
         if (*s == '\0' || *s == '#')
             continue;
         char *eq = strchr(s, '=');

@@ -35,6 +35,36 @@ grep -q 'environment variable STATPIPE_BATCH_ROWS: batch.rows needs a positive i
 echo "ok - environment errors name the variable"
 check "missing topics" 2 "$("$STATPIPE" run -b x:1 --check-config 2>/dev/null; echo $?)"
 
+# What --check-config finds before anything starts, each a usage error (exit 2).
+usage() { # LABEL EXPECTED-STDERR-TEXT COMMAND...
+    local label=$1 text=$2 rc=0
+    shift 2
+    "$@" >/dev/null 2>"$SP_TMP/usage.err" || rc=$?
+    check "$label: exit 2" 2 "$rc"
+    grep -qF -- "$text" "$SP_TMP/usage.err" || fail "$label: said $(cat "$SP_TMP/usage.err")"
+}
+usage "a metrics port past 65535" 'metrics address "127.0.0.1:99999" is not HOST:PORT' \
+    "$STATPIPE" run -b x:1 -t t --metrics 127.0.0.1:99999 --check-config
+usage "metrics.listen without a port" 'metrics address "localhost:" is not HOST:PORT' \
+    env STATPIPE_METRICS_LISTEN=localhost: "$STATPIPE" run -b x:1 -t t --check-config
+usage "batch.rows past what a size holds" 'batch.rows is too large: "99999999999999999999999"' \
+    env STATPIPE_BATCH_ROWS=99999999999999999999999 "$STATPIPE" run -b x:1 -t t --check-config
+usage "--batch-rows past what a size holds" '--batch-rows is too large' \
+    "$STATPIPE" load --batch-rows 99999999999999999999999 /dev/null
+usage "a connection string that does not parse (run)" 'connection string is not valid' \
+    "$STATPIPE" run -b x:1 -t t -d 'host=x port' --check-config
+usage "a connection string that does not parse (load)" 'connection string is not valid' \
+    "$STATPIPE" load -d 'host=x port' /dev/null
+usage "a file that does not exist (load)" 'could not open "/nonexistent/feed.ndjson"' \
+    "$STATPIPE" load -d 'host=127.0.0.1 port=1' /nonexistent/feed.ndjson
+usage "an unknown reason code" '--reason "nope" is not a reason code' \
+    "$STATPIPE" quarantine list --reason nope
+# A config file that starts with a UTF-8 byte order mark.
+printf '\xef\xbb\xbfbatch.rows = 77\nkafka.bootstrap.servers = bom:1\ntopics = t\n' > "$SP_TMP/bom.conf"
+check "a byte order mark is not part of the first key" \
+    "configuration ok: brokers bom:1, 1 topic, batches of 77 messages, 8388608 bytes or 500 ms, 2 PostgreSQL connections" \
+    "$("$STATPIPE" run -c "$SP_TMP/bom.conf" --check-config 2>&1)"
+
 printf 'pg.conninfo = host=db password=s3cr3tvalue\n' > "$SP_TMP/pw.conf"
 chmod 644 "$SP_TMP/pw.conf"
 "$STATPIPE" run -c "$SP_TMP/pw.conf" -b x:1 -t t --check-config >/dev/null 2>"$SP_TMP/warn.err"
