@@ -88,6 +88,6 @@ reruns=$(grep -c 'event=batch_rerun reason="a message id was seen before"' "$SP_
 check "replay: lean tries that met seen ids" 4 "$reruns"
 export PGDATABASE=postgres
 
-check "missing file exits 3" 3 "$("$STATPIPE" load /nonexistent.ndjson >/dev/null 2>&1; echo $?)"
+check "a missing file is a usage error (exit 2), as for check" 2 "$("$STATPIPE" load /nonexistent.ndjson >/dev/null 2>&1; echo $?)"
 check "no files is a usage error" 2 "$("$STATPIPE" load >/dev/null 2>&1; echo $?)"
 echo "PASS test_load_file"
