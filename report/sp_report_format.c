@@ -37,7 +37,7 @@ static const char *val(const PGresult *r, int row, int col)
 }
 
 /* The statuses of stats.target_progress, in the order the summary counts them. */
-static const char *const statuses[] = {"met",      "missed",    "no data", "on track",
+static const char *const statuses[] = {"met",     "missed",    "no data", "on track",
                                        "at risk", "off track", "unknown"};
 #define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
@@ -112,16 +112,24 @@ static void csv_field(FILE *out, const char *s, bool last)
     fputs(last ? "\r\n" : ",", out);
 }
 
-static const char *const sc_names[SC__COUNT] = {
-    "indicator",         "name_en",
-    "name_zh",           "plan",
-    "target_year",       "comparator",
-    "target",            "unit",
-    "latest",            "latest_period",
-    "progress_pct",      "status",
-    "cagr_needed_pct",   "projected",
-    "target_year_value", "target_year_progress_pct",
-    "first_year_met",    "source"};
+static const char *const sc_names[SC__COUNT] = {"indicator",
+                                                "name_en",
+                                                "name_zh",
+                                                "plan",
+                                                "target_year",
+                                                "comparator",
+                                                "target",
+                                                "unit",
+                                                "latest",
+                                                "latest_period",
+                                                "progress_pct",
+                                                "status",
+                                                "cagr_needed_pct",
+                                                "projected",
+                                                "target_year_value",
+                                                "target_year_progress_pct",
+                                                "first_year_met",
+                                                "source"};
 
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
 {

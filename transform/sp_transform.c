@@ -314,10 +314,9 @@ static sp_transform_result_t parse_observation(const sp_catalogue_t *cat, size_t
     /* Only an amount over a period accumulates from 1 January: a level or a rate published
      * "year to date" is not one, and differencing it would make up a number. */
     if (obs->ytd && obs->indicator->nature != SP_NATURE_FLOW)
-        return reject(rej, SP_REASON_BAD_BASIS,
-                      "calc_basis YTD is for flows; %s is a %s: publish it as PER",
-                      obs->indicator->code,
-                      obs->indicator->nature == SP_NATURE_STOCK ? "stock" : "ratio");
+        return reject(
+            rej, SP_REASON_BAD_BASIS, "calc_basis YTD is for flows; %s is a %s: publish it as PER",
+            obs->indicator->code, obs->indicator->nature == SP_NATURE_STOCK ? "stock" : "ratio");
 
     s = NULL;
     OPTIONAL_STR(o, "obs_status", s, n);
@@ -527,8 +526,8 @@ static bool same_str(json_t *a, json_t *b, const char *key)
 static long generated_id_of(json_t *entries, size_t n, const inherit_t *inh, const char *id)
 {
     size_t len = strlen(id);
-    if (len <= inh->envelope_id_len + 1 || memcmp(id, inh->envelope_id, inh->envelope_id_len) != 0 ||
-        id[inh->envelope_id_len] != '#')
+    if (len <= inh->envelope_id_len + 1 ||
+        memcmp(id, inh->envelope_id, inh->envelope_id_len) != 0 || id[inh->envelope_id_len] != '#')
         return -1;
     const char *d = id + inh->envelope_id_len + 1;
     size_t digits = len - inh->envelope_id_len - 1;
