@@ -6,6 +6,7 @@
 #include <apr_general.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>

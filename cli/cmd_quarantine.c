@@ -183,9 +183,8 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
 /* Whether code is a reason code of the contract; if not, says so and lists them. */
 static bool known_reason(const char *code)
 {
-    for (int r = 1; r < SP_REASON__COUNT; r++)
-        if (strcmp(code, sp_reason_name((sp_reason_t)r)) == 0)
-            return true;
+    if (sp_reason_lookup(code) != SP_REASON_NONE)
+        return true;
     fprintf(stderr, "statpipe: --reason \"%s\" is not a reason code\nHINT: one of", code);
     for (int r = 1; r < SP_REASON__COUNT; r++)
         fprintf(stderr, "%s %s", r > 1 ? "," : "", sp_reason_name((sp_reason_t)r));

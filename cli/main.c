@@ -2,9 +2,7 @@
 #include "sp_cli.h"
 
 #include <apr_general.h>
-#include <errno.h>
 #include <libpq-fe.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,18 +52,11 @@ PGconn *sp_cli_connect(const char *conninfo)
 
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] == '\0' || text[0] == '-' || *end != '\0' || v == 0) {
-        fprintf(stderr, "statpipe: %s needs a positive integer, got \"%s\"\n", opt, text);
+    sp_error_t err;
+    if (sp_size_parse(text, out, &err) != SP_OK) {
+        fprintf(stderr, "statpipe: %s %s\n", opt, err.message);
         return false;
     }
-    if (errno == ERANGE || v > SIZE_MAX / 2) {
-        fprintf(stderr, "statpipe: %s is too large: \"%s\"\n", opt, text);
-        return false;
-    }
-    *out = (size_t)v;
     return true;
 }
 

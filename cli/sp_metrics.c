@@ -2,6 +2,7 @@
  * libmicrohttpd on its own thread from a snapshot the daemon's loop publishes. */
 #include "sp_metrics.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -138,18 +139,35 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "see /metrics, /health, /ready\n", 30);
 }
 
-sp_status_t sp_http_start(sp_metrics_t *m, const char *listen, sp_http_t **out, sp_error_t *err)
+sp_status_t sp_listen_split(const char *listen, char *host, size_t cap, const char **port,
+                            sp_error_t *err)
 {
     const char *colon = strrchr(listen, ':');
-    if (colon == NULL || colon == listen || colon[1] == '\0')
-        return sp_error_set(err, SP_ERR_INVALID, "metrics address \"%s\" is not HOST:PORT", listen);
+    const char *p = colon != NULL ? colon + 1 : "";
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (colon == NULL || colon == listen || p[0] < '0' || p[0] > '9' || *end != '\0' ||
+        errno == ERANGE || v < 1 || v > 65535)
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "metrics address \"%s\" is not HOST:PORT with a port from 1 to 65535",
+                            listen);
+    snprintf(host, cap, "%.*s", (int)(colon - listen), listen);
+    *port = p;
+    return SP_OK;
+}
+
+sp_status_t sp_http_start(sp_metrics_t *m, const char *listen, sp_http_t **out, sp_error_t *err)
+{
     char host[256];
-    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+    const char *port;
+    if (sp_listen_split(listen, host, sizeof(host), &port, err) != SP_OK)
+        return err ? err->code : SP_ERR_INVALID;
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
-    int gai = getaddrinfo(host, colon + 1, &hints, &ai);
+    int gai = getaddrinfo(host, port, &hints, &ai);
     if (gai != 0)
         return sp_error_set(err, SP_ERR_INVALID, "metrics address \"%s\": %s", listen,
                             gai_strerror(gai));

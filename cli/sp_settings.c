@@ -1,9 +1,8 @@
 /* sp_settings.c: the keys of statpipe's config file, with defaults and checks. */
 #include "sp_settings.h"
+#include "sp_metrics.h"
 
-#include <errno.h>
 #include <libpq-fe.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,16 +85,10 @@ static sp_status_t size_value(const char *key, const char *value, const char *fi
                               size_t *out, sp_error_t *err)
 {
     char at[320];
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(value, &end, 10);
-    if (value[0] == '\0' || value[0] == '-' || *end != '\0' || v == 0)
-        return sp_error_set(err, SP_ERR_INVALID, "%s: %s needs a positive integer, got \"%s\"",
-                            where(at, sizeof(at), file, line), key, value);
-    if (errno == ERANGE || v > SIZE_MAX / 2)
-        return sp_error_set(err, SP_ERR_INVALID, "%s: %s is too large: \"%s\"",
-                            where(at, sizeof(at), file, line), key, value);
-    *out = (size_t)v;
+    sp_error_t e;
+    if (sp_size_parse(value, out, &e) != SP_OK)
+        return sp_error_set(err, SP_ERR_INVALID, "%s: %s %s", where(at, sizeof(at), file, line),
+                            key, e.message);
     return SP_OK;
 }
 
@@ -235,18 +228,9 @@ sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
         return SP_ERR_INVALID;
     }
     PQconninfoFree(opts);
-    if (s->metrics_listen[0] != '\0') {
-        const char *colon = strrchr(s->metrics_listen, ':');
-        const char *port = colon != NULL ? colon + 1 : "";
-        char *end;
-        errno = 0;
-        long v = strtol(port, &end, 10);
-        if (colon == NULL || colon == s->metrics_listen || port[0] < '0' || port[0] > '9' ||
-            *end != '\0' || errno == ERANGE || v < 1 || v > 65535)
-            return sp_error_set(err, SP_ERR_INVALID,
-                                "metrics address \"%s\" is not HOST:PORT with a port from 1 to "
-                                "65535",
-                                s->metrics_listen);
-    }
+    char host[256];
+    const char *port;
+    if (s->metrics_listen[0] != '\0')
+        return sp_listen_split(s->metrics_listen, host, sizeof(host), &port, err);
     return SP_OK;
 }

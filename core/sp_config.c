@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char *trim(char *s)
@@ -55,4 +56,17 @@ sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_e
         st = sp_error_set(err, SP_ERR_IO, "could not read config file \"%s\"", path);
     fclose(f);
     return st;
+}
+
+sp_status_t sp_size_parse(const char *text, size_t *out, sp_error_t *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '\0' || text[0] == '-' || *end != '\0' || v == 0)
+        return sp_error_set(err, SP_ERR_INVALID, "needs a positive integer, got \"%s\"", text);
+    if (errno == ERANGE || v > SIZE_MAX / 2)
+        return sp_error_set(err, SP_ERR_INVALID, "is too large: \"%s\"", text);
+    *out = (size_t)v;
+    return SP_OK;
 }

@@ -271,5 +271,9 @@ typedef sp_status_t (*sp_config_cb)(void *opaque, const char *key, const char *v
 /* Reads a `key = value` file: blank lines and lines starting with '#' are ignored;
  * spaces around key and value are trimmed. Errors name the file and the line. */
 sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_error_t *err);
+/* Parses a positive decimal size. On failure err says what is wrong with the text ("needs a
+ * positive integer, got ..." or "is too large: ..."), for the caller to prefix with the key
+ * or option: a value too large for the machine is refused, never clamped. */
+sp_status_t sp_size_parse(const char *text, size_t *out, sp_error_t *err);
 
 #endif

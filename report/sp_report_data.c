@@ -15,7 +15,7 @@ static const char scorecard_sql[] =
     "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"
     "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"
     "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"
-    "  coalesce(t.source, '')"
+    "  coalesce(t.source, ''), t.target_year_passed"
     " FROM stats.target_progress t JOIN statpipe.indicator i ON i.code = t.indicator"
     " ORDER BY t.target_year, t.indicator, t.plan";
 

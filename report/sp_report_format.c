@@ -59,9 +59,7 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
         snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR), val(r, i, SC_TARGET),
                  val(r, i, SC_UNIT));
         /* A passed target year is judged on that year's value, one ahead on the latest. */
-        bool passed = strcmp(val(r, i, SC_STATUS), "met") == 0 ||
-                      strcmp(val(r, i, SC_STATUS), "missed") == 0 ||
-                      strcmp(val(r, i, SC_STATUS), "no data") == 0;
+        bool passed = strcmp(val(r, i, SC_TARGET_YEAR_PASSED), "t") == 0;
         const char *value = val(r, i, passed ? SC_TARGET_YEAR_VALUE : SC_LATEST);
         const char *pct = val(r, i, passed ? SC_TARGET_YEAR_PROGRESS_PCT : SC_PROGRESS_PCT);
         if (*value)

@@ -24,7 +24,9 @@ enum {
     SC_TARGET_YEAR_PROGRESS_PCT,
     SC_FIRST_YEAR_MET,
     SC_SOURCE,
-    SC__COUNT
+    SC__COUNT,
+    /* Past the shown columns: what the writers read but do not print. */
+    SC_TARGET_YEAR_PASSED = SC__COUNT /* "t" when judged on the target year's own value */
 };
 
 typedef struct sp_report_data {

@@ -136,6 +136,14 @@ const char *sp_reason_name(sp_reason_t r)
     return (unsigned)r < SP_REASON__COUNT ? reason_names[r] : "unknown";
 }
 
+sp_reason_t sp_reason_lookup(const char *name)
+{
+    for (int r = SP_REASON_NONE + 1; r < SP_REASON__COUNT; r++)
+        if (strcmp(name, reason_names[r]) == 0)
+            return (sp_reason_t)r;
+    return SP_REASON_NONE;
+}
+
 static sp_transform_result_t reject(sp_reject_t *rej, sp_reason_t reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

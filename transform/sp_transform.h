@@ -98,6 +98,8 @@ typedef enum {
 } sp_reason_t;
 
 const char *sp_reason_name(sp_reason_t r);
+/* The reason whose code is name, or SP_REASON_NONE when name is no reason code. */
+sp_reason_t sp_reason_lookup(const char *name);
 
 typedef struct sp_reject {
     sp_reason_t reason;

@@ -274,7 +274,6 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
     -- cover a month twice.
     per_series AS (
         SELECT pv.sender, pv.freq, pv.calc_basis, pv.yr, ind.time_agg,
-               ind.authoritative_sender,
                sum(pv.value) AS total,
                coalesce(sum(pv.months_covered) FILTER (WHERE pv.value IS NOT NULL), 0)::int
                    AS months,
@@ -287,8 +286,7 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
                max(pv.period_end) AS last_end,
                max(pv.unit) AS unit, max(pv.release) AS release
           FROM pv CROSS JOIN ind
-         GROUP BY pv.sender, pv.freq, pv.calc_basis, pv.yr, ind.time_agg,
-                  ind.authoritative_sender),
+         GROUP BY pv.sender, pv.freq, pv.calc_basis, pv.yr, ind.time_agg),
     judged AS (
         SELECT f.*,
                CASE WHEN f.time_agg = 'sum' THEN f.total ELSE f.last_value END AS value,
@@ -304,8 +302,9 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
            CASE WHEN j.time_agg = 'sum' THEN j.last_end ELSE j.last_value_end END,
            j.release
       FROM judged j
-     ORDER BY j.yr, (j.value IS NOT NULL AND j.sender = j.authoritative_sender) DESC,
-              j.value IS NOT NULL DESC, j.is_complete DESC, j.freq = 'A' DESC,
+     -- The authoritative sender's years come only from it (pv), so what is left to choose
+     -- between is its own series, or other senders' where it has no figure.
+     ORDER BY j.yr, j.value IS NOT NULL DESC, j.is_complete DESC, j.freq = 'A' DESC,
               j.months DESC, j.calc_basis = 'PER' DESC, j.sender, j.freq
 $$;
 COMMENT ON FUNCTION stats.annual_values_of(text, text, timestamptz) IS 'The annual values of one indicator in one area as known at p_as_of (default now), one row per year: see stats.annual_value.';
