@@ -657,13 +657,79 @@ static sp_transform_result_t run_envelope(sp_transformer_t *tf, json_t *root, sp
     return check_duplicates(tf, entries, count, &inh, rej);
 }
 
-/* The deepest nesting of arrays and objects in a JSON text, outside strings; checked
- * before parsing so that no parser recursion or allocation follows a hostile depth. */
-static size_t json_depth(const void *payload, size_t len)
+/* What one pass over a JSON text finds before it is parsed: the deepest nesting of arrays and
+ * objects outside strings, so that no parser recursion or allocation follows a hostile depth,
+ * and the first number a double cannot carry exactly, so that jansson's conversion never
+ * decides a value: an integer of more than 18 digits overflows its json_int_t, and a number
+ * with more than 15 significant digits, or a power of ten beyond +-307, does not survive a
+ * double (1e-400 would read as 0). Such numbers are refused; as decimal strings they are
+ * exact. */
+typedef struct {
+    size_t depth;
+    const char *bad_number; /* NULL, or the start of the first inexact number */
+    size_t bad_len;
+} prescan_t;
+
+/* Whether the number token p[0..n) survives jansson exactly. */
+static bool number_exact(const unsigned char *p, size_t n)
+{
+    size_t i = 0, sig = 0, zeros = 0;
+    long lead = 0; /* power of ten of the first significant digit */
+    bool integer = true, seen = false;
+    if (i < n && p[i] == '-')
+        i++;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (p[i] == '0' && !seen)
+            continue;
+        if (!seen)
+            lead = -1;
+        seen = true;
+        lead++;
+        zeros = p[i] == '0' ? zeros + 1 : 0;
+        sig++;
+    }
+    if (i < n && p[i] == '.') {
+        integer = false;
+        long pos = 0;
+        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+            pos--;
+            if (p[i] == '0' && !seen)
+                continue;
+            if (!seen)
+                lead = pos;
+            seen = true;
+            zeros = p[i] == '0' ? zeros + 1 : 0;
+            sig++;
+        }
+    }
+    long e = 0;
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        integer = false;
+        bool neg = false;
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-'))
+            neg = p[i++] == '-';
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+            if (e < 100000)
+                e = e * 10 + (p[i] - '0');
+        if (neg)
+            e = -e;
+    }
+    if (integer)
+        return sig <= 18;
+    if (!seen)
+        return true; /* a zero is exact however it is spelled */
+    return sig - zeros <= 15 && lead + e >= -307 && lead + e <= 307;
+}
+
+static void json_prescan(const void *payload, size_t len, prescan_t *out)
 {
     const unsigned char *p = payload;
-    size_t depth = 0, max = 0;
+    size_t depth = 0;
     bool in_string = false;
+    out->depth = 0;
+    out->bad_number = NULL;
+    out->bad_len = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
         if (in_string) {
@@ -674,13 +740,22 @@ static size_t json_depth(const void *payload, size_t len)
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > max)
-                max = depth;
+            if (++depth > out->depth)
+                out->depth = depth;
         } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t j = i;
+            while (j < len && (p[j] == '-' || p[j] == '+' || p[j] == '.' || p[j] == 'e' ||
+                               p[j] == 'E' || (p[j] >= '0' && p[j] <= '9')))
+                j++;
+            if (out->bad_number == NULL && !number_exact(p + i, j - i)) {
+                out->bad_number = (const char *)p + i;
+                out->bad_len = j - i;
+            }
+            i = j - 1;
         }
     }
-    return max;
 }
 
 sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
@@ -700,10 +775,18 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
         payload = bytes + 3;
         len -= 3;
     }
-    size_t depth = json_depth(payload, len);
-    if (depth > tf->limits.max_depth)
-        return reject(rej, SP_REASON_TOO_LARGE, "JSON nests %zu levels deep, at most %zu", depth,
-                      tf->limits.max_depth);
+    prescan_t scan;
+    json_prescan(payload, len, &scan);
+    if (scan.depth > tf->limits.max_depth)
+        return reject(rej, SP_REASON_TOO_LARGE, "JSON nests %zu levels deep, at most %zu",
+                      scan.depth, tf->limits.max_depth);
+    if (scan.bad_number != NULL)
+        return reject(rej, SP_REASON_BAD_VALUE,
+                      "the JSON number %.*s%s cannot be read exactly (a JSON number keeps 15 "
+                      "significant digits within 1e-307..1e307, an integer 18 digits): send it "
+                      "as a decimal string",
+                      (int)(scan.bad_len > 40 ? 40 : scan.bad_len), scan.bad_number,
+                      scan.bad_len > 40 ? "..." : "");
 
     json_error_t jerr;
     arena_t *outer = active_arena;

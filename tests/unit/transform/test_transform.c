@@ -278,6 +278,51 @@ static void test_json_number_uses_shortest_decimal(void **state)
     assert_string_equal(cap.obs.value_published, "0.1");
 }
 
+/* A JSON number that a double or jansson's integer cannot carry exactly is refused with
+ * bad_value, never rounded: 1e-400 would read as 0 and a 20-digit integer overflows. The
+ * same digits as a decimal string are exact. */
+static void test_json_number_beyond_a_double_is_refused(void **state)
+{
+    fixture_t *fx = *state;
+    char msg[1024];
+    captured_t cap;
+    sp_reject_t rej;
+    const char *refused[] = {"1e-400", "12345678901234567890", "1.0000000000000001",
+                             "-0.12345678901234567", "123456789012345678901234567890.0",
+                             "1e308"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        make_message(msg, sizeof(msg), "value", refused[i]);
+        assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_REJECT);
+        assert_int_equal(rej.reason, SP_REASON_BAD_VALUE);
+        assert_non_null(strstr(rej.detail, refused[i]));
+        assert_non_null(strstr(rej.detail, "decimal string"));
+    }
+    /* 15 significant digits, trailing zeros, 18-digit integers and small powers are exact */
+    const char *kept[][2] = {{"123456789012345", "123456789012345"},
+                             {"0.000000000000000000001", "1e-21"},
+                             {"1.50000000000000000000", "1.5"},
+                             {"123456789012345678", "123456789012345678"},
+                             {"0.0", "0"},
+                             {"2.5e3", "2500"}};
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        make_message(msg, sizeof(msg), "value", kept[i][0]);
+        assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+        sp_dec_t got, want;
+        assert_int_equal(sp_dec_parse(&got, cap.obs.value_published,
+                                      strlen(cap.obs.value_published), NULL),
+                         SP_OK);
+        assert_int_equal(sp_dec_parse(&want, kept[i][1], strlen(kept[i][1]), NULL), SP_OK);
+        assert_int_equal(sp_dec_cmp(&got, &want), 0);
+    }
+    /* as a decimal string, 20 digits are exact */
+    make_message(msg, sizeof(msg), "value", "\"12345678901234567890\"");
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+    assert_string_equal(cap.obs.value_published, "12345678901234567890");
+    /* digits inside strings are not numbers */
+    make_message(msg, sizeof(msg), "comment", "\"1e-400 12345678901234567890\"");
+    assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
+}
+
 static void test_missing_value_with_missing_status(void **state)
 {
     fixture_t *fx = *state;
@@ -578,7 +623,7 @@ static void test_hostile_input(void **state)
     make_message(msg, sizeof(msg), "value", "\"1e999999\"");
     assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_BAD_VALUE);
     make_message(msg, sizeof(msg), "value", "1e400");
-    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
+    assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_BAD_VALUE);
     make_message(msg, sizeof(msg), "value", "NaN");
     assert_int_equal(reason_of(fx, msg, strlen(msg)), SP_REASON_MALFORMED_JSON);
     make_message(msg, sizeof(msg), "value", "-Infinity");
@@ -612,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_observation_fields_are_normalised),
         cmocka_unit_test(test_contract_examples_are_exact),
         cmocka_unit_test(test_json_number_uses_shortest_decimal),
+        cmocka_unit_test(test_json_number_beyond_a_double_is_refused),
         cmocka_unit_test(test_missing_value_with_missing_status),
         cmocka_unit_test(test_penetration_above_100_is_out_of_range),
         cmocka_unit_test(test_unparseable_bytes),
