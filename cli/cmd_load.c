@@ -61,7 +61,7 @@ static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err
             async && attempt == 1 ? sp_loader_flush_async(ld, err) : sp_loader_flush(ld, err);
         if (st == SP_OK || !err->retriable || attempt == 8)
             return st;
-        sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=\"%s\"", attempt, err->message);
+        sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=%s", attempt, SP_LOG_Q(err->message));
         usleep(backoff);
         backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
         bool committed = false; /* settling drops what went in */

@@ -27,8 +27,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     long *failed = opaque;
     if (m->err) {
         (*failed)++;
-        sp_log(SP_LOG_ERR, "delivery_failed", "partition=%d error=\"%s\"", (int)m->partition,
-               rd_kafka_err2str(m->err));
+        sp_log(SP_LOG_ERR, "delivery_failed", "partition=%d error=%s", (int)m->partition,
+               SP_LOG_Q(rd_kafka_err2str(m->err)));
     }
 }
 

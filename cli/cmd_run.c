@@ -138,7 +138,7 @@ static void hook_before_revoke(void *opaque)
         if (sp_loader_flush(l->ld, &err) != SP_OK) {
             /* Not committed (or, after a lost COMMIT, perhaps committed with its offsets):
              * either way the partitions' next owner starts at the stored offsets. */
-            sp_log(SP_LOG_WARNING, "batch_abandoned", "at=revoke error=\"%s\"", err.message);
+            sp_log(SP_LOG_WARNING, "batch_abandoned", "at=revoke error=%s", SP_LOG_Q(err.message));
             sp_loader_abandon(l->ld);
             if (!err.retriable && err.code != SP_ERR_CONFLICT) {
                 ctx->flush_failed = true;
@@ -152,9 +152,9 @@ static void hook_before_revoke(void *opaque)
 static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, sp_error_t *err)
 {
     if (m->err) {
-        sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=\"%s\"",
+        sp_log(SP_LOG_WARNING, "consume_error", "topic=%s partition=%d error=%s",
                m->rkt ? rd_kafka_topic_name(m->rkt) : "", (int)m->partition,
-               rd_kafka_message_errstr(m));
+               SP_LOG_Q(rd_kafka_message_errstr(m)));
         return SP_OK;
     }
     lane_t *l = lane_of(ctx, m->partition);
@@ -178,14 +178,14 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
         if (st == SP_ERR_CONFLICT) {
             /* Another member owns these partitions now; every lane starts again from what
              * is stored (a flight that went in is counted, the rest is read again). */
-            sp_log(SP_LOG_WARNING, "batch_abandoned", "reason=\"%s\"", err->message);
+            sp_log(SP_LOG_WARNING, "batch_abandoned", "reason=%s", SP_LOG_Q(err->message));
             for (int i = 0; i < ctx->n_lanes; i++)
                 sp_loader_abandon(ctx->lanes[i].ld);
             return sp_consumer_resync(c, err);
         }
         if (!err->retriable)
             return st;
-        sp_log(SP_LOG_ERR, "pg_unavailable", "error=\"%s\"", err->message);
+        sp_log(SP_LOG_ERR, "pg_unavailable", "error=%s", SP_LOG_Q(err->message));
         sp_consumer_pause(c);
         int64_t backoff_ms = 100;
         for (;;) {
@@ -209,8 +209,8 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
                        "restart\"");
                 return sp_error_set(err, SP_ERR_CONN, "stopped while PostgreSQL was unavailable");
             }
-            sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=\"%s\"",
-                   (long long)backoff_ms, err->message);
+            sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=%s", (long long)backoff_ms,
+                   SP_LOG_Q(err->message));
             backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
         }
         sp_consumer_resume(c);
@@ -244,7 +244,8 @@ static void publish_metrics(run_ctx_t *ctx, sp_consumer_t *c, bool force);
  * abandoned there, and read again on restart from the stored offsets. */
 static void log_flush_failed(const sp_error_t *err)
 {
-    sp_log(SP_LOG_ERR, "flush_failed", "error=\"%s\" detail=\"%s\"", err->message, err->detail);
+    sp_log(SP_LOG_ERR, "flush_failed", "error=%s detail=%s", SP_LOG_Q(err->message),
+           SP_LOG_Q(err->detail));
 }
 
 /* Collects lane l's batch in flight (waiting for it if wait): counts it when it went in,
@@ -460,7 +461,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             sp_status_t ts = take_message(&ctx, m, &err);
             rd_kafka_message_destroy(m);
             if (ts != SP_OK) {
-                sp_log(SP_LOG_ERR, "stage_failed", "error=\"%s\"", err.message);
+                sp_log(SP_LOG_ERR, "stage_failed", "error=%s", SP_LOG_Q(err.message));
                 rc = SP_EXIT_SERVICE;
                 break;
             }
@@ -468,7 +469,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (ctx.flush_failed || sp_consumer_failed(c, &err)) {
             if (ctx.flush_failed)
                 err = ctx.flush_err;
-            sp_log(SP_LOG_ERR, "stop", "reason=\"%s\"", err.message);
+            sp_log(SP_LOG_ERR, "stop", "reason=%s", SP_LOG_Q(err.message));
             rc = SP_EXIT_SERVICE;
             break;
         }
@@ -527,7 +528,8 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 reload_settings(&ctx, s);
             reload_requested = 0;
             if (reload_catalogue(&ctx, &err) != SP_OK)
-                sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=\"%s\"", err.message);
+                sp_log(SP_LOG_WARNING, "catalogue_reload_failed", "error=%s",
+                       SP_LOG_Q(err.message));
             sd_notify(0, "READY=1");
         }
         publish_metrics(&ctx, c, false);
@@ -537,7 +539,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
     }
     sd_notify(0, "STOPPING=1");
     if (rc == SP_EXIT_OK && flush_all(&ctx, c, &err) != SP_OK) {
-        sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=\"%s\"", err.message);
+        sp_log(SP_LOG_ERR, "flush_failed", "at=stop error=%s", SP_LOG_Q(err.message));
         rc = SP_EXIT_SERVICE;
     }
     if (rc != SP_EXIT_OK)

@@ -178,8 +178,8 @@ static sp_status_t settings_read_file(sp_settings_t *s, const char *path, sp_err
     struct stat sb;
     if (st == SP_OK && fs.secret && stat(path, &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)))
         sp_log(SP_LOG_WARNING, "config_readable",
-               "file=\"%s\" detail=\"it holds a password and others may read it: chmod 600\"",
-               path);
+               "file=%s detail=\"it holds a password and others may read it: chmod 600\"",
+               SP_LOG_Q(path));
     return st;
 }
 

@@ -72,6 +72,15 @@ void sp_log_write(sp_log_level_t lvl, const char *event, const char *fmt, ...)
 /* Parses "debug", "info", ..., or a number 0..7; returns -1 if unknown. */
 int sp_log_level_parse(const char *s);
 
+/* A log value in double quotes with `"` and `\` escaped, so that text from a message or a
+ * server cannot end its field and forge another (`detail="x" reason=forged`). Writes at most
+ * cap bytes into buf (a longer value is cut, still quoted) and returns buf. SP_LOG_Q gives
+ * each use its own buffer for the duration of the statement that logs. */
+#define SP_LOG_QMAX 1024
+const char *sp_log_quote(char *buf, size_t cap, const char *s, size_t n);
+#define SP_LOG_Q(s) sp_log_quote((char[SP_LOG_QMAX]){0}, SP_LOG_QMAX, (s), strlen(s))
+#define SP_LOG_QN(s, n) sp_log_quote((char[SP_LOG_QMAX]){0}, SP_LOG_QMAX, (s), (n))
+
 /* ---- growable byte buffer (reused across batches; grows, never shrinks) -------------- */
 
 typedef struct sp_buf {

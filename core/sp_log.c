@@ -25,6 +25,20 @@ int sp_log_level_parse(const char *s)
     return -1;
 }
 
+const char *sp_log_quote(char *buf, size_t cap, const char *s, size_t n)
+{
+    size_t o = 0;
+    buf[o++] = '"';
+    for (size_t i = 0; i < n && s[i] != '\0' && o + 4 < cap; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            buf[o++] = '\\';
+        buf[o++] = s[i];
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
 void sp_log_write(sp_log_level_t lvl, const char *event, const char *fmt, ...)
 {
     char line[2048];

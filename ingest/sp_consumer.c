@@ -100,7 +100,7 @@ static void change_assignment(sp_consumer_t *c, rd_kafka_t *rk,
     }
     if (msg[0] == '\0')
         return;
-    sp_log(SP_LOG_ERR, take ? "assign_failed" : "unassign_failed", "error=\"%s\"", msg);
+    sp_log(SP_LOG_ERR, take ? "assign_failed" : "unassign_failed", "error=%s", SP_LOG_Q(msg));
     if (take && !c->failed) {
         c->failed = true;
         sp_error_set(&c->fail_err, SP_ERR_INTERNAL,
@@ -122,8 +122,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 /* Consuming from a guessed position could load twice or skip: stop. */
                 c->failed = true;
                 c->fail_err = e;
-                sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=\"%s\"", tp->topic,
-                       (int)tp->partition, e.message);
+                sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=%s", tp->topic,
+                       (int)tp->partition, SP_LOG_Q(e.message));
                 change_assignment(c, rk, partitions, false);
                 return;
             }
@@ -135,7 +135,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         change_assignment(c, rk, partitions, true);
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
-            sp_log(SP_LOG_WARNING, "rebalance_error", "error=\"%s\"", rd_kafka_err2str(err));
+            sp_log(SP_LOG_WARNING, "rebalance_error", "error=%s", SP_LOG_Q(rd_kafka_err2str(err)));
         c->hooks.before_revoke(c->hooks.opaque);
         for (int i = 0; i < partitions->cnt; i++)
             sp_log(SP_LOG_INFO, "revoke", "topic=%s partition=%d", partitions->elems[i].topic,

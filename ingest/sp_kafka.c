@@ -32,7 +32,7 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     (void)rk;
     if (level < 0 || level > 7)
         level = SP_LOG_INFO;
-    sp_log(level, "kafka", "facility=%s message=\"%s\"", fac, buf);
+    sp_log(level, "kafka", "facility=%s message=%s", fac, SP_LOG_Q(buf));
 }
 
 void sp_kafka_conf_log_to_sink(rd_kafka_conf_t *conf)

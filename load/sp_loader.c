@@ -308,7 +308,7 @@ static void notice_sink(void *arg, const char *message)
     size_t n = strlen(message);
     while (n > 0 && message[n - 1] == '\n')
         n--;
-    sp_log(SP_LOG_NOTICE, "pg_notice", "message=\"%.*s\"", (int)n, message);
+    sp_log(SP_LOG_NOTICE, "pg_notice", "message=%s", SP_LOG_QN(message, (int)n));
 }
 
 sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char *group_id,
@@ -667,8 +667,8 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
         /* A message is loaded whole or not at all. */
         stage_quarantine(ld, src, &rej, payload, len);
         /* Per message only when asked for: batch_done says it once per batch. */
-        sp_log(SP_LOG_DEBUG, "quarantine", "reason=%s message_id=\"%s\" detail=\"%s\"",
-               sp_reason_name(rej.reason), rej.message_id, rej.detail);
+        sp_log(SP_LOG_DEBUG, "quarantine", "reason=%s message_id=%s detail=%s",
+               sp_reason_name(rej.reason), SP_LOG_Q(rej.message_id), SP_LOG_Q(rej.detail));
     }
     if (src != NULL && src->topic != NULL)
         remember_offset(ld, src);
