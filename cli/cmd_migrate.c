@@ -44,9 +44,10 @@ int sp_cmd_migrate(int argc, char **argv)
         fprintf(stderr, "statpipe: migrate takes no arguments\n");
         return SP_EXIT_USAGE;
     }
-    PGconn *conn = sp_cli_connect(conninfo);
-    if (conn == NULL)
-        return SP_EXIT_SERVICE;
+    PGconn *conn;
+    int crc = sp_cli_connect(conninfo, &conn);
+    if (crc != SP_EXIT_OK)
+        return crc;
     sp_error_t err;
     int rc = SP_EXIT_OK;
     if (sp_migrate(conn, !quiet, &err) != SP_OK) {

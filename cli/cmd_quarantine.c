@@ -259,6 +259,9 @@ int sp_cmd_quarantine(int argc, char **argv)
         fprintf(stderr, "statpipe: unexpected argument \"%s\"\n", argv[optind + 1]);
         return SP_EXIT_USAGE;
     }
+    int crc = sp_cli_conninfo_check(o.conninfo);
+    if (crc != SP_EXIT_OK)
+        return crc;
     apr_pool_t *pool;
     apr_pool_create(&pool, NULL);
     sp_loader_t *ld;

@@ -58,9 +58,10 @@ int sp_cmd_report(int argc, char **argv)
         fprintf(stderr, "statpipe: report takes no arguments\n");
         return SP_EXIT_USAGE;
     }
-    PGconn *conn = sp_cli_connect(conninfo);
-    if (conn == NULL)
-        return SP_EXIT_SERVICE;
+    PGconn *conn;
+    int crc = sp_cli_connect(conninfo, &conn);
+    if (crc != SP_EXIT_OK)
+        return crc;
     FILE *out = stdout;
     if (path != NULL && (out = fopen(path, "w")) == NULL) {
         fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));

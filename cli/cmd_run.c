@@ -10,9 +10,11 @@
 
 #include <apr_general.h>
 #include <systemd/sd-daemon.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -348,7 +350,16 @@ static sp_status_t reload_catalogue(run_ctx_t *ctx, sp_error_t *err)
     return SP_OK;
 }
 
-/* The checks made before connecting to anything: Kafka servers and topics are given.
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    (void)level;
+    (void)fac;
+    (void)buf;
+}
+
+/* The checks made before connecting to anything: the connection string and metrics address
+ * parse, Kafka servers and topics are given, and librdkafka accepts its configuration.
  * Fills servers (cap bytes) with the bootstrap servers. */
 static int check_settings(sp_settings_t *s, char *servers, size_t cap)
 {
@@ -368,6 +379,35 @@ static int check_settings(sp_settings_t *s, char *servers, size_t cap)
                         "HINT: give -t TOPIC or topics = a,b in the config file\n");
         return SP_EXIT_USAGE;
     }
+    /* librdkafka checks the rest of its configuration when a client is created (assignors
+     * of one protocol type, readable TLS files): create one that has no brokers to connect
+     * to and keeps its log to itself, since errstr says what failed. */
+    static const char *const files[] = {"ssl.ca.location", "ssl.certificate.location",
+                                        "ssl.key.location", "ssl.keystore.location",
+                                        "sasl.kerberos.keytab"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[1024];
+        size_t plen = sizeof(path);
+        if (rd_kafka_conf_get(s->kconf, files[i], path, &plen) == RD_KAFKA_CONF_OK &&
+            path[0] != '\0' && strcmp(path, "probe") != 0 && access(path, R_OK) != 0) {
+            fprintf(stderr,
+                    "statpipe: kafka.%s \"%s\" cannot be read: %s\n"
+                    "HINT: give a readable file, or leave the key unset\n",
+                    files[i], path, strerror(errno));
+            return SP_EXIT_USAGE;
+        }
+    }
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_dup(s->kconf);
+    rd_kafka_conf_set(conf, "bootstrap.servers", "", errstr, sizeof(errstr));
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "statpipe: the Kafka configuration is not valid: %s\n", errstr);
+        return SP_EXIT_USAGE;
+    }
+    rd_kafka_destroy(rk);
     return SP_EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /* main.c: the statpipe binary: dispatches to its subcommands. */
 #include "sp_cli.h"
+#include "sp_settings.h"
 
 #include <apr_general.h>
 #include <libpq-fe.h>
@@ -38,16 +39,31 @@ void sp_cli_error(const sp_error_t *err)
         fprintf(stderr, "DETAIL: %s\n", err->detail);
 }
 
-PGconn *sp_cli_connect(const char *conninfo)
+int sp_cli_conninfo_check(const char *conninfo)
 {
+    sp_error_t err;
+    if (sp_conninfo_check(conninfo, &err) != SP_OK) {
+        sp_cli_error(&err);
+        return SP_EXIT_USAGE;
+    }
+    return SP_EXIT_OK;
+}
+
+int sp_cli_connect(const char *conninfo, PGconn **out)
+{
+    *out = NULL;
+    int rc = sp_cli_conninfo_check(conninfo);
+    if (rc != SP_EXIT_OK)
+        return rc;
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
         fprintf(stderr, "HINT: set PGHOST, PGPORT, PGUSER, PGDATABASE or give -d CONNINFO\n");
         PQfinish(conn);
-        return NULL;
+        return SP_EXIT_SERVICE;
     }
-    return conn;
+    *out = conn;
+    return SP_EXIT_OK;
 }
 
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)

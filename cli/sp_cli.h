@@ -21,9 +21,15 @@ enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2, SP_EXIT_SERVICE = 3 
 
 /* Prints "statpipe: message" and the detail, if any, to stderr. */
 void sp_cli_error(const sp_error_t *err);
-/* Connects to PostgreSQL (conninfo "" uses the PG* variables); on failure prints why and
- * returns NULL. */
-struct pg_conn *sp_cli_connect(const char *conninfo);
+struct pg_conn;
+
+/* Prints why and returns SP_EXIT_USAGE if a connection string does not parse, else
+ * SP_EXIT_OK. */
+int sp_cli_conninfo_check(const char *conninfo);
+/* Connects to PostgreSQL (conninfo "" uses the PG* variables) into *out; on failure prints
+ * why and returns SP_EXIT_USAGE (a connection string that does not parse) or
+ * SP_EXIT_SERVICE (the server cannot be reached or refuses). */
+int sp_cli_connect(const char *conninfo, struct pg_conn **out);
 /* Parses a positive integer option; prints an error and returns false if it is not one. */
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out);
 

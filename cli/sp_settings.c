@@ -216,18 +216,28 @@ sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err
     return settings_read_env(s, err);
 }
 
-sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
+sp_status_t sp_conninfo_check(const char *conninfo, sp_error_t *err)
 {
     char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(s->conninfo, &msg);
+    PQconninfoOption *opts = PQconninfoParse(conninfo != NULL ? conninfo : "", &msg);
     if (opts == NULL) {
-        sp_error_set(err, SP_ERR_INVALID, "the PostgreSQL connection string is not valid: %s",
-                     msg != NULL ? msg : "out of memory");
+        size_t n = msg != NULL ? strlen(msg) : 0;
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            n--;
+        sp_error_set(err, SP_ERR_INVALID, "the PostgreSQL connection string is not valid: %.*s",
+                     (int)n, msg != NULL ? msg : "");
         sp_error_detail(err, "see \"Connection Strings\" in the libpq documentation");
         PQfreemem(msg);
         return SP_ERR_INVALID;
     }
     PQconninfoFree(opts);
+    return SP_OK;
+}
+
+sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
+{
+    if (sp_conninfo_check(s->conninfo, err) != SP_OK)
+        return err->code;
     char host[256];
     const char *port;
     if (s->metrics_listen[0] != '\0')

@@ -36,6 +36,9 @@ void sp_settings_free(sp_settings_t *s);
 sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err);
 /* The checks of what the settings say that need no service: the PostgreSQL connection
  * string parses, the metrics address is HOST:PORT with a port from 1 to 65535. */
+/* Whether a PostgreSQL connection string parses (a URI or key=value pairs), before any
+ * connection is tried: one that does not is a usage error. */
+sp_status_t sp_conninfo_check(const char *conninfo, sp_error_t *err);
 sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err);
 /* Adds topics from a comma-separated list. */
 sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err);

@@ -55,6 +55,23 @@ usage "a connection string that does not parse (run)" 'connection string is not 
     "$STATPIPE" run -b x:1 -t t -d 'host=x port' --check-config
 usage "a connection string that does not parse (load)" 'connection string is not valid' \
     "$STATPIPE" load -d 'host=x port' /dev/null
+for cmd in migrate report "quarantine list" "quarantine replay --all"; do
+    # shellcheck disable=SC2086
+    usage "a connection string that does not parse ($cmd)" 'connection string is not valid' \
+        "$STATPIPE" $cmd -d 'host=x port'
+done
+usage "assignors of two protocol types" 'assignors must have the same protocol type' \
+    "$STATPIPE" run -b x:1 -t t -X partition.assignment.strategy=range,cooperative-sticky \
+    --check-config
+usage "a CA file that is not there" 'kafka.ssl.ca.location "/nonexistent/ca.pem" cannot be read' \
+    "$STATPIPE" run -b x:1 -t t -X security.protocol=ssl -X ssl.ca.location=/nonexistent/ca.pem \
+    --check-config
+# The daemon makes the same checks before it connects to PostgreSQL (port 1 refuses).
+usage "a CA file that is not there (run)" 'kafka.ssl.ca.location "/nonexistent/ca.pem"' \
+    "$STATPIPE" run -b x:1 -t t -X ssl.ca.location=/nonexistent/ca.pem -d 'host=127.0.0.1 port=1'
+usage "a configuration librdkafka refuses at start (run)" 'Kafka configuration is not valid' \
+    "$STATPIPE" run -b x:1 -t t -X partition.assignment.strategy=range,cooperative-sticky \
+    -d 'host=127.0.0.1 port=1'
 usage "a file that does not exist (load)" 'could not open "/nonexistent/feed.ndjson"' \
     "$STATPIPE" load -d 'host=127.0.0.1 port=1' /nonexistent/feed.ndjson
 usage "an unknown reason code" '--reason "nope" is not a reason code' \
