@@ -84,6 +84,8 @@ typedef struct run_ctx {
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
     sp_error_t flush_err;
+    int64_t reconnect_at_us[SP_MAX_CONNECTIONS]; /* an idle lane's next reconnect attempt */
+    int64_t reconnect_backoff_ms[SP_MAX_CONNECTIONS];
 } run_ctx_t;
 
 static lane_t *lane_of(run_ctx_t *ctx, int32_t partition)
@@ -122,11 +124,59 @@ static sp_load_stats_t total_stats(const run_ctx_t *ctx)
     return t;
 }
 
+static void pet_watchdog(run_ctx_t *ctx);
+
+/* While the daemon waits for PostgreSQL it is alive but not ready: /health answers ok,
+ * /ready and statpipe_postgres_connected say it waits, and systemd's watchdog is kept
+ * fed, so that neither a liveness probe nor the watchdog restarts it mid-outage. */
+static void note_waiting(run_ctx_t *ctx)
+{
+    if (ctx->metrics != NULL) {
+        pthread_mutex_lock(&ctx->metrics->mu);
+        ctx->metrics->pg_connected = false;
+        ctx->metrics->last_loop_us = sp_time_now_us();
+        pthread_mutex_unlock(&ctx->metrics->mu);
+    }
+    pet_watchdog(ctx);
+}
+
+/* Sleeps ms in short steps, staying alive for the probes; false if asked to stop. */
+static bool wait_alive(run_ctx_t *ctx, int64_t ms)
+{
+    int64_t until = sp_time_now_us() + ms * 1000;
+    while (!stop_requested && sp_time_now_us() < until) {
+        note_waiting(ctx);
+        usleep(50000);
+    }
+    return !stop_requested;
+}
+
+/* Reads a partition's stored offset for an assignment. A lost connection is retried, with
+ * a reconnect and backoff, like every other database step: the daemon waits in the
+ * rebalance (its heartbeats go on in librdkafka's threads) rather than exit. */
 static sp_status_t hook_stored_offset(void *opaque, const char *topic, int32_t partition,
                                       int64_t *next, sp_error_t *err)
 {
     run_ctx_t *ctx = opaque;
-    return sp_loader_offset_get(lane_of(ctx, partition)->ld, topic, partition, next, err);
+    lane_t *l = lane_of(ctx, partition);
+    int64_t backoff_ms = 100;
+    for (;;) {
+        sp_status_t st = sp_loader_offset_get(l->ld, topic, partition, next, err);
+        if (st == SP_OK || !err->retriable)
+            return st;
+        sp_log(SP_LOG_ERR, "pg_unavailable", "at=assign topic=%s partition=%d error=%s", topic,
+               (int)partition, SP_LOG_Q(err->message));
+        for (;;) {
+            if (!wait_alive(ctx, backoff_ms))
+                return sp_error_set(err, SP_ERR_CONN,
+                                    "stopped while PostgreSQL was unavailable for an assignment");
+            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            if (sp_loader_reconnect(l->ld, err) == SP_OK)
+                break;
+            sp_log(SP_LOG_WARNING, "pg_retry", "at=assign backoff_ms=%lld error=%s",
+                   (long long)backoff_ms, SP_LOG_Q(err->message));
+        }
+    }
 }
 
 static void hook_before_revoke(void *opaque)
@@ -193,6 +243,7 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
         for (;;) {
             int64_t until = sp_time_now_us() + backoff_ms * 1000;
             while (!stop_requested && sp_time_now_us() < until) {
+                note_waiting(ctx);
                 rd_kafka_message_t *m = sp_consumer_poll(c, 100);
                 if (m != NULL) {
                     sp_status_t ts = take_message(ctx, m, err);
@@ -223,6 +274,32 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
             continue; /* lost again: retry from the top */
         st = sp_loader_unsettled_messages(l->ld) == 0 ? SP_OK : sp_loader_flush(l->ld, err);
     }
+}
+
+/* An idle lane whose connection was found lost (reading notifications sees the server
+ * close it) reconnects with backoff, so that the connection gauge and /ready follow the
+ * database even when no message comes to find the outage. */
+static void reconnect_idle(run_ctx_t *ctx, int i)
+{
+    lane_t *l = &ctx->lanes[i];
+    if (sp_loader_connected(l->ld)) {
+        ctx->reconnect_backoff_ms[i] = 0;
+        return;
+    }
+    int64_t now = sp_time_now_us();
+    if (now < ctx->reconnect_at_us[i])
+        return;
+    sp_error_t err;
+    if (sp_loader_reconnect(l->ld, &err) == SP_OK) {
+        ctx->reconnect_backoff_ms[i] = 0;
+        return;
+    }
+    int64_t b = ctx->reconnect_backoff_ms[i];
+    b = b == 0 ? 100 : b * 2 > 5000 ? 5000 : b * 2;
+    ctx->reconnect_backoff_ms[i] = b;
+    ctx->reconnect_at_us[i] = now + b * 1000;
+    sp_log(SP_LOG_WARNING, "pg_retry", "at=idle lane=%d backoff_ms=%lld error=%s", i, (long long)b,
+           SP_LOG_Q(err.message));
 }
 
 /* Commits everything every lane took, waiting for flights (at stop, and before the
@@ -460,12 +537,26 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         sp_log(SP_LOG_INFO, "metrics_listen", "address=%s", s->metrics_listen);
     }
     ctx.n_lanes = (int)s->connections;
+    /* A daemon started while PostgreSQL is down waits for it (alive, not ready), so that a
+     * restart during an outage is not a crash loop; a one-shot run (-e) fails at once. */
+    int64_t backoff_ms = 100;
     for (int i = 0; i < ctx.n_lanes; i++)
-        if (sp_loader_open(pool, s->conninfo, group, &ctx.lanes[i].ld, &err) != SP_OK) {
-            sp_cli_error(&err);
-            close_lanes(&ctx, i);
-            sp_http_stop(http);
-            return SP_EXIT_SERVICE;
+        while (sp_loader_open(pool, s->conninfo, group, &ctx.lanes[i].ld, &err) != SP_OK) {
+            if (exit_at_end || !err.retriable || stop_requested) {
+                sp_cli_error(&err);
+                close_lanes(&ctx, i);
+                sp_http_stop(http);
+                return SP_EXIT_SERVICE;
+            }
+            sp_log(SP_LOG_WARNING, "pg_retry", "at=start backoff_ms=%lld error=%s",
+                   (long long)backoff_ms, SP_LOG_Q(err.message));
+            sd_notify(0, "STATUS=waiting for PostgreSQL");
+            if (!wait_alive(&ctx, backoff_ms)) {
+                close_lanes(&ctx, i);
+                sp_http_stop(http);
+                return SP_EXIT_SERVICE;
+            }
+            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
         }
     if (reload_catalogue(&ctx, &err) != SP_OK) {
         sp_cli_error(&err);
@@ -548,6 +639,8 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
             if (!sp_loader_in_flight(l->ld) && (l->landed || (!took && lane_idle(l))) &&
                 sp_loader_catalogue_changed(l->ld))
                 changed = true;
+            if (!took && lane_idle(l))
+                reconnect_idle(&ctx, i);
         }
         if (rc != SP_EXIT_OK)
             break;

@@ -126,16 +126,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return r;
     }
     pthread_mutex_lock(&m->mu);
-    /* Alive: the loop went round in the last 30 s. Ready: also connected and assigned. */
+    /* Alive: the loop went round in the last 30 s (waiting for the database counts). Ready:
+     * also connected and assigned. */
     bool alive = sp_time_now_us() - m->last_loop_us < 30 * 1000000LL;
-    bool ready = alive && m->pg_connected && m->assigned;
+    bool connected = m->pg_connected;
+    bool ready = alive && connected && m->assigned;
     pthread_mutex_unlock(&m->mu);
+    const char *why = !alive       ? "stalled\n"
+                      : !connected ? "waiting for the database\n"
+                      : !ready     ? "waiting for partitions\n"
+                                   : "ready\n";
     if (strcmp(url, "/health") == 0)
-        return alive ? reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3)
-                     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "stalled\n", 8);
+        return alive ? reply(c, MHD_HTTP_OK, "text/plain", connected ? "ok\n" : why,
+                             strlen(connected ? "ok\n" : why))
+                     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", why, strlen(why));
     if (strcmp(url, "/ready") == 0)
-        return ready ? reply(c, MHD_HTTP_OK, "text/plain", "ready\n", 6)
-                     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "not ready\n", 10);
+        return reply(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", why,
+                     strlen(why));
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "see /metrics, /health, /ready\n", 30);
 }
 
@@ -180,8 +187,15 @@ sp_status_t sp_http_start(sp_metrics_t *m, const char *listen, sp_http_t **out, 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* Scrapes and probes are a few small requests: a bounded number of connections, each
+     * closed after a few idle seconds and given little memory, so that a flood of slow
+     * clients cannot take the file descriptors the database connections need. */
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)SP_HTTP_MAX_CONNECTIONS,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SP_HTTP_MAX_PER_IP,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SP_HTTP_IDLE_SECONDS,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 16u, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (h->d == NULL) {
         free(h);

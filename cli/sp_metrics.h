@@ -29,6 +29,12 @@ typedef struct sp_metrics {
 
 typedef struct sp_http sp_http_t;
 
+/* The metrics endpoint's bounds: connections at once (in all and from one address), and
+ * seconds a connection may sit idle before it is closed. */
+#define SP_HTTP_MAX_CONNECTIONS 16
+#define SP_HTTP_MAX_PER_IP 8
+#define SP_HTTP_IDLE_SECONDS 5
+
 void sp_metrics_init(sp_metrics_t *m);
 /* Records one committed batch of n messages that took seconds to commit. */
 void sp_metrics_commit(sp_metrics_t *m, size_t n, double seconds);
