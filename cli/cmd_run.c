@@ -600,7 +600,8 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
         if (ctx.flush_failed || sp_consumer_failed(c, &err)) {
             if (ctx.flush_failed)
                 err = ctx.flush_err;
-            sp_log(SP_LOG_ERR, "stop", "reason=%s", SP_LOG_Q(err.message));
+            sp_log(SP_LOG_ERR, "stop", "reason=%s detail=%s", SP_LOG_Q(err.message),
+                   SP_LOG_Q(err.detail));
             rc = SP_EXIT_SERVICE;
             break;
         }

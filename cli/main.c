@@ -17,6 +17,7 @@ static const struct {
     {"migrate", sp_cmd_migrate, "create or upgrade the database schema and catalogue"},
     {"check", sp_cmd_check, "validate NDJSON messages without loading them"},
     {"quarantine", sp_cmd_quarantine, "list quarantined messages, or replay them"},
+    {"offsets", sp_cmd_offsets, "list the stored Kafka offsets, or reset them explicitly"},
     {"report", sp_cmd_report, "render the monitoring scorecard (text, csv, json, html)"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},

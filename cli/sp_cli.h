@@ -11,6 +11,7 @@ int sp_cmd_load(int argc, char **argv);
 int sp_cmd_migrate(int argc, char **argv);
 int sp_cmd_check(int argc, char **argv);
 int sp_cmd_quarantine(int argc, char **argv);
+int sp_cmd_offsets(int argc, char **argv);
 int sp_cmd_report(int argc, char **argv);
 int sp_cmd_produce(int argc, char **argv);
 int sp_cmd_mock_cluster(int argc, char **argv);

@@ -108,6 +108,43 @@ static void change_assignment(sp_consumer_t *c, rd_kafka_t *rk,
     }
 }
 
+/* Whether a stored offset lies within the partition's log. One past its end means the
+ * topic was recreated or the cluster replaced: the stored offsets describe a log that is
+ * gone, and reading the new one from them would load nothing (every batch would start
+ * below the stored offset and be abandoned) while the daemon looked healthy. The daemon
+ * stops instead; resetting is the operator's explicit decision. When the end cannot be
+ * asked for, the assignment goes ahead (a later one checks again). */
+static bool offset_within_log(sp_consumer_t *c, rd_kafka_t *rk,
+                              const rd_kafka_topic_partition_t *tp, int64_t next)
+{
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi, 10000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        sp_log(SP_LOG_WARNING, "log_end_unknown", "topic=%s partition=%d error=%s", tp->topic,
+               (int)tp->partition, SP_LOG_Q(rd_kafka_err2str(e)));
+        return true;
+    }
+    if (next <= hi)
+        return true;
+    sp_log(SP_LOG_ERR, "offset_beyond_log", "topic=%s partition=%d stored=%lld log_end=%lld",
+           tp->topic, (int)tp->partition, (long long)next, (long long)hi);
+    if (!c->failed) {
+        c->failed = true;
+        sp_error_set(&c->fail_err, SP_ERR_INVALID,
+                     "the offset stored for %s partition %d is %lld, past the end of its log "
+                     "(%lld): the topic was recreated or the cluster replaced, and nothing "
+                     "was read from it",
+                     tp->topic, (int)tp->partition, (long long)next, (long long)hi);
+        sp_error_detail(&c->fail_err,
+                        "to read the new log from its start, stop every member of the group "
+                        "and run `statpipe offsets reset -G GROUP -t %s --to-earliest` (see "
+                        "docs/operator-guide.md, \"A recreated topic\")",
+                        tp->topic);
+    }
+    return false;
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *partitions, void *opaque)
 {
@@ -124,6 +161,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 c->fail_err = e;
                 sp_log(SP_LOG_ERR, "assign_failed", "topic=%s partition=%d error=%s", tp->topic,
                        (int)tp->partition, SP_LOG_Q(e.message));
+                change_assignment(c, rk, partitions, false);
+                return;
+            }
+            if (next > 0 && !offset_within_log(c, rk, tp, next)) {
                 change_assignment(c, rk, partitions, false);
                 return;
             }
