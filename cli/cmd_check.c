@@ -162,7 +162,7 @@ int sp_cmd_check(int argc, char **argv)
     for (int i = optind; i < argc && rc == SP_EXIT_OK; i++) {
         sp_lines_t lines;
         const char *name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
-        if (sp_lines_open(&lines, argv[i], &err) != SP_OK) {
+        if (sp_lines_open(&lines, argv[i], s.limits.max_message_bytes, &err) != SP_OK) {
             sp_cli_error(&err);
             rc = SP_EXIT_USAGE;
             break;
@@ -174,7 +174,9 @@ int sp_cmd_check(int argc, char **argv)
             counter_t cnt = {0};
             sp_reject_t rej;
             sp_transform_result_t res =
-                sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
+                lines.whole_len > len
+                    ? sp_transform_reject_size(&rej, lines.whole_len, s.limits.max_message_bytes)
+                    : sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
             bool ok = res == SP_TRANSFORM_OK;
             ok ? n_ok++ : n_rejected++;
             if (json)

@@ -70,10 +70,11 @@ static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err
     }
 }
 
-static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows, sp_error_t *err)
+static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows,
+                             size_t max_message_bytes, sp_error_t *err)
 {
     sp_lines_t lines;
-    if (sp_lines_open(&lines, path, err) != SP_OK)
+    if (sp_lines_open(&lines, path, max_message_bytes, err) != SP_OK)
         return err->code;
     const char *line;
     size_t len;
@@ -90,7 +91,8 @@ static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_row
     off_t size = fstat(fileno(lines.f), &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
     int64_t start = sp_time_now_us(), last = start;
     while (st == SP_OK && (r = sp_lines_next_message(&lines, &line, &len)) == 1) {
-        sp_source_t src = {NULL, 0, 0, name, lines.lineno};
+        sp_source_t src = {
+            NULL, 0, 0, name, lines.lineno, lines.whole_len > len ? lines.whole_len : 0};
         st = sp_loader_add(ld, &src, line, len, err);
         if (st == SP_OK && sp_loader_pending_messages(ld) >= batch_rows)
             st = flush_with_retry(ld, true, err);
@@ -175,7 +177,7 @@ int sp_cmd_load(int argc, char **argv)
     sp_loader_set_catalogue(ld, cat);
     sp_loader_set_limits(ld, &s.limits);
     for (int i = optind; i < argc; i++) {
-        if (load_file(ld, argv[i], s.batch_rows, &err) != SP_OK ||
+        if (load_file(ld, argv[i], s.batch_rows, s.limits.max_message_bytes, &err) != SP_OK ||
             flush_with_retry(ld, false, &err) != SP_OK) {
             sp_cli_error(&err);
             goto out;

@@ -98,7 +98,7 @@ int sp_cmd_produce(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     sp_lines_t lines;
-    if (sp_lines_open(&lines, argv[optind], &err) != SP_OK) {
+    if (sp_lines_open(&lines, argv[optind], 0, &err) != SP_OK) {
         sp_cli_error(&err);
         rd_kafka_destroy(rk);
         return SP_EXIT_USAGE;

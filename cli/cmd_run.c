@@ -210,7 +210,7 @@ static sp_status_t take_message(run_ctx_t *ctx, rd_kafka_message_t *m, sp_error_
         return SP_OK;
     }
     lane_t *l = lane_of(ctx, m->partition);
-    sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0};
+    sp_source_t src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset, NULL, 0, 0};
     if (sp_loader_pending_messages(l->ld) == 0)
         l->batch_start = sp_time_now_us();
     return sp_loader_add(l->ld, &src, m->payload ? m->payload : "", m->len, err);

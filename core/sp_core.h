@@ -81,6 +81,10 @@ const char *sp_log_quote(char *buf, size_t cap, const char *s, size_t n);
 #define SP_LOG_Q(s) sp_log_quote((char[SP_LOG_QMAX]){0}, SP_LOG_QMAX, (s), strlen(s))
 #define SP_LOG_QN(s, n) sp_log_quote((char[SP_LOG_QMAX]){0}, SP_LOG_QMAX, (s), (n))
 
+/* Of a message over the size limit, only this many first bytes are read into memory and
+ * kept in quarantine: enough to tell where it came from. */
+#define SP_OVERSIZE_KEEP_BYTES 4096
+
 /* ---- growable byte buffer (reused across batches; grows, never shrinks) -------------- */
 
 typedef struct sp_buf {

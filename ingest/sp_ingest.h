@@ -91,16 +91,23 @@ void sp_mock_cluster_stop(sp_mock_cluster_t *mc);
 
 typedef struct sp_lines {
     FILE *f;
-    char *buf;
+    char *buf; /* the line (at most max bytes of it) */
     size_t cap;
+    char *block; /* what was read from f and not yet taken */
+    size_t block_pos, block_len;
     int64_t lineno;
+    size_t max;       /* longest line kept whole; 0: no limit */
+    size_t whole_len; /* the last line's length, also when only its start was kept */
     bool owned;
 } sp_lines_t;
 
-/* Opens path ("-" for stdin). */
-sp_status_t sp_lines_open(sp_lines_t *l, const char *path, sp_error_t *err);
+/* Opens path ("-" for stdin). A line is read whole up to max bytes (0: no limit); of a
+ * longer one only the first SP_OVERSIZE_KEEP_BYTES are kept and the rest is skipped as it is
+ * read, so that memory stays bounded by max whatever the input. */
+sp_status_t sp_lines_open(sp_lines_t *l, const char *path, size_t max, sp_error_t *err);
 /* Reads the next line without its line end (LF or CRLF). Returns 1 with *line and *len set
- * (the buffer is reused by the next call), 0 at end, -1 on a read error. */
+ * (the buffer is reused by the next call), 0 at end, -1 on a read error. When
+ * l->whole_len > *len the line was longer than max and *line holds its first bytes. */
 int sp_lines_next(sp_lines_t *l, const char **line, size_t *len);
 /* The same, skipping lines that hold only spaces and tabs: the next message of the file. */
 int sp_lines_next_message(sp_lines_t *l, const char **line, size_t *len);

@@ -20,6 +20,9 @@ typedef struct sp_source {
     int64_t offset;
     const char *file; /* NULL for Kafka */
     int64_t line;
+    /* The message's length when the payload given is only its first bytes (a line longer
+     * than the message size limit, not read whole); 0 when the payload is whole. */
+    size_t whole_len;
 } sp_source_t;
 
 typedef struct sp_load_stats {

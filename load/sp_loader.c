@@ -42,6 +42,7 @@ struct sp_loader {
     PGconn *conn;
     const char *group_id;
     sp_transformer_t *tf;
+    size_t max_message_bytes; /* the transform's limit, also for lines not read whole */
     batch_t batches[2];
     batch_t *cur;   /* being staged */
     batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
@@ -329,6 +330,7 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
     pthread_mutex_init(&ld->mu, NULL);
     pthread_cond_init(&ld->cv, NULL);
     ld->tf = sp_transformer_create(pool, NULL, NULL);
+    ld->max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
     const char *fault = getenv("STATPIPE_FAULT_LOSE_COMMIT_EVERY");
     ld->lose_commit_every = fault ? (unsigned)strtoul(fault, NULL, 10) : 0;
     apr_pool_cleanup_register(pool, ld, loader_pool_cleanup, apr_pool_cleanup_null);
@@ -390,6 +392,7 @@ void sp_loader_set_catalogue(sp_loader_t *ld, const sp_catalogue_t *cat)
 
 void sp_loader_set_limits(sp_loader_t *ld, const sp_transform_limits_t *limits)
 {
+    ld->max_message_bytes = limits->max_message_bytes;
     sp_transformer_set_limits(ld->tf, limits);
 }
 
@@ -565,8 +568,16 @@ static void stage_quarantine(sp_loader_t *ld, const sp_source_t *src, const sp_r
     sp_buf_t *b = &ld->cur->quarantine;
     sp_buf_puts(b, sp_reason_name(rej->reason));
     put_tab(b);
+    /* A message over the size limit is kept by its first bytes only (enough to tell where
+     * it came from); it cannot be replayed and must be published again. */
+    bool cut = rej->reason == SP_REASON_TOO_LARGE && len > SP_OVERSIZE_KEEP_BYTES &&
+               (len > ld->max_message_bytes || (src != NULL && src->whole_len > len));
+    if (cut)
+        len = SP_OVERSIZE_KEEP_BYTES;
     /* Details quote the message; PostgreSQL text cannot hold NUL, so cut there. */
     sp_buf_copy_text(b, rej->detail, strlen(rej->detail));
+    if (cut || (src != NULL && src->whole_len > len))
+        sp_buf_printf(b, "; its first %zu bytes are kept", len);
     put_tab(b);
     if (rej->message_id[0])
         sp_buf_copy_text(b, rej->message_id, strlen(rej->message_id));
@@ -660,7 +671,10 @@ sp_status_t sp_loader_add(sp_loader_t *ld, const sp_source_t *src, const void *p
                           sp_error_t *err)
 {
     sp_reject_t rej;
-    sp_transform_result_t res = stage_message(ld, src, payload, len, &rej, err);
+    sp_transform_result_t res =
+        src != NULL && src->whole_len > len
+            ? sp_transform_reject_size(&rej, src->whole_len, ld->max_message_bytes)
+            : stage_message(ld, src, payload, len, &rej, err);
     if (res == SP_TRANSFORM_FAILED)
         return err ? err->code : SP_ERR_INTERNAL;
     if (res == SP_TRANSFORM_REJECT) {

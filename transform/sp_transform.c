@@ -758,6 +758,13 @@ static void json_prescan(const void *payload, size_t len, prescan_t *out)
     }
 }
 
+sp_transform_result_t sp_transform_reject_size(sp_reject_t *rej, size_t len, size_t max)
+{
+    rej->message_id[0] = '\0';
+    rej->sender[0] = '\0';
+    return reject(rej, SP_REASON_TOO_LARGE, "message is %zu bytes, at most %zu", len, max);
+}
+
 sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
                                        sp_obs_cb cb, void *opaque, sp_reject_t *rej,
                                        sp_error_t *err)
@@ -767,8 +774,7 @@ sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload
     rej->message_id[0] = '\0';
     rej->sender[0] = '\0';
     if (len > tf->limits.max_message_bytes)
-        return reject(rej, SP_REASON_TOO_LARGE, "message is %zu bytes, at most %zu", len,
-                      tf->limits.max_message_bytes);
+        return sp_transform_reject_size(rej, len, tf->limits.max_message_bytes);
     /* A UTF-8 byte order mark before the document is allowed by RFC 8259 to be ignored. */
     const unsigned char *bytes = payload;
     if (len >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) {

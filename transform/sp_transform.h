@@ -177,6 +177,9 @@ void sp_transformer_set_limits(sp_transformer_t *tf, const sp_transform_limits_t
  * or a release envelope. On success calls cb once per observation. A reject may come after
  * some callbacks (a bad entry late in an envelope): the caller discards what it received
  * then, so that an envelope is loaded whole or not at all. */
+/* The reject of a message of len bytes when at most max are allowed (too_large), for a
+ * caller that refused it before reading it whole. Returns SP_TRANSFORM_REJECT. */
+sp_transform_result_t sp_transform_reject_size(sp_reject_t *rej, size_t len, size_t max);
 sp_transform_result_t sp_transform_run(sp_transformer_t *tf, const void *payload, size_t len,
                                        sp_obs_cb cb, void *opaque, sp_reject_t *rej,
                                        sp_error_t *err);
