@@ -59,3 +59,51 @@ check "nor the scorecard" "2022|7.2" \
     "$(as_analyst -c "select latest_year, trim_scale(latest_value / 1e12) from stats.target_progress_at('2023-06-30')
                       where indicator = 'INFO_CONS' and plan = 'NISDO-2016' and target_year = 2025")"
 echo "PASS test_leaks"
+
+# Secondary suppression, tried as the subtraction attack: 5G base stations in 2022, CN
+# 1000 (public) and 31 provinces adding up to it, Beijing's 100 confidential. National
+# minus the 30 visible provinces would be Beijing's figure, in every view that shows a
+# national figure beside provincial ones: the national figure is left out for readers.
+areas=$(sp_psql -c "select string_agg(code, ' ' order by code) from statpipe.region where level = 1 and in_national_total")
+{
+    printf '{"schema":"statpipe.observation/1","message_id":"bs-cn-22","sender":"MIIT","indicator":"BS_5G","ref_area":"CN","freq":"A","time_period":"2022","value":"1000","unit":"个","release":"2023-01-20T00:00:00Z"}\n'
+    printf '{"schema":"statpipe.observation/1","message_id":"bs-cn-21","sender":"MIIT","indicator":"BS_5G","ref_area":"CN","freq":"A","time_period":"2021","value":"700","unit":"个","release":"2022-01-20T00:00:00Z"}\n'
+    # the national figure monthly too: December 2022 overlaps the confidential year
+    printf '{"schema":"statpipe.observation/1","message_id":"bs-cn-2212","sender":"MIIT","indicator":"BS_5G","ref_area":"CN","freq":"M","time_period":"2022-12","value":"1000","unit":"个","release":"2023-01-10T00:00:00Z"}\n'
+    for a in $areas; do
+        if [ "$a" = 110000 ]; then v=100 c=C; else v=30 c=F; fi # 100 + 30 * 30 = 1000
+        printf '{"schema":"statpipe.observation/1","message_id":"bs-%s","sender":"MIIT","indicator":"BS_5G","ref_area":"%s","freq":"A","time_period":"2022","value":"%s","unit":"个","conf_status":"%s","release":"2023-01-20T00:00:00Z"}\n' "$a" "$a" "$v" "$c"
+    done
+} > "$SP_TMP/bs.ndjson"
+"$STATPIPE" load "$SP_TMP/bs.ndjson" >/dev/null 2>&1
+check "the 5G figures loaded" 34 "$(sp_psql -c "select count(*) from statpipe.observation o join statpipe.series s using (series_id) where s.indicator = 'BS_5G'")"
+check "an internal reader sees the national figure and a zero difference" "1000|0|31" \
+    "$(sp_psql -c "select trim_scale(published_national), trim_scale(difference), provinces from stats.national_check where indicator = 'BS_5G' and year = 2022")"
+# The attack in each view that shows a national figure: national minus the visible provinces.
+check "observation_latest: no national 2022 figure, yearly or monthly; 2021 stays" "2021" \
+    "$(as_analyst -c "select string_agg(time_period, ',') from stats.observation_latest where indicator = 'BS_5G' and ref_area = 'CN'")"
+check "observation_vintage and observation_first: none either" "1|1" \
+    "$(as_analyst -c "select (select count(*) from stats.observation_vintage where indicator = 'BS_5G' and ref_area = 'CN'),
+                             (select count(*) from stats.observation_first where indicator = 'BS_5G' and ref_area = 'CN')")"
+check "period_value and annual_value: no national 2022" "0|0" \
+    "$(as_analyst -c "select (select count(*) from stats.period_value where indicator = 'BS_5G' and ref_area = 'CN' and time_period like '2022%'),
+                             (select count(*) from stats.annual_value where indicator = 'BS_5G' and ref_area = 'CN' and year = 2022)")"
+check "national_check: no 2022 row, so no difference to read" 0 \
+    "$(as_analyst -c "select count(*) from stats.national_check where indicator = 'BS_5G' and year = 2022")"
+check "regional_value: the visible provinces only (30 * 30 = 900)" "900|30|31" \
+    "$(as_analyst -c "select trim_scale(value), provinces, provinces_expected from stats.regional_value where indicator = 'BS_5G' and year = 2022 and region_group = 'ALL'")"
+check "no view gives national - visible provinces = Beijing's 100" 0 \
+    "$(as_analyst -c "select count(*) from stats.observation_latest n, stats.regional_value p
+                       where n.indicator = 'BS_5G' and n.ref_area = 'CN' and p.indicator = 'BS_5G'
+                         and p.region_group = 'ALL' and p.year = left(n.time_period, 4)::int
+                         and n.value - p.value = 100")"
+# (2022-12 released 2023-01-10, before Beijing's 2023-01-20; the annual 2022 not yet out)
+check "as of a moment before Beijing's figure, the national one is there" "2021,2022-12" \
+    "$(as_analyst -c "select string_agg(time_period, ',' order by time_period) from stats.observation_asof('2023-01-15')
+                      where indicator = 'BS_5G' and ref_area = 'CN'")"
+# Beijing's figure published freely later: the suppression lifts.
+printf '{"schema":"statpipe.observation/1","message_id":"bs-110000-free","sender":"MIIT","indicator":"BS_5G","ref_area":"110000","freq":"A","time_period":"2022","value":"100","unit":"个","conf_status":"F","release":"2023-03-01T00:00:00Z"}\n' \
+    > "$SP_TMP/bs-free.ndjson"
+"$STATPIPE" load "$SP_TMP/bs-free.ndjson" >/dev/null 2>&1
+check "a province made public again: the national figure is back" "2021,2022,2022-12" \
+    "$(as_analyst -c "select string_agg(time_period, ',' order by time_period) from stats.observation_latest where indicator = 'BS_5G' and ref_area = 'CN'")"
