@@ -70,3 +70,7 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET ji
     WINDOW w AS (PARTITION BY m.time_period ORDER BY m.release)
 $$;
 COMMENT ON FUNCTION stats.series_vintages(bigint, timestamptz) IS 'The vintages of one series (statpipe.series.series_id) as known at p_as_of (never later than now): per period, the figure of each release (the last to arrive with it), with runs of releases that say the same (value, obs_status, conf_status, withdrawal) collapsed into one vintage valid from the first of them. For readers outside statpipe_internal, confidential figures are left out, and so is a national figure for a period that overlaps a province''s confidential figure of the same indicator (secondary suppression). The source of every view in schema stats.';
+
+-- Every function of statpipe's schemas runs with a fixed search_path, so that no schema a
+-- caller controls can supply the functions it calls (the catalogue trigger calls pg_notify).
+ALTER FUNCTION statpipe.catalogue_changed() SET search_path = pg_catalog;

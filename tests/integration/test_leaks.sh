@@ -107,3 +107,11 @@ printf '{"schema":"statpipe.observation/1","message_id":"bs-110000-free","sender
 "$STATPIPE" load "$SP_TMP/bs-free.ndjson" >/dev/null 2>&1
 check "a province made public again: the national figure is back" "2021,2022,2022-12" \
     "$(as_analyst -c "select string_agg(time_period, ',' order by time_period) from stats.observation_latest where indicator = 'BS_5G' and ref_area = 'CN'")"
+
+# Every function in statpipe's schemas fixes its search_path (what a view inlines, what a
+# SECURITY DEFINER function calls, and the catalogue trigger).
+check "every function sets search_path" "" \
+    "$(sp_psql -c "select string_agg(p.oid::regprocedure::text, ', ') from pg_proc p
+                    join pg_namespace n on n.oid = p.pronamespace
+                   where n.nspname in ('stats', 'statpipe')
+                     and not coalesce(p.proconfig, '{}') && array['search_path=pg_catalog']")"
