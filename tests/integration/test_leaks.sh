@@ -108,6 +108,21 @@ printf '{"schema":"statpipe.observation/1","message_id":"bs-110000-free","sender
 check "a province made public again: the national figure is back" "2021,2022,2022-12" \
     "$(as_analyst -c "select string_agg(time_period, ',' order by time_period) from stats.observation_latest where indicator = 'BS_5G' and ref_area = 'CN'")"
 
+# A ratio rolls up too (weighted by population): its national figure is suppressed the same
+# way; an indicator that does not roll up (space_agg none) keeps its national figure.
+{
+    for ind in MBB_PEN DIGITAL_CORE_SHARE; do
+        printf '{"schema":"statpipe.observation/1","message_id":"%s-cn","sender":"MIIT","indicator":"%s","ref_area":"CN","freq":"A","time_period":"2022","value":"50","unit":"%%","release":"2023-01-20T00:00:00Z"}\n' "$ind" "$ind"
+        printf '{"schema":"statpipe.observation/1","message_id":"%s-bj","sender":"MIIT","indicator":"%s","ref_area":"110000","freq":"A","time_period":"2022","value":"70","unit":"%%","conf_status":"N","release":"2023-01-20T00:00:00Z"}\n' "$ind" "$ind"
+    done
+} > "$SP_TMP/ratio.ndjson"
+"$STATPIPE" load "$SP_TMP/ratio.ndjson" >/dev/null 2>&1 || fail "ratio figures did not load"
+check "a weighted ratio's national figure is suppressed; one that does not roll up is not" "DIGITAL_CORE_SHARE" \
+    "$(as_analyst -c "select string_agg(indicator, ',') from stats.observation_latest
+                      where indicator in ('MBB_PEN', 'DIGITAL_CORE_SHARE') and ref_area = 'CN'")"
+check "an internal reader sees both" 2 \
+    "$(sp_psql -c "select count(*) from stats.observation_latest where indicator in ('MBB_PEN', 'DIGITAL_CORE_SHARE') and ref_area = 'CN'")"
+
 # Every function in statpipe's schemas fixes its search_path (what a view inlines, what a
 # SECURITY DEFINER function calls, and the catalogue trigger).
 check "every function sets search_path" "" \
