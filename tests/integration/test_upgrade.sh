@@ -61,7 +61,8 @@ case "$before" in 93:*) ;; *) fail "observations before the upgrade: $before" ;;
 out=$("$STATPIPE" migrate)
 check "the upgrade applies the new migrations" "applied migration 008_statistical_truth.sql
 applied migration 009_target_judgement.sql
-applied migration 010_reader_safety.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 010_reader_safety.sql
+applied migration 011_secondary_suppression.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
     "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
