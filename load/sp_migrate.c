@@ -39,11 +39,16 @@ static const struct {
     {"regions.csv", "COPY seed_regions FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_regions (code text, name_zh text, name_en text,"
      " level text, region_group text, in_national_total text) ON COMMIT DROP"},
+    {"plans.csv", "COPY seed_plans FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_plans (code text, name_zh text, name_en text, issued_by text,"
+     " issued text, horizon_from text, horizon_to text) ON COMMIT DROP"},
     {"targets.csv", "COPY seed_targets FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_targets (indicator text, plan text,"
      " target_year text, comparator text, target_value text, target_unit text,"
      " baseline_year text, baseline_value text, source text) ON COMMIT DROP"},
 };
+
+#define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))
 
 static const sp_embedded_file_t *embedded(const sp_embedded_file_t *files, const char *name)
 {
@@ -123,9 +128,9 @@ static sp_status_t apply_migrations(PGconn *conn, bool verbose, int *applied, sp
 static sp_status_t load_seed(PGconn *conn, bool verbose, int *loaded, sp_error_t *err)
 {
     /* The seed is one unit: if any file changed, load all of them (upserts). */
-    char sums[4][33];
+    char sums[N_SEEDS][33];
     bool changed = false;
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < N_SEEDS; i++) {
         const sp_embedded_file_t *f = embedded(sp_embedded_catalogue, seeds[i].file);
         if (f == NULL)
             return sp_error_set(err, SP_ERR_INTERNAL, "catalogue file %s is not bundled",
@@ -140,7 +145,7 @@ static sp_status_t load_seed(PGconn *conn, bool verbose, int *loaded, sp_error_t
     }
     if (!changed)
         return SP_OK;
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < N_SEEDS; i++) {
         const sp_embedded_file_t *f = embedded(sp_embedded_catalogue, seeds[i].file);
         if (sp_pg_exec(conn, seeds[i].create, err) != SP_OK ||
             sp_pg_copy_in(conn, seeds[i].copy, f->data, f->len, err) != SP_OK)
@@ -151,7 +156,7 @@ static sp_status_t load_seed(PGconn *conn, bool verbose, int *loaded, sp_error_t
         return sp_error_set(err, SP_ERR_INTERNAL, "catalogue load.sql is not bundled");
     if (sp_pg_exec(conn, load->data, err) != SP_OK)
         return err ? err->code : SP_ERR_SERVER;
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < N_SEEDS; i++)
         if (record(conn,
                    "INSERT INTO statpipe.catalogue_seed (name, checksum) VALUES ($1, $2)"
                    " ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum,"

@@ -1,4 +1,5 @@
-/* sp_report_data.c: what the report shows, read from the stats views in one snapshot. */
+/* sp_report_data.c: what the report shows, read from the stats views in one snapshot. It
+ * reads schema stats only, so that a login with only statpipe_reader can render it. */
 #include "sp_report_int.h"
 
 #include <stdlib.h>
@@ -16,16 +17,17 @@ static const char scorecard_sql[] =
     "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"
     "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"
     "  coalesce(t.source, ''), t.target_year_passed"
-    " FROM stats.target_progress t JOIN statpipe.indicator i ON i.code = t.indicator"
+    " FROM stats.target_progress t JOIN stats.indicator i ON i.code = t.indicator"
     " ORDER BY t.target_year, t.indicator, t.plan";
 
 /* National annual values of every indicator with a target, in the target's unit. */
 static const char series_sql[] =
-    "SELECT tu.indicator, a.year, (a.value / u.factor)::float8, a.complete"
-    " FROM (SELECT DISTINCT ON (t.indicator) t.indicator, t.target_unit FROM statpipe.target t"
+    "SELECT tu.indicator, a.year, (a.value / (tu.target_value_canonical / "
+    "tu.target_value))::float8,"
+    "  a.complete"
+    " FROM (SELECT DISTINCT ON (t.indicator) t.indicator, t.target_value, t.target_value_canonical"
+    "       FROM stats.target t WHERE t.target_value <> 0"
     "       ORDER BY t.indicator, t.target_year DESC) tu"
-    " LEFT JOIN statpipe.unit_alias ua ON ua.alias = tu.target_unit"
-    " JOIN statpipe.unit u ON u.code = coalesce(ua.unit, tu.target_unit)"
     " CROSS JOIN LATERAL stats.annual_values_of(tu.indicator, 'CN') a"
     " WHERE a.value IS NOT NULL ORDER BY tu.indicator, a.year";
 
@@ -33,7 +35,7 @@ static const char series_sql[] =
  * indicator's latest year with provincial figures. */
 static const char ranking_sql[] =
     "WITH p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
-    "   FROM stats.annual_value a JOIN statpipe.region r ON r.code = a.ref_area AND r.level = 1"
+    "   FROM stats.annual_value a JOIN stats.region r ON r.code = a.ref_area AND r.level = 1"
     "    AND r.in_national_total"
     "  WHERE a.value IS NOT NULL),"
     " y AS (SELECT indicator, max(year) AS year FROM p GROUP BY indicator)"
@@ -50,14 +52,34 @@ static const char quality_sql[] =
     " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
     "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
 
+/* The SQLSTATEs the report explains (PostgreSQL, Appendix A). */
+#define SQLSTATE_INSUFFICIENT_PRIVILEGE "42501"
+#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_INVALID_SCHEMA_NAME "3F000"
+#define SQLSTATE_UNDEFINED_FUNCTION "42883"
+#define SQLSTATE_UNDEFINED_COLUMN "42703"
+
 static sp_status_t query(PGconn *conn, const char *sql, PGresult **out, sp_error_t *err)
 {
     PGresult *res = PQexec(conn, sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *msg = PQresultErrorMessage(res);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         sp_error_set(err, PQstatus(conn) == CONNECTION_BAD ? SP_ERR_CONN : SP_ERR_SERVER,
                      "reading the stats views failed: %.*s", (int)strcspn(msg, "\n"), msg);
-        sp_error_detail(err, "has `statpipe migrate` been run on this database?");
+        /* Say what to do only where the cause is known: a missing privilege, or a schema
+         * that is not there (or older than this binary). */
+        if (state != NULL && strcmp(state, SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
+            sp_error_detail(err,
+                            "the login needs the role statpipe_reader: GRANT statpipe_reader "
+                            "TO %s (as the database owner)",
+                            PQuser(conn));
+        else if (state != NULL && (strcmp(state, SQLSTATE_UNDEFINED_TABLE) == 0 ||
+                                   strcmp(state, SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
+                                   strcmp(state, SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
+                                   strcmp(state, SQLSTATE_UNDEFINED_COLUMN) == 0))
+            sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
+                                 "`statpipe migrate` on this database as its owner");
         PQclear(res);
         return err ? err->code : SP_ERR_SERVER;
     }

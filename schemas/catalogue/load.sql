@@ -1,5 +1,5 @@
 -- load.sql: moves the bundled catalogue files, already copied into the temporary tables
--- seed_indicators, seed_units, seed_regions and seed_targets (all text columns, as in the
+-- seed_indicators, seed_units, seed_regions, seed_plans and seed_targets (all text columns, as in the
 -- CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
 -- added in the database and absent from the files are kept.
 
@@ -40,6 +40,15 @@ SELECT code, name_zh, name_en, level::int, nullif(region_group, ''), in_national
 ON CONFLICT (code) DO UPDATE SET
     name_zh = excluded.name_zh, name_en = excluded.name_en, level = excluded.level,
     region_group = excluded.region_group, in_national_total = excluded.in_national_total;
+
+INSERT INTO statpipe.plan (code, name_zh, name_en, issued_by, issued, horizon_from, horizon_to)
+SELECT code, name_zh, name_en, nullif(issued_by, ''), nullif(issued, ''),
+       nullif(horizon_from, '')::int, nullif(horizon_to, '')::int
+  FROM seed_plans
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, issued_by = excluded.issued_by,
+    issued = excluded.issued, horizon_from = excluded.horizon_from,
+    horizon_to = excluded.horizon_to;
 
 INSERT INTO statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit,
                              baseline_year, baseline_value, source)

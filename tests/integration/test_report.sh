@@ -28,6 +28,22 @@ grep -q "^INTL_BW  *NISDO-2016  *2025  *>= 48 Tbps  *no data  *-  *no data$" "$S
     || fail "text row for INTL_BW 2025: $(grep INTL_BW "$SP_TMP/report.txt")"
 echo "ok - text scorecard"
 
+# A login with only statpipe_reader renders the same report (it reads schema stats only);
+# a login without it is told which role it needs, not to migrate.
+sp_psql -c "create role reader login in role statpipe_reader; create role nobody_in_particular login"
+PGUSER=reader "$STATPIPE" report > "$SP_TMP/report.reader.txt" 2>"$SP_TMP/reader.err" \
+    || fail "report as a reader: $(cat "$SP_TMP/reader.err")"
+check "a reader's report is the owner's" "$(md5sum < "$SP_TMP/report.txt")" "$(md5sum < "$SP_TMP/report.reader.txt")"
+check "reader csv is the owner's" "$("$STATPIPE" report --format csv | md5sum)" \
+    "$(PGUSER=reader "$STATPIPE" report --format csv | md5sum)"
+rc=0
+PGUSER=nobody_in_particular "$STATPIPE" report >/dev/null 2>"$SP_TMP/noperm.err" || rc=$?
+check "a login without statpipe_reader: exit 3" 3 "$rc"
+grep -q "the login needs the role statpipe_reader: GRANT statpipe_reader TO nobody_in_particular" "$SP_TMP/noperm.err" \
+    || fail "no hint about the role: $(cat "$SP_TMP/noperm.err")"
+grep -q "migrate" "$SP_TMP/noperm.err" && fail "a missing privilege is not a missing schema: $(cat "$SP_TMP/noperm.err")"
+echo "ok - report as a reader login"
+
 "$STATPIPE" report --format csv --out "$SP_TMP/report.csv"
 check "csv: header and one row per target" $((targets + 1)) "$(grep -c $'\r$' "$SP_TMP/report.csv")"
 grep -q '^ECOM_TX,E-commerce transaction volume,电子商务交易额,NISDO-2016,2020,>=,38,万亿元,37.21,2020,97.9,missed,,,37.21,97.9,,' "$SP_TMP/report.csv" \

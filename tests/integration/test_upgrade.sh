@@ -17,6 +17,8 @@ for f in "$sql"/00[1-7]_*.sql; do
     sp_psql -c "insert into statpipe.schema_migration (name, checksum) values ('$(basename "$f")', '$(md5sum < "$f" | cut -d' ' -f1)')"
 done
 cat=$SP_SOURCE_DIR/schemas/catalogue
+# The catalogue load of that schema had no plans (statpipe.plan comes with 012).
+sed '/^INSERT INTO statpipe.plan /,/^$/d' "$cat/load.sql" > "$SP_TMP/load-before-plans.sql"
 sp_psql >/dev/null <<SQL
 create temp table seed_units (code text, dimension text, factor text, aliases text, note text);
 create temp table seed_indicators (code text, name_zh text, name_en text, dimension text,
@@ -30,7 +32,7 @@ create temp table seed_targets (indicator text, plan text, target_year text, com
 \copy seed_indicators from '$cat/indicators.csv' with (format csv, header true)
 \copy seed_regions from '$cat/regions.csv' with (format csv, header true)
 \copy seed_targets from '$cat/targets.csv' with (format csv, header true)
-\i $cat/load.sql
+\i $SP_TMP/load-before-plans.sql
 SQL
 check "the previous schema has no statistical-truth views" 0 \
     "$(sp_psql -c "select count(*) from pg_proc where proname = 'target_progress_at'")"
@@ -62,8 +64,10 @@ out=$("$STATPIPE" migrate)
 check "the upgrade applies the new migrations" "applied migration 008_statistical_truth.sql
 applied migration 009_target_judgement.sql
 applied migration 010_reader_safety.sql
-applied migration 011_secondary_suppression.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 011_secondary_suppression.sql
+applied migration 012_dimensions.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
+check "the catalogue's plans arrive with the upgrade" 5 "$(sp_psql -c 'select count(*) from stats.plan')"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
     "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
 
