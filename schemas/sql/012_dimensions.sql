@@ -94,3 +94,22 @@ COMMENT ON COLUMN stats.target.baseline_value IS 'The baseline value in target_u
 COMMENT ON COLUMN stats.target.source IS 'Where the plan states the target, quoted.';
 
 GRANT SELECT ON ALL TABLES IN SCHEMA stats TO statpipe_reader;
+
+CREATE VIEW stats.column_description AS
+SELECT c.relname AS view_name, a.attnum AS position, a.attname AS column_name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+       pg_catalog.obj_description(c.oid, 'pg_class') AS view_description,
+       pg_catalog.col_description(c.oid, a.attnum) AS description
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'stats'
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relkind IN ('v', 'm', 'r');
+COMMENT ON VIEW stats.column_description IS 'What every column of every view in schema stats means: the data dictionary, for tools whose drivers do not pass PostgreSQL''s comments on (psqlODBC leaves them out).';
+COMMENT ON COLUMN stats.column_description.view_name IS 'The view in schema stats.';
+COMMENT ON COLUMN stats.column_description.position IS 'The column''s position in the view, from 1.';
+COMMENT ON COLUMN stats.column_description.column_name IS 'The column.';
+COMMENT ON COLUMN stats.column_description.data_type IS 'Its PostgreSQL type (numeric: an exact decimal).';
+COMMENT ON COLUMN stats.column_description.view_description IS 'What the view answers.';
+COMMENT ON COLUMN stats.column_description.description IS 'What the column means.';
+
+GRANT SELECT ON stats.column_description TO statpipe_reader;
