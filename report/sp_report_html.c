@@ -157,7 +157,8 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
 }
 
 static const char style[] =
-    "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}"
+    "body{font-family:system-ui,\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"PingFang SC\","
+    "\"Microsoft YaHei\",sans-serif;margin:2em;color:#222;max-width:1200px}"
     "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}"
     "table{border-collapse:collapse;font-size:.9em}td,th{padding:.3em .6em;"
     "border-bottom:1px solid #ddd;text-align:left}td.num{text-align:right}"

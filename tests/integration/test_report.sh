@@ -82,6 +82,19 @@ check "rendered: a target marker per target of the chart (three plans and the te
     "$(sed -n '/data-indicator="INTL_BW"/,/<\/svg>/p' "$SP_TMP/dom.html" | grep -c '<g class="target')"
 grep -q 'id="quality"' "$SP_TMP/dom.html" || fail "no data-quality panel"
 grep -q '<h2>Provinces</h2>' "$SP_TMP/dom.html" || fail "no provinces' ranking"
+# As a reader sees it: printed, the page's Chinese is set in a CJK font (Debian's
+# fonts-noto-cjk), which the page's font stack names first among the CJK fonts.
+grep -q 'font-family:system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif' \
+    "$SP_TMP/report.html" || fail "the font stack names no CJK fonts"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+    --user-data-dir="$SP_TMP/chromium" --print-to-pdf="$SP_TMP/report.pdf" \
+    "file://$SP_TMP/report.html" 2>"$SP_TMP/chromium-pdf.log" \
+    || fail "chromium could not print: $(tail -n 5 "$SP_TMP/chromium-pdf.log")"
+grep -aq "/FontName /[A-Z]*+NotoSansCJK" "$SP_TMP/report.pdf" \
+    || fail "the printed page uses no CJK font: $(grep -ao '/FontName /[A-Za-z+-]*' "$SP_TMP/report.pdf" | sort -u | tr '\n' ' ')"
+echo "ok - the Chinese renders in a CJK font"
 page_requests=$(grep -o '"initiator":"[^"]*"' "$SP_TMP/net.json" | grep -vc '"not an origin"' || true)
 check "the page fetched nothing" 0 "$page_requests"
 
