@@ -123,6 +123,15 @@ check "a weighted ratio's national figure is suppressed; one that does not roll 
 check "an internal reader sees both" 2 \
     "$(sp_psql -c "select count(*) from stats.observation_latest where indicator in ('MBB_PEN', 'DIGITAL_CORE_SHARE') and ref_area = 'CN'")"
 
+# A leaky function of the reader's own, cheap enough for the planner to run it first, sees
+# only the rows the view lets through (observation_latest is a security barrier).
+as_analyst -c "create function analyst.leak(v numeric, c text) returns boolean language plpgsql
+               cost 0.0000001 as \$\$ begin raise notice 'saw % %', v, c; return true; end \$\$"
+as_analyst -c "select count(*) from stats.observation_latest where analyst.leak(value, conf_status)" \
+    > /dev/null 2> "$SP_TMP/leak.notices"
+grep -q "saw" "$SP_TMP/leak.notices" || fail "the leak function never ran: $(head -n 3 "$SP_TMP/leak.notices")"
+check "a leaky function sees no confidential row" 0 "$(grep -cE 'saw [0-9.]+ (C|N)$' "$SP_TMP/leak.notices" || true)"
+
 # Every function in statpipe's schemas fixes its search_path (what a view inlines, what a
 # SECURITY DEFINER function calls, and the catalogue trigger).
 check "every function sets search_path" "" \

@@ -67,7 +67,8 @@ applied migration 010_reader_safety.sql
 applied migration 011_secondary_suppression.sql
 applied migration 012_dimensions.sql
 applied migration 013_vintage_table.sql
-applied migration 014_per_series_views.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 014_per_series_views.sql
+applied migration 015_latest_from_table.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the catalogue's plans arrive with the upgrade" 5 "$(sp_psql -c 'select count(*) from stats.plan')"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
