@@ -47,6 +47,7 @@ int sp_lines_next(sp_lines_t *l, const char **line, size_t *len)
 {
     size_t n = 0, whole = 0;
     bool any = false;
+    char last = '\0'; /* the line's last byte, kept or not */
     for (;;) {
         if (l->block_pos == l->block_len) {
             /* read(2), not fread: a line that has arrived on a pipe is taken at once. */
@@ -71,18 +72,21 @@ int sp_lines_next(sp_lines_t *l, const char **line, size_t *len)
         size_t take = nl != NULL ? (size_t)(nl - p) : avail;
         keep(l, &n, p, take);
         whole += take;
+        if (take > 0)
+            last = p[take - 1];
         l->block_pos += take + (nl != NULL);
         if (nl != NULL)
             break;
     }
     l->lineno++;
+    if (last == '\r')
+        whole--; /* a CRLF line end is not part of the message */
     if (l->max > 0 && whole > l->max) {
         l->whole_len = whole;
         if (n > SP_OVERSIZE_KEEP_BYTES)
             n = SP_OVERSIZE_KEEP_BYTES;
     } else {
-        if (n > 0 && l->buf[n - 1] == '\r')
-            n--;
+        n = whole;
         l->whole_len = n;
     }
     *line = l->buf != NULL ? l->buf : "";
