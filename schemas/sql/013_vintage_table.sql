@@ -120,7 +120,9 @@ CREATE TRIGGER vintage_delete AFTER DELETE ON statpipe.observation
 CREATE FUNCTION statpipe.observation_truncated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
-    TRUNCATE statpipe.vintage;
+    -- DELETE, not TRUNCATE: a TRUNCATE ... CASCADE of observation and series has already
+    -- emptied the table in this statement, and TRUNCATE cannot run on a table in use.
+    DELETE FROM statpipe.vintage;
     RETURN NULL;
 END
 $$;
