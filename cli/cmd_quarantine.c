@@ -146,7 +146,10 @@ static int do_replay(sp_loader_t *ld, const qopts_t *o)
             }
             sp_source_t src = {PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
                                (int32_t)strtol(PQgetvalue(res, i, 2), NULL, 10),
-                               strtoll(PQgetvalue(res, i, 3), NULL, 10), NULL, 0, 0};
+                               strtoll(PQgetvalue(res, i, 3), NULL, 10),
+                               NULL,
+                               0,
+                               0};
             sp_reject_t rej;
             bool accepted = false;
             sp_status_t st =

@@ -70,7 +70,9 @@ typedef struct lane {
     int64_t batch_start;     /* when the staged batch got its first message */
     int64_t flight_start_us; /* when the batch in flight was handed over */
     size_t flight_messages;
-    bool landed; /* a flight landed in this turn of the loop */
+    bool landed;                  /* a flight landed in this turn of the loop */
+    int64_t reconnect_at_us;      /* an idle lane's next reconnect attempt */
+    int64_t reconnect_backoff_ms; /* 0 while connected */
 } lane_t;
 
 typedef struct run_ctx {
@@ -84,9 +86,13 @@ typedef struct run_ctx {
     apr_pool_t *cat_pool; /* holds the catalogue in use */
     bool flush_failed;
     sp_error_t flush_err;
-    int64_t reconnect_at_us[SP_MAX_CONNECTIONS]; /* an idle lane's next reconnect attempt */
-    int64_t reconnect_backoff_ms[SP_MAX_CONNECTIONS];
 } run_ctx_t;
+
+/* Waits between reconnect attempts double from 100 ms up to 5 s. */
+static int64_t next_backoff_ms(int64_t ms)
+{
+    return ms == 0 ? 100 : ms * 2 > 5000 ? 5000 : ms * 2;
+}
 
 static lane_t *lane_of(run_ctx_t *ctx, int32_t partition)
 {
@@ -170,7 +176,7 @@ static sp_status_t hook_stored_offset(void *opaque, const char *topic, int32_t p
             if (!wait_alive(ctx, backoff_ms))
                 return sp_error_set(err, SP_ERR_CONN,
                                     "stopped while PostgreSQL was unavailable for an assignment");
-            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            backoff_ms = next_backoff_ms(backoff_ms);
             if (sp_loader_reconnect(l->ld, err) == SP_OK)
                 break;
             sp_log(SP_LOG_WARNING, "pg_retry", "at=assign backoff_ms=%lld error=%s",
@@ -264,7 +270,7 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
             }
             sp_log(SP_LOG_WARNING, "pg_retry", "backoff_ms=%lld error=%s", (long long)backoff_ms,
                    SP_LOG_Q(err->message));
-            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            backoff_ms = next_backoff_ms(backoff_ms);
         }
         sp_consumer_resume(c);
         bool committed = false;
@@ -279,27 +285,24 @@ static sp_status_t recover(run_ctx_t *ctx, sp_consumer_t *c, lane_t *l, sp_statu
 /* An idle lane whose connection was found lost (reading notifications sees the server
  * close it) reconnects with backoff, so that the connection gauge and /ready follow the
  * database even when no message comes to find the outage. */
-static void reconnect_idle(run_ctx_t *ctx, int i)
+static void reconnect_idle(lane_t *l, int i)
 {
-    lane_t *l = &ctx->lanes[i];
     if (sp_loader_connected(l->ld)) {
-        ctx->reconnect_backoff_ms[i] = 0;
+        l->reconnect_backoff_ms = 0;
         return;
     }
     int64_t now = sp_time_now_us();
-    if (now < ctx->reconnect_at_us[i])
+    if (now < l->reconnect_at_us)
         return;
     sp_error_t err;
     if (sp_loader_reconnect(l->ld, &err) == SP_OK) {
-        ctx->reconnect_backoff_ms[i] = 0;
+        l->reconnect_backoff_ms = 0;
         return;
     }
-    int64_t b = ctx->reconnect_backoff_ms[i];
-    b = b == 0 ? 100 : b * 2 > 5000 ? 5000 : b * 2;
-    ctx->reconnect_backoff_ms[i] = b;
-    ctx->reconnect_at_us[i] = now + b * 1000;
-    sp_log(SP_LOG_WARNING, "pg_retry", "at=idle lane=%d backoff_ms=%lld error=%s", i, (long long)b,
-           SP_LOG_Q(err.message));
+    l->reconnect_backoff_ms = next_backoff_ms(l->reconnect_backoff_ms);
+    l->reconnect_at_us = now + l->reconnect_backoff_ms * 1000;
+    sp_log(SP_LOG_WARNING, "pg_retry", "at=idle lane=%d backoff_ms=%lld error=%s", i,
+           (long long)l->reconnect_backoff_ms, SP_LOG_Q(err.message));
 }
 
 /* Commits everything every lane took, waiting for flights (at stop, and before the
@@ -556,7 +559,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 sp_http_stop(http);
                 return SP_EXIT_SERVICE;
             }
-            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            backoff_ms = next_backoff_ms(backoff_ms);
         }
     if (reload_catalogue(&ctx, &err) != SP_OK) {
         sp_cli_error(&err);
@@ -641,7 +644,7 @@ static int run_main(sp_settings_t *s, bool exit_at_end, apr_pool_t *pool)
                 sp_loader_catalogue_changed(l->ld))
                 changed = true;
             if (!took && lane_idle(l))
-                reconnect_idle(&ctx, i);
+                reconnect_idle(l, i);
         }
         if (rc != SP_EXIT_OK)
             break;

@@ -1,9 +1,9 @@
 -- 014_per_series_views.sql: period values and growth computed per series, so that a query
--- for one indicator, area or series computes only that. Before, stats.period_value and
--- stats.growth built every series' period values and then filtered (their CTEs were
--- referenced more than once, so PostgreSQL computed them whole), and the rule that a PER
--- figure hides an overlapping YTD-derived one compared every row with every other. The
--- rules are unchanged; the same numbers come out.
+-- for one indicator, area or series computes only that: the views call one function per
+-- series (or per sender, indicator, area and frequency), which a filter on those columns
+-- reaches before anything is computed, and the rule that a PER figure hides an overlapping
+-- YTD-derived one compares a series only with its PER sibling. The rules are those of
+-- 008.
 
 -- The period values a series shows in stats.period_value: its own (stats.period_values_of),
 -- less, for a YTD series, the derived values that overlap a value its sender publishes for
@@ -81,10 +81,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA stats TO statpipe_reader;
 
 -- The functions that other functions call run as PL/pgSQL. A SQL function called from
 -- inside another SQL function is planned again on every call of its caller (its plan lives
--- only as long as the caller's execution), which cost 5 to 10 ms per series; PL/pgSQL keeps
--- the plan of RETURN QUERY for the session. The bodies are the queries they were, unchanged:
--- each is wrapped as RETURN QUERY, with column names winning over the output parameters of
--- the same name.
+-- only as long as the caller's execution), 5 to 10 ms per series; PL/pgSQL keeps the plan
+-- of RETURN QUERY for the session. Each body is its SQL query wrapped as RETURN QUERY, with
+-- column names winning over the output parameters of the same name.
 DO $$
 DECLARE
     f record;

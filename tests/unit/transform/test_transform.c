@@ -287,8 +287,11 @@ static void test_json_number_beyond_a_double_is_refused(void **state)
     char msg[1024];
     captured_t cap;
     sp_reject_t rej;
-    const char *refused[] = {"1e-400", "12345678901234567890", "1.0000000000000001",
-                             "-0.12345678901234567", "123456789012345678901234567890.0",
+    const char *refused[] = {"1e-400",
+                             "12345678901234567890",
+                             "1.0000000000000001",
+                             "-0.12345678901234567",
+                             "123456789012345678901234567890.0",
                              "1e308"};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         make_message(msg, sizeof(msg), "value", refused[i]);
@@ -308,9 +311,9 @@ static void test_json_number_beyond_a_double_is_refused(void **state)
         make_message(msg, sizeof(msg), "value", kept[i][0]);
         assert_int_equal(run(fx, msg, &cap, &rej), SP_TRANSFORM_OK);
         sp_dec_t got, want;
-        assert_int_equal(sp_dec_parse(&got, cap.obs.value_published,
-                                      strlen(cap.obs.value_published), NULL),
-                         SP_OK);
+        assert_int_equal(
+            sp_dec_parse(&got, cap.obs.value_published, strlen(cap.obs.value_published), NULL),
+            SP_OK);
         assert_int_equal(sp_dec_parse(&want, kept[i][1], strlen(kept[i][1]), NULL), SP_OK);
         assert_int_equal(sp_dec_cmp(&got, &want), 0);
     }
