@@ -41,6 +41,17 @@ check "confidentiality holds against it in every view" "0|0|0|0|0|f" \
         (select count(*) from stats.missing_period where ref_area = '110000'),
         stats.sees_confidential()")"
 
+# period_value and annual_value keep values computed as an internal reader sees them once
+# every release is public. A public reader gets no FBB_USERS year (CN 2019 is withheld
+# beside Beijing's confidential 2019, the rest is confidential), and INFO_CONS without the
+# embargoed CAICT 2022.
+check "period_value and annual_value: what a public reader may see" "|CAICT 2021,MIIT 2022|" \
+    "$(as_analyst -c "select (select string_agg(time_period, ',') from stats.period_value where indicator = 'FBB_USERS'),
+                             (select string_agg(sender || ' ' || time_period, ',' order by time_period) from stats.period_value where indicator = 'INFO_CONS'),
+                             (select string_agg(year::text, ',') from stats.annual_value where indicator = 'FBB_USERS')")"
+check "an internal reader sees the confidential years too" "2019,2019,2020,2021|2019,2019,2020,2021" \
+    "$(sp_psql -c "select (select string_agg(time_period, ',' order by time_period) from stats.period_value where indicator = 'FBB_USERS'),
+                          (select string_agg(year::text, ',' order by year) from stats.annual_value where indicator = 'FBB_USERS')")"
 check "a series known only from confidential figures is not listed as stale" 0 \
     "$(as_analyst -c "select count(*) from stats.stale_series where ref_area = '110000'")"
 check "nor its gap as a missing period" 0 \
@@ -131,6 +142,19 @@ as_analyst -c "select count(*) from stats.observation_latest where analyst.leak(
     > /dev/null 2> "$SP_TMP/leak.notices"
 grep -q "saw" "$SP_TMP/leak.notices" || fail "the leak function never ran: $(head -n 3 "$SP_TMP/leak.notices")"
 check "a leaky function sees no confidential row" 0 "$(grep -cE 'saw [0-9.]+ (C|N)$' "$SP_TMP/leak.notices" || true)"
+# period_value and annual_value read kept values computed as an internal reader sees them
+# (FBB_USERS CN 2020 and 110000's years are confidential): a leaky function sees none.
+as_analyst -c "select count(*) from stats.period_value where analyst.leak(value, conf_status)" \
+    > /dev/null 2> "$SP_TMP/leak-pv.notices"
+grep -q "saw" "$SP_TMP/leak-pv.notices" || fail "the leak function never ran on period_value"
+check "period_value: a leaky function sees no confidential row" 0 \
+    "$(grep -cE 'saw [0-9.]+ (C|N)$' "$SP_TMP/leak-pv.notices" || true)"
+as_analyst -c "select count(*) from stats.annual_value
+                where analyst.leak(value, indicator || '/' || ref_area || '/' || year)" \
+    > /dev/null 2> "$SP_TMP/leak-av.notices"
+grep -q "saw" "$SP_TMP/leak-av.notices" || fail "the leak function never ran on annual_value"
+check "annual_value: a leaky function sees no confidential year" 0 \
+    "$(grep -cE 'saw [0-9.]+ FBB_USERS/(CN/2020|110000/)' "$SP_TMP/leak-av.notices" || true)"
 
 # Every function in statpipe's schemas fixes its search_path (what a view inlines, what a
 # SECURITY DEFINER function calls, and the catalogue trigger).

@@ -102,4 +102,25 @@ check "missing periods; January of a YTD series is a usual gap" "2022-05|f
 check "stale series" "t" "$(q "select bool_and(stale) from stats.stale_series where indicator = 'ONLINE_RETAIL'")"
 printf '%s\n' '{"schema":"statpipe.observation/1","message_id":"q1","sender":"NBS"}' | "$STATPIPE" load - >/dev/null 2>&1
 check "quarantine summary" "NBS|missing_field|1|0" "$(q "select sender, reason, waiting, replayed from stats.quarantine_summary")"
+
+# Annual values follow the catalogue's rules when they change (they are kept in a table).
+obs m21 MOFCOM ECOM_TX CN A 2021 40 万亿元 2022-07-01 | "$STATPIPE" load - >/dev/null 2>&1
+check "the authoritative sender's 2021 (NBS 42.3), not MOFCOM's 40" "2021|42.3|NBS" \
+    "$(q "select year, trim_scale(value / 1e12), sender from stats.annual_value where indicator = 'ECOM_TX' and year = 2021")"
+q "update statpipe.indicator set authoritative_sender = 'MOFCOM' where code = 'ECOM_TX'" >/dev/null
+check "MOFCOM made authoritative: its 2021; NBS fills 2019 and 2020" "2019|34.81|NBS
+2020|37.21|NBS
+2021|40|MOFCOM" \
+    "$(q "select year, trim_scale(value / 1e12), sender from stats.annual_value where indicator = 'ECOM_TX' order by year")"
+q "update statpipe.indicator set time_agg = 'last' where code = 'ONLINE_RETAIL'" >/dev/null
+# last: December 2022's period value, 830 - 750 = 80; 2023's last is March, 180 - 110 = 70
+check "ONLINE_RETAIL made a level: the last period's value" "2022|80|last_period|2022-12
+2023|70|last_period|2023-03" \
+    "$(q "select year, trim_scale(value / 1e8), method, last_period from stats.annual_value
+          where indicator = 'ONLINE_RETAIL' order by year")"
+q "update statpipe.indicator set time_agg = 'sum', authoritative_sender = 'NBS' where code in ('ONLINE_RETAIL', 'ECOM_TX')" >/dev/null
+check "the rules restored, the values too" "2021|42.3|NBS|2022|830" \
+    "$(q "select e.year, trim_scale(e.value / 1e12), e.sender, r.year, trim_scale(r.value / 1e8)
+            from stats.annual_value e, stats.annual_value r
+           where e.indicator = 'ECOM_TX' and e.year = 2021 and r.indicator = 'ONLINE_RETAIL' and r.year = 2022")"
 echo "PASS test_stats"

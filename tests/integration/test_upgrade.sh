@@ -68,8 +68,16 @@ applied migration 011_secondary_suppression.sql
 applied migration 012_dimensions.sql
 applied migration 013_vintage_table.sql
 applied migration 014_per_series_views.sql
-applied migration 015_latest_from_table.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 015_latest_from_table.sql
+applied migration 016_kept_values.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
+check "the kept values are filled from the stored observations" "0|0" \
+    "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int
+                                                  from statpipe.observation o join statpipe.series s using (series_id)
+                                                except select indicator, ref_area, year from statpipe.kept_year) d),
+                          (select count(*) from (select distinct s.indicator, s.ref_area, k.year
+                                                  from statpipe.period_value_kept k join statpipe.series s using (series_id)
+                                                except select indicator, ref_area, year from statpipe.annual_value_kept) d)")"
 check "the catalogue's plans arrive with the upgrade" 5 "$(sp_psql -c 'select count(*) from stats.plan')"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
     "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
