@@ -376,8 +376,11 @@ SELECT * FROM (
            p.months_covered, p.obs_status, p.conf_status, p.release
       FROM statpipe.series s
      CROSS JOIN LATERAL stats.period_values_shown(s.series_id, now()) p
-     WHERE EXISTS (SELECT 1 FROM statpipe.kept_year_now k
-                    WHERE k.indicator = s.indicator AND k.ref_area = s.ref_area AND NOT k.current)
+     -- IS TRUE keeps the test a filter on the series, run before the function: as a
+     -- semi-join the planner may put it after.
+     WHERE (EXISTS (SELECT 1 FROM statpipe.kept_year_now k
+                     WHERE k.indicator = s.indicator AND k.ref_area = s.ref_area
+                       AND NOT k.current)) IS TRUE
        AND EXISTS (SELECT 1 FROM statpipe.kept_year_now k
                     WHERE k.indicator = s.indicator AND k.ref_area = s.ref_area
                       AND k.year = extract(year FROM p.period_end) AND NOT k.current)) u;
@@ -403,7 +406,7 @@ SELECT * FROM (
 -- Growth pairs period values within one sender, indicator, area and frequency, as
 -- stats.growth_of does for one of them.
 CREATE OR REPLACE VIEW stats.growth AS
-WITH pv AS (
+WITH pv AS NOT MATERIALIZED (
     SELECT pv.*, i.nature,
            pv.months_covered = CASE pv.freq WHEN 'M' THEN 1 WHEN 'Q' THEN 3 WHEN 'S' THEN 6
                                             ELSE 12 END AS one_period
