@@ -35,6 +35,11 @@ COMMENT ON TABLE statpipe.kept_year IS 'One row per indicator, area and year wit
 
 CREATE TABLE statpipe.observation_latest_kept (
     series_id        bigint NOT NULL REFERENCES statpipe.series (series_id),
+    sender           text NOT NULL,
+    indicator        text NOT NULL,
+    ref_area         text NOT NULL,
+    freq             text NOT NULL,
+    calc_basis       text NOT NULL,
     time_period      text NOT NULL,
     year             int NOT NULL,
     period_start     date NOT NULL,
@@ -49,10 +54,16 @@ CREATE TABLE statpipe.observation_latest_kept (
     unit_mult        int NOT NULL,
     PRIMARY KEY (series_id, time_period)
 );
-COMMENT ON TABLE statpipe.observation_latest_kept IS 'The current vintage of every (series, period) that is not withdrawn, kept per statpipe.kept_year: stats.observation_latest for an internal reader once every stored release is public.';
+COMMENT ON TABLE statpipe.observation_latest_kept IS 'The current vintage of every (series, period) that is not withdrawn, kept per statpipe.kept_year: stats.observation_latest for an internal reader once every stored release is public. The series'' key is copied from statpipe.series (and follows it when it changes), so that a full extract and a filter on indicator need no join.';
+CREATE INDEX observation_latest_kept_year ON statpipe.observation_latest_kept (indicator, ref_area, year);
 
 CREATE TABLE statpipe.period_value_kept (
     series_id       bigint NOT NULL REFERENCES statpipe.series (series_id),
+    sender           text NOT NULL,
+    indicator        text NOT NULL,
+    ref_area         text NOT NULL,
+    freq             text NOT NULL,
+    calc_basis       text NOT NULL,
     time_period     text NOT NULL,
     year            int NOT NULL,
     period_start    date NOT NULL,
@@ -68,7 +79,8 @@ CREATE TABLE statpipe.period_value_kept (
     shown           boolean NOT NULL,
     PRIMARY KEY (series_id, time_period)
 );
-COMMENT ON TABLE statpipe.period_value_kept IS 'stats.period_values_of of every series, kept per statpipe.kept_year; shown is false for a YTD-derived value that an overlapping PER value of the same sender, indicator, area and frequency hides in stats.period_value.';
+COMMENT ON TABLE statpipe.period_value_kept IS 'stats.period_values_of of every series, kept per statpipe.kept_year, with the series'' key copied as in statpipe.observation_latest_kept; shown is false for a YTD-derived value that an overlapping PER value of the same sender, indicator, area and frequency hides in stats.period_value.';
+CREATE INDEX period_value_kept_year ON statpipe.period_value_kept (indicator, ref_area, year);
 
 CREATE TABLE statpipe.annual_value_kept (
     indicator        text NOT NULL REFERENCES statpipe.indicator (code) ON UPDATE CASCADE,
@@ -111,12 +123,10 @@ BEGIN
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
     DELETE FROM statpipe.annual_value_kept k USING pg_temp.kept_slot t
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
-    DELETE FROM statpipe.observation_latest_kept k USING pg_temp.kept_slot t, statpipe.series s
-     WHERE s.indicator = t.indicator AND s.ref_area = t.ref_area AND k.series_id = s.series_id
-       AND k.time_period >= t.year::text AND k.time_period < (t.year + 1)::text;
-    DELETE FROM statpipe.period_value_kept k USING pg_temp.kept_slot t, statpipe.series s
-     WHERE s.indicator = t.indicator AND s.ref_area = t.ref_area AND k.series_id = s.series_id
-       AND k.time_period >= t.year::text AND k.time_period < (t.year + 1)::text;
+    DELETE FROM statpipe.observation_latest_kept k USING pg_temp.kept_slot t
+     WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
+    DELETE FROM statpipe.period_value_kept k USING pg_temp.kept_slot t
+     WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
 
     INSERT INTO statpipe.kept_year (indicator, ref_area, year, last_release, confidential)
     SELECT t.indicator, t.ref_area, t.year, max(v.valid_from), bool_or(v.audience <> 'A')
@@ -129,10 +139,11 @@ BEGIN
         OFFSET 0) v
      GROUP BY t.indicator, t.ref_area, t.year;
 
-    INSERT INTO statpipe.observation_latest_kept (series_id, time_period, year, period_start,
-        period_end, value, unit, obs_status, conf_status, release, value_published,
-        unit_published, unit_mult)
-    SELECT s.series_id, v.time_period, t.year, v.period_start, v.period_end, v.value, v.unit,
+    INSERT INTO statpipe.observation_latest_kept (series_id, sender, indicator, ref_area, freq,
+        calc_basis, time_period, year, period_start, period_end, value, unit, obs_status,
+        conf_status, release, value_published, unit_published, unit_mult)
+    SELECT s.series_id, s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
+           v.time_period, t.year, v.period_start, v.period_end, v.value, v.unit,
            v.obs_status, v.conf_status, v.valid_from, v.value_published, v.unit_published,
            v.unit_mult
       FROM pg_temp.kept_slot t
@@ -144,9 +155,9 @@ BEGIN
            AND v.audience IN ('A', 'I') AND v.valid_to IS NULL AND NOT v.is_deleted
         OFFSET 0) v;
 
-    INSERT INTO statpipe.period_value_kept (series_id, time_period, year, period_start,
-        period_end, value, unit, obs_status, conf_status, release, covered_from, covered_to,
-        months_covered, shown)
+    INSERT INTO statpipe.period_value_kept (series_id, sender, indicator, ref_area, freq,
+        calc_basis, time_period, year, period_start, period_end, value, unit, obs_status,
+        conf_status, release, covered_from, covered_to, months_covered, shown)
     WITH cur AS (
         -- The current vintages as an internal reader sees them once all are public.
         SELECT s.series_id, s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis, t.year,
@@ -203,7 +214,8 @@ BEGIN
                    OVER (PARTITION BY p.sender, p.indicator, p.ref_area, p.freq, p.year)
                    AS per_covered
           FROM pv p)
-    SELECT p.series_id, p.time_period, p.year, p.period_start, p.period_end, p.value, p.unit,
+    SELECT p.series_id, p.sender, p.indicator, p.ref_area, p.freq, p.calc_basis,
+           p.time_period, p.year, p.period_start, p.period_end, p.value, p.unit,
            p.obs_status, p.conf_status, p.release, p.covered_from, p.covered_to,
            p.months_covered,
            NOT (p.calc_basis = 'YTD'
@@ -215,8 +227,7 @@ BEGIN
         months_covered, method, last_period, last_period_end, sender, freq, published_as,
         release)
     WITH pv AS (
-        SELECT s.indicator, s.ref_area, s.sender, s.freq, s.calc_basis, i.time_agg,
-               coalesce(s.sender = i.authoritative_sender, false) AS auth, p.*
+        SELECT i.time_agg, coalesce(s.sender = i.authoritative_sender, false) AS auth, p.*
           FROM pg_temp.kept_slot t
           JOIN statpipe.series s ON s.indicator = t.indicator AND s.ref_area = t.ref_area
           JOIN statpipe.indicator i ON i.code = s.indicator
@@ -315,6 +326,33 @@ CREATE TRIGGER kept_indicator_rules AFTER UPDATE ON statpipe.indicator
     REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
     EXECUTE FUNCTION statpipe.indicator_rules_changed();
 
+-- The copied series keys follow statpipe.series (an indicator or region code renamed in
+-- the catalogue cascades to it).
+CREATE FUNCTION statpipe.series_key_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    UPDATE statpipe.observation_latest_kept k
+       SET sender = n.sender, indicator = n.indicator, ref_area = n.ref_area, freq = n.freq,
+           calc_basis = n.calc_basis
+      FROM new_rows n
+     WHERE k.series_id = n.series_id
+       AND (k.sender, k.indicator, k.ref_area, k.freq, k.calc_basis)
+           IS DISTINCT FROM (n.sender, n.indicator, n.ref_area, n.freq, n.calc_basis);
+    UPDATE statpipe.period_value_kept k
+       SET sender = n.sender, indicator = n.indicator, ref_area = n.ref_area, freq = n.freq,
+           calc_basis = n.calc_basis
+      FROM new_rows n
+     WHERE k.series_id = n.series_id
+       AND (k.sender, k.indicator, k.ref_area, k.freq, k.calc_basis)
+           IS DISTINCT FROM (n.sender, n.indicator, n.ref_area, n.freq, n.calc_basis);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION statpipe.series_key_changed() IS 'Copies a changed series key into statpipe.observation_latest_kept and statpipe.period_value_kept.';
+CREATE TRIGGER kept_series_key AFTER UPDATE ON statpipe.series
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION statpipe.series_key_changed();
+
 -- Whether each kept year's rows are what the connected reader sees now.
 CREATE VIEW statpipe.kept_year_now AS
 SELECT k.indicator, k.ref_area, k.year,
@@ -336,14 +374,13 @@ SELECT statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_ag
 -- reader's function in a WHERE clause would reach the arms' rows before their filters.
 CREATE OR REPLACE VIEW stats.observation_latest WITH (security_barrier) AS
 SELECT * FROM (
-    SELECT s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis, l.time_period, l.period_start,
+    SELECT l.sender, l.indicator, l.ref_area, l.freq, l.calc_basis, l.time_period, l.period_start,
            l.period_end, l.value, l.unit, l.obs_status, l.conf_status, l.release,
            l.value_published, l.unit_published, l.unit_mult
       FROM statpipe.observation_latest_kept l
-      JOIN statpipe.series s ON s.series_id = l.series_id
-      JOIN statpipe.kept_year_now k
-        ON k.indicator = s.indicator AND k.ref_area = s.ref_area AND k.year = l.year
-     WHERE k.current
+     WHERE NOT EXISTS (SELECT 1 FROM statpipe.kept_year_now k
+                        WHERE k.indicator = l.indicator AND k.ref_area = l.ref_area
+                          AND k.year = l.year AND NOT k.current)
     UNION ALL
     SELECT s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
            v.time_period, v.period_start, v.period_end,
@@ -363,13 +400,14 @@ SELECT * FROM (
 
 CREATE OR REPLACE VIEW stats.period_value WITH (security_barrier) AS
 SELECT * FROM (
-    SELECT s.sender, s.indicator, s.ref_area, s.freq, p.time_period, p.period_start, p.period_end,
-           p.value, p.unit, s.calc_basis AS published_as, p.covered_from, p.covered_to,
+    SELECT p.sender, p.indicator, p.ref_area, p.freq, p.time_period, p.period_start, p.period_end,
+           p.value, p.unit, p.calc_basis AS published_as, p.covered_from, p.covered_to,
            p.months_covered, p.obs_status, p.conf_status, p.release
-      FROM statpipe.kept_year_now k
-      JOIN statpipe.series s ON s.indicator = k.indicator AND s.ref_area = k.ref_area
-      JOIN statpipe.period_value_kept p ON p.series_id = s.series_id AND p.year = k.year
-     WHERE k.current AND p.shown
+      FROM statpipe.period_value_kept p
+     WHERE p.shown
+       AND NOT EXISTS (SELECT 1 FROM statpipe.kept_year_now k
+                        WHERE k.indicator = p.indicator AND k.ref_area = p.ref_area
+                          AND k.year = p.year AND NOT k.current)
     UNION ALL
     SELECT s.sender, s.indicator, s.ref_area, s.freq, p.time_period, p.period_start, p.period_end,
            p.value, p.unit, s.calc_basis, p.covered_from, p.covered_to,
@@ -403,33 +441,39 @@ SELECT * FROM (
                     WHERE k.indicator = ia.indicator AND k.ref_area = ia.ref_area
                       AND k.year = a.year AND NOT k.current)) u;
 
--- Growth pairs period values within one sender, indicator, area and frequency, as
--- stats.growth_of does for one of them.
+-- Growth within one sender, indicator, area and frequency, by window functions over its
+-- period values in one pass (a filter on those columns reaches stats.period_value): the
+-- covered spans of a group are disjoint (a YTD-derived value that overlaps a PER one is
+-- not shown), so the period just before is the previous row, and each span ends at a month
+-- end, so the same months a year before end twelve months earlier.
 CREATE OR REPLACE VIEW stats.growth AS
-WITH pv AS NOT MATERIALIZED (
-    SELECT pv.*, i.nature,
-           pv.months_covered = CASE pv.freq WHEN 'M' THEN 1 WHEN 'Q' THEN 3 WHEN 'S' THEN 6
-                                            ELSE 12 END AS one_period
-      FROM stats.period_value pv JOIN statpipe.indicator i ON i.code = pv.indicator)
-SELECT c.sender, c.indicator, c.ref_area, c.freq, c.time_period, c.covered_from, c.covered_to,
-       c.months_covered, c.value, c.unit,
-       p.value AS previous_value,
-       CASE WHEN c.nature <> 'RATIO' AND p.value > 0 THEN c.value / p.value - 1 END
-           AS period_on_period,
-       CASE WHEN c.nature = 'RATIO' THEN c.value - p.value END AS period_on_period_points,
-       y.value AS year_ago_value,
-       CASE WHEN c.nature <> 'RATIO' AND y.value > 0 THEN c.value / y.value - 1 END
-           AS year_on_year,
-       CASE WHEN c.nature = 'RATIO' THEN c.value - y.value END AS year_on_year_points
-  FROM pv c
-  LEFT JOIN pv p
-    ON p.sender = c.sender AND p.indicator = c.indicator AND p.ref_area = c.ref_area
-   AND p.freq = c.freq AND p.covered_to = c.covered_from - 1
-   AND c.one_period AND p.one_period
-  LEFT JOIN pv y
-    ON y.sender = c.sender AND y.indicator = c.indicator AND y.ref_area = c.ref_area
-   AND y.freq = c.freq AND y.covered_to = (c.covered_to + 1 - interval '1 year')::date - 1
-   AND y.months_covered = c.months_covered;
+SELECT g.sender, g.indicator, g.ref_area, g.freq, g.time_period, g.covered_from, g.covered_to,
+       g.months_covered, g.value, g.unit, g.previous_value,
+       CASE WHEN g.nature <> 'RATIO' AND g.previous_value > 0
+            THEN g.value / g.previous_value - 1 END AS period_on_period,
+       CASE WHEN g.nature = 'RATIO' THEN g.value - g.previous_value END
+           AS period_on_period_points,
+       g.year_ago_value,
+       CASE WHEN g.nature <> 'RATIO' AND g.year_ago_value > 0
+            THEN g.value / g.year_ago_value - 1 END AS year_on_year,
+       CASE WHEN g.nature = 'RATIO' THEN g.value - g.year_ago_value END AS year_on_year_points
+  FROM (SELECT pv.*, i.nature,
+               CASE WHEN pv.one_period AND lag(pv.one_period) OVER w
+                         AND lag(pv.covered_to) OVER w = pv.covered_from - 1
+                    THEN lag(pv.value) OVER w END AS previous_value,
+               CASE WHEN first_value(pv.months_covered) OVER y = pv.months_covered
+                    THEN first_value(pv.value) OVER y END AS year_ago_value
+          FROM (SELECT p.*,
+                       p.months_covered = CASE p.freq WHEN 'M' THEN 1 WHEN 'Q' THEN 3
+                                                      WHEN 'S' THEN 6 ELSE 12 END AS one_period,
+                       (extract(year FROM p.covered_to) * 12
+                        + extract(month FROM p.covered_to))::int AS month_no
+                  FROM stats.period_value p) pv
+          JOIN statpipe.indicator i ON i.code = pv.indicator
+        WINDOW w AS (PARTITION BY pv.sender, pv.indicator, pv.ref_area, pv.freq
+                     ORDER BY pv.covered_to),
+               y AS (PARTITION BY pv.sender, pv.indicator, pv.ref_area, pv.freq
+                     ORDER BY pv.month_no RANGE BETWEEN 12 PRECEDING AND 12 PRECEDING)) g;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA stats TO statpipe_reader;

@@ -123,4 +123,15 @@ check "the rules restored, the values too" "2021|42.3|NBS|2022|830" \
     "$(q "select e.year, trim_scale(e.value / 1e12), e.sender, r.year, trim_scale(r.value / 1e8)
             from stats.annual_value e, stats.annual_value r
            where e.indicator = 'ECOM_TX' and e.year = 2021 and r.indicator = 'ONLINE_RETAIL' and r.year = 2022")"
+# An indicator code renamed in the catalogue cascades to its series and kept values.
+q "update statpipe.indicator set code = 'ECOM_TX_RENAMED' where code = 'ECOM_TX'" >/dev/null
+check "a renamed indicator: every view under the new code" "0|3|3|3|3" \
+    "$(q "select (select count(*) from stats.observation_latest where indicator = 'ECOM_TX')
+               + (select count(*) from stats.period_value where indicator = 'ECOM_TX')
+               + (select count(*) from stats.annual_value where indicator = 'ECOM_TX'),
+                 (select count(*) from stats.observation_latest where indicator = 'ECOM_TX_RENAMED' and sender = 'NBS'),
+                 (select count(*) from stats.period_value where indicator = 'ECOM_TX_RENAMED' and sender = 'NBS'),
+                 (select count(*) from stats.annual_value where indicator = 'ECOM_TX_RENAMED'),
+                 (select count(*) from stats.growth where indicator = 'ECOM_TX_RENAMED' and sender = 'NBS')")"
+q "update statpipe.indicator set code = 'ECOM_TX' where code = 'ECOM_TX_RENAMED'" >/dev/null
 echo "PASS test_stats"
