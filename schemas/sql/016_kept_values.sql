@@ -118,6 +118,14 @@ BEGIN
     INSERT INTO pg_temp.kept_slot
     SELECT DISTINCT * FROM unnest(p_indicator, p_ref_area, p_year) u
      WHERE u IS NOT NULL;
+    -- One transaction at a time recomputes a kept year: the daemon's lanes load series of
+    -- the same indicator and area at once. Locks are taken in one order, so two
+    -- transactions never wait for each other in a circle; once a lock is held, each
+    -- statement below sees what the transaction before committed (READ COMMITTED takes a
+    -- snapshot per statement).
+    PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'),
+                                  hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year))
+       FROM (SELECT * FROM pg_temp.kept_slot ORDER BY indicator, ref_area, year) t;
 
     DELETE FROM statpipe.kept_year k USING pg_temp.kept_slot t
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;

@@ -111,6 +111,28 @@ for order in file reverse 11 23 47; do
     done
 done
 
+# Two transactions storing figures of the same indicator, area and year at once (as two
+# lanes of the daemon do for two senders' series): the second waits for the first, and the
+# kept values hold both.
+fresh
+sp_psql -c "insert into statpipe.series (sender, indicator, ref_area, freq, calc_basis)
+            values ('MIIT', 'FBB_USERS', 'CN', 'A', 'PER'), ('CNNIC', 'FBB_USERS', 'CN', 'A', 'PER')" >/dev/null
+insert_sql() { # sender value
+    echo "insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
+              value, unit, value_published, unit_published, obs_status, conf_status, message_id)
+          select series_id, '2022', '2022-01-01', '2022-12-31', '2023-01-20', $2, 'N', '$2', '万户', 'A', 'F', '$1-2022'
+            from statpipe.series where sender = '$1' and indicator = 'FBB_USERS'"
+}
+sp_psql -c "begin" -c "$(insert_sql MIIT 100)" -c "select pg_sleep(3)" -c "commit" >/dev/null &
+first_tx=$!
+sleep 1
+sp_psql -c "$(insert_sql CNNIC 200)" >/dev/null || fail "the second transaction failed"
+wait "$first_tx" || fail "the first transaction failed"
+check "both senders' figures are kept" "CNNIC 200,MIIT 100" \
+    "$(sp_psql -c "select string_agg(sender || ' ' || trim_scale(value), ',' order by sender) from stats.observation_latest where indicator = 'FBB_USERS'")"
+kept=$(kept_as_computed)
+check "concurrent transactions: the kept values are the computed ones" 0 "${kept%% *}"
+
 # Through the daemon: messages keyed by series, four partitions read in whatever
 # interleaving the consumer makes, small batches.
 sp_kafka_start --brokers 1 --topic oracle:4
