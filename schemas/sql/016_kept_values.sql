@@ -107,6 +107,8 @@ CREATE INDEX annual_value_kept_year ON statpipe.annual_value_kept (year);
 -- stats.period_values_shown and stats.annual_values_of, applied to many series at once.
 CREATE FUNCTION statpipe.refresh_kept(p_indicator text[], p_ref_area text[], p_year int[])
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
+DECLARE
+    n_buckets int;
 BEGIN
     -- The triples, once each, in a table the statements below share.
     IF to_regclass('pg_temp.kept_slot') IS NULL THEN
@@ -119,13 +121,25 @@ BEGIN
     SELECT DISTINCT * FROM unnest(p_indicator, p_ref_area, p_year) u
      WHERE u IS NOT NULL;
     -- One transaction at a time recomputes a kept year: the daemon's lanes load series of
-    -- the same indicator and area at once. Locks are taken in one order, so two
-    -- transactions never wait for each other in a circle; once a lock is held, each
-    -- statement below sees what the transaction before committed (READ COMMITTED takes a
-    -- snapshot per statement).
-    PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'),
-                                  hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year))
-       FROM (SELECT * FROM pg_temp.kept_slot ORDER BY indicator, ref_area, year) t;
+    -- the same indicator and area at once. Once its locks are held, each statement below
+    -- sees what the transaction before committed (READ COMMITTED takes a snapshot per
+    -- statement). A transaction locks its kept years' buckets (1,024 of them) in one
+    -- order, so two never wait for each other in a circle; one with more than 64 buckets
+    -- (a bulk load) locks them all at once, so that no transaction holds more than 65
+    -- locks.
+    SELECT count(DISTINCT b.bucket) INTO n_buckets
+      FROM (SELECT hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year) & 1023
+                       AS bucket
+              FROM pg_temp.kept_slot t) b;
+    IF n_buckets > 64 THEN
+        PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'), -1);
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(hashtext('statpipe.kept_year'), -1);
+        PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'), b.bucket)
+           FROM (SELECT DISTINCT hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year)
+                                 & 1023 AS bucket
+                   FROM pg_temp.kept_slot t ORDER BY 1) b;
+    END IF;
 
     DELETE FROM statpipe.kept_year k USING pg_temp.kept_slot t
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;

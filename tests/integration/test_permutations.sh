@@ -133,6 +133,22 @@ check "both senders' figures are kept" "CNNIC 200,MIIT 100" \
 kept=$(kept_as_computed)
 check "concurrent transactions: the kept values are the computed ones" 0 "${kept%% *}"
 
+# One statement touching 28,160 kept years (22 indicators, 32 areas, 40 years): more than
+# PostgreSQL's lock table holds one lock per kept year.
+sp_psql -c "insert into statpipe.series (sender, indicator, ref_area, freq, calc_basis)
+            select 'BULK', i.code, r.code, 'A', 'PER' from statpipe.indicator i, statpipe.region r
+             where r.code = 'CN' or r.in_national_total" >/dev/null
+sp_psql -c "insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
+                value, unit, value_published, unit_published, obs_status, conf_status, message_id)
+            select s.series_id, y::text, make_date(y, 1, 1), make_date(y, 12, 31), make_date(y + 1, 2, 1),
+                   s.series_id + y, 'N', (s.series_id + y)::text, 'N', 'A', 'F', 'bulk-' || s.series_id || '-' || y
+              from statpipe.series s, generate_series(1980, 2019) y where s.sender = 'BULK'" >/dev/null \
+    || fail "a statement touching 28,160 kept years failed"
+check "a bulk statement: every kept year kept" 28160 \
+    "$(sp_psql -c "select count(*) from statpipe.kept_year k where k.year between 1980 and 2019")"
+kept=$(kept_as_computed)
+check "a bulk statement: the kept values are the computed ones" 0 "${kept%% *}"
+
 # Through the daemon: messages keyed by series, four partitions read in whatever
 # interleaving the consumer makes, small batches.
 sp_kafka_start --brokers 1 --topic oracle:4
