@@ -34,14 +34,12 @@ CREATE TABLE statpipe.kept_year (
 COMMENT ON TABLE statpipe.kept_year IS 'One row per indicator, area and year with stored vintages: the latest release among them (the kept values hold only once it is public) and whether any is confidential (the kept values are an internal reader''s). The kept values are statpipe.observation_latest_kept, statpipe.period_value_kept and statpipe.annual_value_kept.';
 
 CREATE TABLE statpipe.observation_latest_kept (
-    series_id        bigint NOT NULL REFERENCES statpipe.series (series_id),
     sender           text NOT NULL,
     indicator        text NOT NULL,
     ref_area         text NOT NULL,
     freq             text NOT NULL,
     calc_basis       text NOT NULL,
     time_period      text NOT NULL,
-    year             int NOT NULL,
     period_start     date NOT NULL,
     period_end       date NOT NULL,
     value            numeric,
@@ -52,10 +50,9 @@ CREATE TABLE statpipe.observation_latest_kept (
     value_published  text,
     unit_published   text NOT NULL,
     unit_mult        int NOT NULL,
-    PRIMARY KEY (series_id, time_period)
+    PRIMARY KEY (indicator, ref_area, time_period, sender, freq, calc_basis)
 );
-COMMENT ON TABLE statpipe.observation_latest_kept IS 'The current vintage of every (series, period) that is not withdrawn, kept per statpipe.kept_year: stats.observation_latest for an internal reader once every stored release is public. The series'' key is copied from statpipe.series (and follows it when it changes), so that a full extract and a filter on indicator need no join.';
-CREATE INDEX observation_latest_kept_year ON statpipe.observation_latest_kept (indicator, ref_area, year);
+COMMENT ON TABLE statpipe.observation_latest_kept IS 'The current vintage of every (series, period) that is not withdrawn, kept per statpipe.kept_year: stats.observation_latest for an internal reader once every stored release is public. Its columns are those of stats.observation_latest in the same order, so that a full extract passes its rows on as they are stored; the series'' key is copied from statpipe.series and follows it when it changes.';
 
 CREATE TABLE statpipe.period_value_kept (
     series_id       bigint NOT NULL REFERENCES statpipe.series (series_id),
@@ -146,7 +143,8 @@ BEGIN
     DELETE FROM statpipe.annual_value_kept k USING pg_temp.kept_slot t
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
     DELETE FROM statpipe.observation_latest_kept k USING pg_temp.kept_slot t
-     WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
+     WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area
+       AND k.time_period >= t.year::text AND k.time_period < (t.year + 1)::text;
     DELETE FROM statpipe.period_value_kept k USING pg_temp.kept_slot t
      WHERE k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year;
 
@@ -161,11 +159,11 @@ BEGIN
         OFFSET 0) v
      GROUP BY t.indicator, t.ref_area, t.year;
 
-    INSERT INTO statpipe.observation_latest_kept (series_id, sender, indicator, ref_area, freq,
-        calc_basis, time_period, year, period_start, period_end, value, unit, obs_status,
+    INSERT INTO statpipe.observation_latest_kept (sender, indicator, ref_area, freq,
+        calc_basis, time_period, period_start, period_end, value, unit, obs_status,
         conf_status, release, value_published, unit_published, unit_mult)
-    SELECT s.series_id, s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
-           v.time_period, t.year, v.period_start, v.period_end, v.value, v.unit,
+    SELECT s.sender, s.indicator, s.ref_area, s.freq, s.calc_basis,
+           v.time_period, v.period_start, v.period_end, v.value, v.unit,
            v.obs_status, v.conf_status, v.valid_from, v.value_published, v.unit_published,
            v.unit_mult
       FROM pg_temp.kept_slot t
@@ -356,9 +354,10 @@ BEGIN
     UPDATE statpipe.observation_latest_kept k
        SET sender = n.sender, indicator = n.indicator, ref_area = n.ref_area, freq = n.freq,
            calc_basis = n.calc_basis
-      FROM new_rows n
-     WHERE k.series_id = n.series_id
-       AND (k.sender, k.indicator, k.ref_area, k.freq, k.calc_basis)
+      FROM old_rows o JOIN new_rows n ON n.series_id = o.series_id
+     WHERE (k.sender, k.indicator, k.ref_area, k.freq, k.calc_basis)
+           = (o.sender, o.indicator, o.ref_area, o.freq, o.calc_basis)
+       AND (o.sender, o.indicator, o.ref_area, o.freq, o.calc_basis)
            IS DISTINCT FROM (n.sender, n.indicator, n.ref_area, n.freq, n.calc_basis);
     UPDATE statpipe.period_value_kept k
        SET sender = n.sender, indicator = n.indicator, ref_area = n.ref_area, freq = n.freq,
@@ -372,7 +371,7 @@ END
 $$;
 COMMENT ON FUNCTION statpipe.series_key_changed() IS 'Copies a changed series key into statpipe.observation_latest_kept and statpipe.period_value_kept.';
 CREATE TRIGGER kept_series_key AFTER UPDATE ON statpipe.series
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
     EXECUTE FUNCTION statpipe.series_key_changed();
 
 -- Whether each kept year's rows are what the connected reader sees now.
@@ -402,7 +401,7 @@ SELECT * FROM (
            l.period_end, l.value, l.unit, l.obs_status, l.conf_status, l.release,
            l.value_published, l.unit_published, l.unit_mult
       FROM statpipe.observation_latest_kept l
-     WHERE (l.indicator, l.ref_area, l.year) NOT IN (
+     WHERE (l.indicator, l.ref_area, left(l.time_period, 4)::int) NOT IN (
                SELECT k.indicator, k.ref_area, k.year FROM statpipe.kept_year_now k
                 WHERE NOT k.current)
     UNION ALL
