@@ -13,12 +13,13 @@
 --   - every release of the year is public by now (none under embargo),
 --   - the reader sees confidential figures, or the year has none,
 --   - and it is not a national figure a public reader has withheld (secondary suppression).
--- Any other kept year is computed at query time by the functions of 008 and 014, as before,
--- so the views show the same rows either way; only the time to get them differs.
+-- Any other kept year is computed at query time by the functions of 008 and 014, so the
+-- views show the same rows either way; only the time to get them differs.
 --
 -- A kept year is recomputed by the trigger that keeps statpipe.vintage, in the same
--- statement, and when an indicator's aggregation rules or authoritative sender change: the
--- tables are never stale. The migration fills them from what is stored.
+-- statement, and when an indicator's aggregation rules or authoritative sender change; a
+-- renamed series key is copied along: the tables are never stale. The migration fills
+-- them from what is stored.
 --
 -- Time periods in the contract (2023, 2023-S1, 2023-Q3, 2023-07, 2023-M07) begin with the
 -- year they end in, so a kept year's vintages are found by a range of time_period.
