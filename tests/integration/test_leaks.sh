@@ -156,6 +156,30 @@ grep -q "saw" "$SP_TMP/leak-av.notices" || fail "the leak function never ran on 
 check "annual_value: a leaky function sees no confidential year" 0 \
     "$(grep -cE 'saw [0-9.]+ FBB_USERS/(CN/2020|110000/)' "$SP_TMP/leak-av.notices" || true)"
 
+# growth keeps each period's previous value and the value a year before: a public year
+# after a confidential one must not carry the confidential value to a public reader.
+{
+    obs tj-20 MIIT FBB_USERS 120000 2020 50 万户 C 2021-01-20T00:00:00Z
+    obs tj-21 MIIT FBB_USERS 120000 2021 60 万户 F 2022-01-20T00:00:00Z
+} > "$SP_TMP/growth.ndjson"
+"$STATPIPE" load "$SP_TMP/growth.ndjson" >/dev/null 2>&1 || fail "Tianjin's figures did not load"
+check "growth: a public reader gets no previous value from a confidential year" "2021||" \
+    "$(as_analyst -c "select time_period, previous_value, year_on_year from stats.growth
+                      where indicator = 'FBB_USERS' and ref_area = '120000'")"
+# 50 万户 = 500,000 households; 2021 over 2020: 600,000 / 500,000 - 1 = 0.2
+check "an internal reader gets it" "2020||
+2021|500000|0.2" \
+    "$(sp_psql -c "select time_period, trim_scale(previous_value), trim_scale(year_on_year) from stats.growth
+                   where indicator = 'FBB_USERS' and ref_area = '120000' order by 1")"
+as_analyst -c "select count(*) from stats.growth
+                where analyst.leak(value, indicator || '/' || ref_area || '/' || time_period)
+                  and analyst.leak(previous_value, indicator || '/' || ref_area || '/' || time_period)
+                  and analyst.leak(year_ago_value, indicator || '/' || ref_area || '/' || time_period)" \
+    > /dev/null 2> "$SP_TMP/leak-g.notices"
+grep -q "saw" "$SP_TMP/leak-g.notices" || fail "the leak function never ran on growth"
+check "growth: a leaky function sees no confidential value" 0 \
+    "$(grep -cE 'saw (500000 |[0-9.]+ FBB_USERS/(CN/2020|110000/|120000/2020))' "$SP_TMP/leak-g.notices" || true)"
+
 # Every function in statpipe's schemas fixes its search_path (what a view inlines, what a
 # SECURITY DEFINER function calls, and the catalogue trigger).
 check "every function sets search_path" "" \

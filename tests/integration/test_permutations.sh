@@ -41,9 +41,10 @@ vintages_as_recomputed() { # label
         | tail -n 1
 }
 
-# The period and annual values the trigger kept batch by batch are those computed from
-# scratch, and, for every kept year whose values an internal reader sees now (no release
-# under embargo), those the query-time functions compute. Prints the number of differing
+# The period and annual values and growth the trigger kept batch by batch are those
+# computed from scratch, and, for every kept year whose values an internal reader sees now
+# (no release under embargo), those the query-time functions compute; stats.growth is
+# stats.growth_of everywhere. Prints the number of differing
 # rows, then the number of kept years compared.
 kept_as_computed() {
     sp_psql -c "create temp table kp as select * from statpipe.period_value_kept;
@@ -68,6 +69,33 @@ kept_as_computed() {
                   from statpipe.period_value_kept k join statpipe.series s using (series_id)
                   join cur c on c.indicator = s.indicator and c.ref_area = s.ref_area and c.year = k.year
                  where k.shown;
+                -- growth: kept where a year and the year before are current (or the year
+                -- before has no vintages), and the whole view, against stats.growth_of
+                create temp table lg as
+                select g.sender, g.indicator, g.ref_area, g.freq, x.time_period, x.previous_value,
+                       x.year_ago_value
+                  from (select distinct s.sender, s.indicator, s.ref_area, s.freq
+                          from statpipe.series s join (select distinct indicator, ref_area from cur) c
+                         using (indicator, ref_area)) g
+                 cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x
+                  join cur c on c.indicator = g.indicator and c.ref_area = g.ref_area
+                   and c.year = extract(year from x.covered_to)
+                 where not exists (select 1 from statpipe.kept_year_now n
+                                    where not n.current and n.indicator = g.indicator
+                                      and n.ref_area = g.ref_area and n.year = c.year - 1);
+                create temp table kg as
+                select k.sender, k.indicator, k.ref_area, k.freq, k.time_period, k.previous_value,
+                       k.year_ago_value
+                  from statpipe.period_value_kept k
+                  join cur c on c.indicator = k.indicator and c.ref_area = k.ref_area and c.year = k.year
+                 where k.shown
+                   and not exists (select 1 from statpipe.kept_year_now n
+                                    where not n.current and n.indicator = k.indicator
+                                      and n.ref_area = k.ref_area and n.year = k.year - 1);
+                create temp table vg as select * from stats.growth;
+                create temp table fg as
+                select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
+                 cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x;
                 create temp table kas as
                 select k.year, k.value, k.unit, k.sender, k.freq, k.published_as, k.method,
                        k.months_covered, k.complete, k.last_period, k.last_period_end, k.release
@@ -81,6 +109,8 @@ kept_as_computed() {
                                               union all (table statpipe.kept_year except all table ky)) d)
                      + (select count(*) from ((table lp except all table kps) union all (table kps except all table lp)) d)
                      + (select count(*) from ((table la except all table kas) union all (table kas except all table la)) d)
+                     + (select count(*) from ((table lg except all table kg) union all (table kg except all table lg)) d)
+                     + (select count(*) from ((table vg except all table fg) union all (table fg except all table vg)) d)
                      || ' ' || (select count(*) from cur)" \
         | tail -n 1
 }
@@ -117,10 +147,11 @@ done
 fresh
 sp_psql -c "insert into statpipe.series (sender, indicator, ref_area, freq, calc_basis)
             values ('MIIT', 'FBB_USERS', 'CN', 'A', 'PER'), ('CNNIC', 'FBB_USERS', 'CN', 'A', 'PER')" >/dev/null
-insert_sql() { # sender value
+insert_sql() { # sender value [year]
+    local y=${3:-2022}
     echo "insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
               value, unit, value_published, unit_published, obs_status, conf_status, message_id)
-          select series_id, '2022', '2022-01-01', '2022-12-31', '2023-01-20', $2, 'N', '$2', '万户', 'A', 'F', '$1-2022'
+          select series_id, '$y', '$y-01-01', '$y-12-31', '$((y + 1))-01-20', $2, 'N', '$2', '万户', 'A', 'F', '$1-$y'
             from statpipe.series where sender = '$1' and indicator = 'FBB_USERS'"
 }
 sp_psql -c "begin" -c "$(insert_sql MIIT 100)" -c "select pg_sleep(3)" -c "commit" >/dev/null &
@@ -132,6 +163,20 @@ check "both senders' figures are kept" "CNNIC 200,MIIT 100" \
     "$(sp_psql -c "select string_agg(sender || ' ' || trim_scale(value), ',' order by sender) from stats.observation_latest where indicator = 'FBB_USERS'")"
 kept=$(kept_as_computed)
 check "concurrent transactions: the kept values are the computed ones" 0 "${kept%% *}"
+# The year after: its growth needs the year before, which the first transaction is
+# storing; the second waits for it (both refresh 2024), and MIIT's 2024 finds 2023 as its
+# previous value.
+sp_psql -c "begin" -c "$(insert_sql MIIT 150 2023)" -c "select pg_sleep(3)" -c "commit" >/dev/null &
+first_tx=$!
+sleep 1
+sp_psql -c "$(insert_sql MIIT 180 2024)" >/dev/null || fail "the second transaction failed"
+wait "$first_tx" || fail "the first transaction failed"
+# previous values: 2022 has none stored before it; 2023's is 2022's 100; 2024's is 2023's 150
+check "concurrent years: growth over the year the other transaction stored" "2022|,2023|100,2024|150" \
+    "$(sp_psql -c "select string_agg(time_period || '|' || coalesce(trim_scale(previous_value)::text, ''), ',' order by time_period)
+                    from stats.growth where indicator = 'FBB_USERS' and sender = 'MIIT'")"
+kept=$(kept_as_computed)
+check "concurrent years: the kept values are the computed ones" 0 "${kept%% *}"
 
 # One statement touching 28,160 kept years (22 indicators, 32 areas, 40 years): more than
 # PostgreSQL's lock table holds one lock per kept year.

@@ -69,7 +69,8 @@ applied migration 012_dimensions.sql
 applied migration 013_vintage_table.sql
 applied migration 014_per_series_views.sql
 applied migration 015_latest_from_table.sql
-applied migration 016_kept_values.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 016_kept_values.sql
+applied migration 017_kept_growth.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the kept values are filled from the stored observations" "0|0" \
     "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int
@@ -78,6 +79,18 @@ check "the kept values are filled from the stored observations" "0|0" \
                           (select count(*) from (select distinct s.indicator, s.ref_area, k.year
                                                   from statpipe.period_value_kept k join statpipe.series s using (series_id)
                                                 except select indicator, ref_area, year from statpipe.annual_value_kept) d)")"
+# 017 computes the kept growth of the rows 016 kept: the oracle's monthly series have 54
+# previous values and 24 values a year before, the same as stats.growth_of's.
+check "the kept growth is filled, as stats.growth_of computes it" "t|t|0" \
+    "$(sp_psql -c "select (select count(previous_value) > 0 from statpipe.period_value_kept),
+                          (select count(year_ago_value) > 0 from statpipe.period_value_kept),
+                          (select count(*) from ((select * from stats.growth except all
+                                  select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
+                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x)
+                                 union all
+                                 (select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
+                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x
+                                  except all select * from stats.growth)) d)")"
 check "the catalogue's plans arrive with the upgrade" 5 "$(sp_psql -c 'select count(*) from stats.plan')"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \
     "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
