@@ -5,8 +5,8 @@
 --
 -- The previous period of a year's first period and every same period a year ago lie in the
 -- year before: a kept year's growth is computed with its own period values and those of
--- the year before, and is recomputed when either changes (the vintage trigger refreshes a
--- changed year and the year after). At query time it is what a reader would compute when
+-- the year before, and is recomputed when either changes (a refreshed year updates the
+-- growth of the year after). At query time it is what a reader would compute when
 -- both years are current for the reader (statpipe.kept_year_now), or the year before has
 -- no stored vintages; any other year's growth is computed by stats.growth_of.
 --
@@ -43,19 +43,21 @@ BEGIN
     -- statement). A transaction locks its kept years' buckets (1,024 of them) in one
     -- order, so two never wait for each other in a circle; one with more than 64 buckets
     -- (a bulk load) locks them all at once, so that no transaction holds more than 65
-    -- locks.
+    -- locks. The years after the kept years are locked too: their growth is updated
+    -- from the kept years below.
     SELECT count(DISTINCT b.bucket) INTO n_buckets
-      FROM (SELECT hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year) & 1023
+      FROM (SELECT hashtext(t.indicator || ' ' || t.ref_area || ' ' || (t.year + d.d)) & 1023
                        AS bucket
-              FROM pg_temp.kept_slot t) b;
+              FROM pg_temp.kept_slot t CROSS JOIN (VALUES (0), (1)) d (d)) b;
     IF n_buckets > 64 THEN
         PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'), -1);
     ELSE
         PERFORM pg_advisory_xact_lock_shared(hashtext('statpipe.kept_year'), -1);
         PERFORM pg_advisory_xact_lock(hashtext('statpipe.kept_year'), b.bucket)
-           FROM (SELECT DISTINCT hashtext(t.indicator || ' ' || t.ref_area || ' ' || t.year)
-                                 & 1023 AS bucket
-                   FROM pg_temp.kept_slot t ORDER BY 1) b;
+           FROM (SELECT DISTINCT hashtext(t.indicator || ' ' || t.ref_area || ' '
+                                          || (t.year + d.d)) & 1023 AS bucket
+                   FROM pg_temp.kept_slot t CROSS JOIN (VALUES (0), (1)) d (d)
+                  ORDER BY 1) b;
     END IF;
 
     DELETE FROM statpipe.kept_year k USING pg_temp.kept_slot t
@@ -161,24 +163,29 @@ BEGIN
                     AND coalesce(daterange(p.covered_from, p.covered_to, '[]')
                                  && ANY (p.per_covered), false)) AS shown
           FROM per_spans p),
-    -- The shown values in sequence: the fresh ones, and those of each year before a fresh
-    -- one that is not recomputed here, where a year's first previous period and every
-    -- same period a year ago lie.
+    -- The kept rows of the years next to the fresh ones that are not recomputed here: the
+    -- year before, where a year's first previous period and every same period a year ago
+    -- lie, and the year after, whose growth is recomputed from the fresh rows.
+    near AS (
+        SELECT k.*, d.d = 1 AS after
+          FROM pg_temp.kept_slot t
+         CROSS JOIN (VALUES (-1), (1)) d (d)
+          JOIN statpipe.period_value_kept k
+            ON k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year + d.d
+         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.kept_slot u
+                            WHERE u.indicator = t.indicator AND u.ref_area = t.ref_area
+                              AND u.year = t.year + d.d)),
+    -- The shown values in sequence.
     seq AS (
         SELECT f.series_id, f.time_period, f.sender, f.indicator, f.ref_area, f.freq,
                f.covered_from, f.covered_to, f.months_covered, f.value
           FROM fresh f
          WHERE f.shown
         UNION ALL
-        SELECT k.series_id, k.time_period, k.sender, k.indicator, k.ref_area, k.freq,
-               k.covered_from, k.covered_to, k.months_covered, k.value
-          FROM pg_temp.kept_slot t
-          JOIN statpipe.period_value_kept k
-            ON k.indicator = t.indicator AND k.ref_area = t.ref_area AND k.year = t.year - 1
-         WHERE k.shown
-           AND NOT EXISTS (SELECT 1 FROM pg_temp.kept_slot u
-                            WHERE u.indicator = t.indicator AND u.ref_area = t.ref_area
-                              AND u.year = t.year - 1)),
+        SELECT DISTINCT n.series_id, n.time_period, n.sender, n.indicator, n.ref_area, n.freq,
+               n.covered_from, n.covered_to, n.months_covered, n.value
+          FROM near n
+         WHERE n.shown),
     -- Growth within one sender, indicator, area and frequency, as stats.growth_of: the
     -- covered spans of a group are disjoint (a YTD-derived value that overlaps a PER one is
     -- not shown), so the period just before is the previous row, and each span ends at a
@@ -199,12 +206,26 @@ BEGIN
                      ORDER BY (extract(year FROM q.covered_to) * 12
                                + extract(month FROM q.covered_to))::int),
                y AS (w RANGE BETWEEN 12 PRECEDING AND 12 PRECEDING))
+    -- The fresh rows are inserted; the rows of the years after them, already kept, take
+    -- their new growth where it changed.
     SELECT f.series_id, f.sender, f.indicator, f.ref_area, f.freq, f.calc_basis,
            f.time_period, f.year, f.period_start, f.period_end, f.value, f.unit,
            f.obs_status, f.conf_status, f.release, f.covered_from, f.covered_to,
            f.months_covered, f.shown, g.previous_value, g.year_ago_value
       FROM fresh f
-      LEFT JOIN grown g ON g.series_id = f.series_id AND g.time_period = f.time_period;
+      LEFT JOIN grown g ON g.series_id = f.series_id AND g.time_period = f.time_period
+    UNION ALL
+    SELECT n.series_id, n.sender, n.indicator, n.ref_area, n.freq, n.calc_basis,
+           n.time_period, n.year, n.period_start, n.period_end, n.value, n.unit,
+           n.obs_status, n.conf_status, n.release, n.covered_from, n.covered_to,
+           n.months_covered, n.shown, g.previous_value, g.year_ago_value
+      FROM near n
+      LEFT JOIN grown g ON g.series_id = n.series_id AND g.time_period = n.time_period
+     WHERE n.after AND n.shown
+    ON CONFLICT (series_id, time_period) DO UPDATE
+       SET previous_value = excluded.previous_value, year_ago_value = excluded.year_ago_value
+     WHERE (period_value_kept.previous_value, period_value_kept.year_ago_value)
+           IS DISTINCT FROM (excluded.previous_value, excluded.year_ago_value);
 
     INSERT INTO statpipe.annual_value_kept (indicator, ref_area, year, value, unit, complete,
         months_covered, method, last_period, last_period_end, sender, freq, published_as,
@@ -261,23 +282,8 @@ BEGIN
               j.freq = 'A' DESC, j.months DESC, j.calc_basis = 'PER' DESC, j.sender, j.freq;
 END
 $$;
-COMMENT ON FUNCTION statpipe.refresh_kept(text[], text[], int[]) IS 'Recomputes statpipe.kept_year, statpipe.period_value_kept (with its growth columns) and statpipe.annual_value_kept for the given (indicator, area, year) triples from statpipe.vintage.';
+COMMENT ON FUNCTION statpipe.refresh_kept(text[], text[], int[]) IS 'Recomputes statpipe.kept_year, statpipe.period_value_kept and statpipe.annual_value_kept for the given (indicator, area, year) triples from statpipe.vintage, and the growth columns of statpipe.period_value_kept in the years after them.';
 
--- The vintage trigger refreshes the kept years of the periods a statement touched, and the
--- year after each, whose first previous periods and every same period a year ago lie in it.
-CREATE OR REPLACE FUNCTION statpipe.observation_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
-BEGIN
-    PERFORM statpipe.refresh_vintages(array_agg(c.series_id), array_agg(c.time_period))
-       FROM changed c;
-    PERFORM statpipe.refresh_kept(array_agg(k.indicator), array_agg(k.ref_area), array_agg(k.year))
-       FROM (SELECT DISTINCT s.indicator, s.ref_area, left(c.time_period, 4)::int + d.d AS year
-               FROM changed c JOIN statpipe.series s ON s.series_id = c.series_id
-              CROSS JOIN (VALUES (0), (1)) d (d)) k;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION statpipe.observation_changed() IS 'Keeps statpipe.vintage and the kept values (statpipe.kept_year) in step with statpipe.observation: refreshes the periods a statement inserted or deleted, and their indicators'' areas in their years and the years after, in its transaction.';
 -- Every kept year computed again, into emptied tables: a refresh of every row in place
 -- would leave the tables half dead rows, and a full extract reading twice the pages.
 CREATE TEMP TABLE kept_all ON COMMIT DROP AS
