@@ -154,11 +154,15 @@ insert_sql() { # sender value [year]
           select series_id, '$y', '$y-01-01', '$y-12-31', '$((y + 1))-01-20', $2, 'N', '$2', '万户', 'A', 'F', '$1-$y'
             from statpipe.series where sender = '$1' and indicator = 'FBB_USERS'"
 }
-sp_psql -c "begin" -c "$(insert_sql MIIT 100)" -c "select pg_sleep(3)" -c "commit" >/dev/null &
-first_tx=$!
-sleep 1
-sp_psql -c "$(insert_sql CNNIC 200)" >/dev/null || fail "the second transaction failed"
-wait "$first_tx" || fail "the first transaction failed"
+# Runs the first statement in a transaction that stays open 3 s, and the second meanwhile.
+concurrently() { # first-sql second-sql
+    sp_psql -c "begin" -c "$1" -c "select pg_sleep(3)" -c "commit" >/dev/null &
+    local first_tx=$!
+    sleep 1
+    sp_psql -c "$2" >/dev/null || fail "the second transaction failed"
+    wait "$first_tx" || fail "the first transaction failed"
+}
+concurrently "$(insert_sql MIIT 100)" "$(insert_sql CNNIC 200)"
 check "both senders' figures are kept" "CNNIC 200,MIIT 100" \
     "$(sp_psql -c "select string_agg(sender || ' ' || trim_scale(value), ',' order by sender) from stats.observation_latest where indicator = 'FBB_USERS'")"
 kept=$(kept_as_computed)
@@ -166,11 +170,7 @@ check "concurrent transactions: the kept values are the computed ones" 0 "${kept
 # The year after: its growth needs the year before, which the first transaction is
 # storing; the second waits for it (both refresh 2024), and MIIT's 2024 finds 2023 as its
 # previous value.
-sp_psql -c "begin" -c "$(insert_sql MIIT 150 2023)" -c "select pg_sleep(3)" -c "commit" >/dev/null &
-first_tx=$!
-sleep 1
-sp_psql -c "$(insert_sql MIIT 180 2024)" >/dev/null || fail "the second transaction failed"
-wait "$first_tx" || fail "the first transaction failed"
+concurrently "$(insert_sql MIIT 150 2023)" "$(insert_sql MIIT 180 2024)"
 # previous values: 2022 has none stored before it; 2023's is 2022's 100; 2024's is 2023's 150
 check "concurrent years: growth over the year the other transaction stored" "2022|,2023|100,2024|150" \
     "$(sp_psql -c "select string_agg(time_period || '|' || coalesce(trim_scale(previous_value)::text, ''), ',' order by time_period)
