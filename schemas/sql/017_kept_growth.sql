@@ -346,9 +346,9 @@ SELECT * FROM (
                                      extract(year FROM x.covered_to)::int - 1))) u;
 
 -- The arm of stats.observation_latest that computes the years that are not current reads
--- each such year's vintages by index, in a nested loop over those years. As a join it was
--- planned for a scan of every vintage (never run, as it finds no year), and that estimate
--- made PostgreSQL compile a full extract with JIT optimisation, doubling its time.
+-- each such year's vintages by index, in a nested loop over those years. A join is planned
+-- as a scan of every vintage (never run, as it finds no year), an estimate that makes
+-- PostgreSQL compile a full extract with JIT optimisation and doubles its time.
 CREATE OR REPLACE VIEW stats.observation_latest WITH (security_barrier) AS
 SELECT * FROM (
     SELECT l.sender, l.indicator, l.ref_area, l.freq, l.calc_basis, l.time_period, l.period_start,
