@@ -79,8 +79,8 @@ check "the kept values are filled from the stored observations" "0|0" \
                           (select count(*) from (select distinct s.indicator, s.ref_area, k.year
                                                   from statpipe.period_value_kept k join statpipe.series s using (series_id)
                                                 except select indicator, ref_area, year from statpipe.annual_value_kept) d)")"
-# 017 computes the kept growth of the rows 016 kept: the oracle's monthly series have 54
-# previous values and 24 values a year before, the same as stats.growth_of's.
+# 017 computes the kept growth of the rows 016 kept: some previous values and values a year
+# before are filled, and stats.growth is stats.growth_of row for row.
 check "the kept growth is filled, as stats.growth_of computes it" "t|t|0" \
     "$(sp_psql -c "select (select count(previous_value) > 0 from statpipe.period_value_kept),
                           (select count(year_ago_value) > 0 from statpipe.period_value_kept),
