@@ -51,23 +51,15 @@ static void show_progress(const sp_loader_t *ld, FILE *f, off_t size, int64_t st
 
 /* Commits the batch: handed to the loader's flusher thread when async (the next batch is
  * read and parsed meanwhile), else committed here with any batch still in flight. A lost
- * connection is retried with backoff (a batch of a file is idempotent: message ids and
- * quarantine fingerprints make a second flush harmless); retries are synchronous. */
+ * connection is recovered as the daemon recovers it (sp_loader_recover), for at most
+ * LOAD_RECONNECT_ATTEMPTS reconnects: a batch of a file is idempotent (message ids and
+ * quarantine fingerprints make a second flush harmless). */
+#define LOAD_RECONNECT_ATTEMPTS 8
 static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err)
 {
-    useconds_t backoff = 200 * 1000;
-    for (int attempt = 1;; attempt++) {
-        sp_status_t st =
-            async && attempt == 1 ? sp_loader_flush_async(ld, err) : sp_loader_flush(ld, err);
-        if (st == SP_OK || !err->retriable || attempt == 8)
-            return st;
-        sp_log(SP_LOG_WARNING, "pg_retry", "attempt=%d error=%s", attempt, SP_LOG_Q(err->message));
-        usleep(backoff);
-        backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
-        bool committed = false; /* settling drops what went in */
-        if (sp_loader_reconnect(ld, err) == SP_OK)
-            (void)sp_loader_settle(ld, &committed, err);
-    }
+    static const sp_keepalive_t ka = {NULL, NULL, LOAD_RECONNECT_ATTEMPTS, "load"};
+    sp_status_t st = async ? sp_loader_flush_async(ld, err) : sp_loader_flush(ld, err);
+    return sp_loader_recover(ld, st, &ka, err);
 }
 
 static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows,
@@ -143,19 +135,12 @@ int sp_cmd_load(int argc, char **argv)
     }
     sp_settings_t s;
     sp_error_t err;
-    sp_settings_init(&s);
+    const sp_settings_args_t args = {
+        .config = config, .conninfo = conninfo, .batch_rows = batch_rows};
     int rc = SP_EXIT_USAGE;
     apr_pool_t *pool = NULL;
     sp_loader_t *ld = NULL;
-    if (sp_settings_load(&s, config, &err) != SP_OK) {
-        sp_cli_error(&err);
-        goto out;
-    }
-    if (conninfo)
-        snprintf(s.conninfo, sizeof(s.conninfo), "%s", conninfo);
-    if (batch_rows && !sp_cli_parse_size("--batch-rows", batch_rows, &s.batch_rows))
-        goto out;
-    if (sp_settings_check(&s, &err) != SP_OK) {
+    if (sp_settings_build(&s, &args, &err) != SP_OK || sp_settings_check(&s, &err) != SP_OK) {
         sp_cli_error(&err);
         goto out;
     }

@@ -54,6 +54,6 @@ int sp_cmd_migrate(int argc, char **argv)
         sp_cli_error(&err);
         rc = SP_EXIT_SERVICE;
     }
-    PQfinish(conn);
+    sp_pg_close(conn);
     return rc;
 }

@@ -2,9 +2,9 @@
  * and reset by the operator's explicit decision (after a topic was recreated or a cluster
  * replaced). The daemon never resets them itself. */
 #include "sp_cli.h"
+#include "sp_load.h"
 
 #include <getopt.h>
-#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,36 +30,21 @@ static void offsets_usage(FILE *out)
                  "  -h, --help      show this help\n");
 }
 
-static const char list_sql[] =
-    "SELECT consumer_group, topic, partition, next_offset,"
-    "       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    "  FROM statpipe.kafka_offset"
-    " WHERE ($1::text IS NULL OR consumer_group = $1) AND ($2::text IS NULL OR topic = $2)"
-    " ORDER BY consumer_group, topic, partition";
-
-static const char forget_sql[] =
-    "DELETE FROM statpipe.kafka_offset"
-    " WHERE consumer_group = $1 AND topic = $2 AND ($3::int IS NULL OR partition = $3)";
-
-static const char set_sql[] =
-    "UPDATE statpipe.kafka_offset SET next_offset = $4, updated_at = now()"
-    " WHERE consumer_group = $1 AND topic = $2 AND partition = $3";
-
-static int run_sql(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
+static void print_header(void)
 {
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        fprintf(stderr, "statpipe: %s", PQresultErrorMessage(res));
-        const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (code != NULL && strcmp(code, "42501") == 0)
-            fprintf(stderr, "HINT: reset offsets as the database owner (the role that runs "
-                            "statpipe migrate)\n");
-        PQclear(res);
-        return SP_EXIT_SERVICE;
-    }
-    *out = res;
-    return SP_EXIT_OK;
+    printf("%-20s %-24s %9s %12s  %s\n", "group", "topic", "partition", "next_offset",
+           "updated_at");
+}
+
+/* Prints the header before the first row (opaque: whether it is printed), then the row. */
+static void print_offset(void *opaque, const sp_offset_row_t *r)
+{
+    bool *header = opaque;
+    if (!*header)
+        print_header();
+    *header = true;
+    printf("%-20s %-24s %9s %12s  %s\n", r->group, r->topic, r->partition, r->next_offset,
+           r->updated_at);
 }
 
 static bool parse_i64(const char *opt, const char *text, long long min, long long *out)
@@ -152,38 +137,36 @@ int sp_cmd_offsets(int argc, char **argv)
     int rc = sp_cli_connect(conninfo, &conn);
     if (rc != SP_EXIT_OK)
         return rc;
-    PGresult *res = NULL;
+    sp_error_t err;
     if (list) {
-        const char *params[2] = {group, topic};
-        if ((rc = run_sql(conn, list_sql, 2, params, &res)) == SP_EXIT_OK) {
-            printf("%-20s %-24s %9s %12s  %s\n", "group", "topic", "partition", "next_offset",
-                   "updated_at");
-            for (int i = 0; i < PQntuples(res); i++)
-                printf("%-20s %-24s %9s %12s  %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+        bool header = false;
+        if (sp_offsets_list(conn, group, topic, print_offset, &header, &err) != SP_OK) {
+            sp_cli_error(&err);
+            rc = SP_EXIT_SERVICE;
+        } else if (!header) {
+            print_header();
         }
     } else {
-        const char *params[4] = {group, topic, partition, to};
-        rc = run_sql(conn, earliest ? forget_sql : set_sql, earliest ? 3 : 4, params, &res);
-        if (rc == SP_EXIT_OK) {
-            long n = strtol(PQcmdTuples(res), NULL, 10);
-            if (n == 0) {
-                fprintf(stderr,
-                        "statpipe: no offset is stored for group \"%s\", topic \"%s\"%s%s: "
-                        "nothing changed\nHINT: statpipe offsets list shows what is stored\n",
-                        group, topic, partition ? ", partition " : "", partition ? partition : "");
-                rc = SP_EXIT_FAIL;
-            } else if (earliest) {
-                printf("reset %ld partition%s of %s for group %s: the next assignment reads "
-                       "from the start of the log\n",
-                       n, n == 1 ? "" : "s", topic, group);
-            } else {
-                printf("reset partition %s of %s for group %s: the next offset read is %s\n",
-                       partition, topic, group, to);
-            }
+        long n = 0;
+        if (sp_offsets_reset(conn, group, topic, partition, earliest ? NULL : to, &n, &err) !=
+            SP_OK) {
+            sp_cli_error(&err);
+            rc = SP_EXIT_SERVICE;
+        } else if (n == 0) {
+            fprintf(stderr,
+                    "statpipe: no offset is stored for group \"%s\", topic \"%s\"%s%s: "
+                    "nothing changed\nHINT: statpipe offsets list shows what is stored\n",
+                    group, topic, partition ? ", partition " : "", partition ? partition : "");
+            rc = SP_EXIT_FAIL;
+        } else if (earliest) {
+            printf("reset %ld partition%s of %s for group %s: the next assignment reads "
+                   "from the start of the log\n",
+                   n, n == 1 ? "" : "s", topic, group);
+        } else {
+            printf("reset partition %s of %s for group %s: the next offset read is %s\n", partition,
+                   topic, group, to);
         }
     }
-    PQclear(res);
-    PQfinish(conn);
+    sp_pg_close(conn);
     return rc;
 }

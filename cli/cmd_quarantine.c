@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An arbitrary constant naming the replay lock among advisory locks. */
-#define SP_REPLAY_LOCK_KEY "7346025164"
-#define REPLAY_PAGE 500
-
 static void quarantine_usage(FILE *out)
 {
     fprintf(out, "usage: statpipe quarantine list [OPTIONS]\n"
@@ -33,150 +29,88 @@ static void quarantine_usage(FILE *out)
 }
 
 typedef struct qopts {
-    const char *conninfo, *reason, *sender, *id;
-    bool all, json;
-    size_t limit;
+    const char *conninfo;
+    sp_quarantine_filter_t filter;
+    bool json;
 } qopts_t;
 
-static const char list_sql[] =
-    "SELECT quarantine_id, to_char(received_at AT TIME ZONE 'UTC',"
-    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), reason, coalesce(sender, ''),"
-    " coalesce(message_id, ''),"
-    " coalesce(src_topic || '/' || src_partition || '@' || src_offset,"
-    "          src_file || ':' || src_line, ''),"
-    " coalesce(detail, ''), coalesce(replayed_at::text, '')"
-    " FROM statpipe.quarantine"
-    " WHERE ($1::text IS NULL OR reason = $1) AND ($2::text IS NULL OR sender = $2)"
-    "   AND ($3::bigint IS NULL OR quarantine_id = $3) AND (replayed_at IS NULL OR $4::bool)"
-    " ORDER BY quarantine_id LIMIT $5";
-
-static int do_list(PGconn *conn, const qopts_t *o)
+/* Prints one quarantine row: a JSON object per line, or two lines of text. */
+static void print_row(void *opaque, const sp_quarantine_row_t *r)
 {
-    char limit[24];
-    snprintf(limit, sizeof(limit), "%zu", o->limit);
-    const char *params[5] = {o->reason, o->sender, o->id, o->all ? "true" : "false", limit};
-    PGresult *res = PQexecParams(conn, list_sql, 5, NULL, params, NULL, NULL, 0);
+    const qopts_t *o = opaque;
+    const char *const text[] = {r->received_at, r->reason, r->sender,     r->message_id,
+                                r->source,      r->detail, r->replayed_at};
+    static const char *const names[] = {"received_at", "reason", "sender",     "message_id",
+                                        "source",      "detail", "replayed_at"};
+    if (o->json) {
+        json_t *obj = json_object();
+        json_object_set_new(obj, "id", json_integer(r->id));
+        for (int c = 0; c < 7; c++)
+            if (text[c][0] != '\0')
+                json_object_set_new(obj, names[c], json_string(text[c]));
+        json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(obj);
+        return;
+    }
+    /* Ids, senders, sources and details quote messages: control characters are escaped so
+     * that a message cannot clear or forge the terminal. */
+    printf("%lld  %s  %-20s ", (long long)r->id, r->received_at, r->reason);
+    static const int width[] = {8, 32, 0};
+    const char *const quoted[] = {r->sender, r->message_id, r->source};
+    for (int c = 0; c < 3; c++) {
+        sp_term_puts(stdout, quoted[c]);
+        for (int w = (int)strlen(quoted[c]); w < width[c]; w++)
+            fputc(' ', stdout);
+        fputs(c < 2 ? " " : "\n    ", stdout);
+    }
+    sp_term_puts(stdout, r->detail);
+    if (r->replayed_at[0] != '\0')
+        printf("  (replayed %s)", r->replayed_at);
+    fputc('\n', stdout);
+}
+
+typedef struct list_ctx {
+    qopts_t *o;
+    int n;
+} list_ctx_t;
+
+static void list_row(void *opaque, const sp_quarantine_row_t *r)
+{
+    list_ctx_t *l = opaque;
+    print_row(l->o, r);
+    l->n++;
+}
+
+static int do_list(sp_loader_t *ld, qopts_t *o)
+{
     sp_error_t err;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        sp_pg_error(conn, res, "listing quarantine", &err);
+    list_ctx_t l = {o, 0};
+    if (sp_quarantine_list(ld, &o->filter, list_row, &l, &err) != SP_OK) {
         sp_cli_error(&err);
         return SP_EXIT_SERVICE;
     }
-    static const char *const names[] = {"id",         "received_at", "reason", "sender",
-                                        "message_id", "source",      "detail", "replayed_at"};
-    for (int i = 0; i < PQntuples(res); i++) {
-        if (o->json) {
-            json_t *obj = json_object();
-            json_object_set_new(obj, "id", json_integer(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
-            for (int c = 1; c < 8; c++)
-                if (PQgetvalue(res, i, c)[0] != '\0')
-                    json_object_set_new(obj, names[c], json_string(PQgetvalue(res, i, c)));
-            json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            fputc('\n', stdout);
-            json_decref(obj);
-        } else {
-            /* Ids, senders, sources and details quote messages: control characters are
-             * escaped so that a message cannot clear or forge the terminal. */
-            static const int width[] = {[3] = 8, [4] = 32, [5] = 0};
-            printf("%s  %s  %-20s ", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                   PQgetvalue(res, i, 2));
-            for (int c = 3; c <= 5; c++) {
-                const char *v = PQgetvalue(res, i, c);
-                sp_term_puts(stdout, v);
-                for (int w = (int)strlen(v); w < width[c]; w++)
-                    fputc(' ', stdout);
-                fputs(c < 5 ? " " : "\n    ", stdout);
-            }
-            sp_term_puts(stdout, PQgetvalue(res, i, 6));
-            if (PQgetvalue(res, i, 7)[0] != '\0')
-                printf("  (replayed %s)", PQgetvalue(res, i, 7));
-            fputc('\n', stdout);
-        }
-    }
     if (!o->json)
-        fprintf(stderr, "%d message%s\n", PQntuples(res), PQntuples(res) == 1 ? "" : "s");
-    PQclear(res);
+        fprintf(stderr, "%d message%s\n", l.n, l.n == 1 ? "" : "s");
     return SP_EXIT_OK;
 }
 
-static const char page_sql[] =
-    "SELECT quarantine_id, src_topic, src_partition, src_offset, payload"
-    " FROM statpipe.quarantine"
-    " WHERE replayed_at IS NULL AND quarantine_id > $1"
-    "   AND ($2::text IS NULL OR reason = $2) AND ($3::text IS NULL OR sender = $3)"
-    "   AND ($4::bigint IS NULL OR quarantine_id = $4)"
-    " ORDER BY quarantine_id LIMIT " /* page size */ "500";
+static void print_rejected(void *opaque, int64_t id, const sp_reject_t *rej)
+{
+    (void)opaque;
+    printf("%lld still rejected: %s: ", (long long)id, sp_reason_name(rej->reason));
+    sp_term_puts(stdout, rej->detail);
+    fputc('\n', stdout);
+}
 
 static int do_replay(sp_loader_t *ld, const qopts_t *o)
 {
-    PGconn *conn = sp_loader_conn(ld);
     sp_error_t err;
-    PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(" SP_REPLAY_LOCK_KEY ")");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        sp_pg_error(conn, res, "taking the replay lock", &err);
+    size_t loaded = 0, still = 0;
+    if (sp_quarantine_replay(ld, &o->filter, print_rejected, NULL, &loaded, &still, &err) !=
+        SP_OK) {
         sp_cli_error(&err);
         return SP_EXIT_SERVICE;
-    }
-    bool locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    if (!locked) {
-        fprintf(stderr, "statpipe: another quarantine replay is running on this database\n");
-        return SP_EXIT_SERVICE;
-    }
-    size_t loaded = 0, still = 0;
-    char last[24] = "0";
-    for (;;) {
-        const char *params[4] = {last, o->reason, o->sender, o->id};
-        res = PQexecParams(conn, page_sql, 4, NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            sp_pg_error(conn, res, "reading quarantine", &err);
-            sp_cli_error(&err);
-            return SP_EXIT_SERVICE;
-        }
-        int n = PQntuples(res);
-        for (int i = 0; i < n; i++) {
-            int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-            size_t len;
-            unsigned char *payload =
-                PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 4), &len);
-            if (payload == NULL) {
-                PQclear(res);
-                fprintf(stderr, "statpipe: out of memory\n");
-                return SP_EXIT_SERVICE;
-            }
-            sp_source_t src = {PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
-                               (int32_t)strtol(PQgetvalue(res, i, 2), NULL, 10),
-                               strtoll(PQgetvalue(res, i, 3), NULL, 10),
-                               NULL,
-                               0,
-                               0};
-            sp_reject_t rej;
-            bool accepted = false;
-            sp_status_t st =
-                sp_loader_add_replay(ld, id, &src, payload, len, &rej, &accepted, &err);
-            PQfreemem(payload);
-            if (st != SP_OK) {
-                PQclear(res);
-                sp_cli_error(&err);
-                return SP_EXIT_SERVICE;
-            }
-            if (accepted) {
-                loaded++;
-            } else {
-                still++;
-                printf("%lld still rejected: %s: ", (long long)id, sp_reason_name(rej.reason));
-                sp_term_puts(stdout, rej.detail);
-                fputc('\n', stdout);
-            }
-            snprintf(last, sizeof(last), "%lld", (long long)id);
-        }
-        PQclear(res);
-        if (sp_loader_flush(ld, &err) != SP_OK) {
-            sp_cli_error(&err);
-            return SP_EXIT_SERVICE;
-        }
-        if (n < REPLAY_PAGE)
-            break;
     }
     printf("replayed %zu message%s: %zu loaded and left quarantine, %zu still rejected\n",
            loaded + still, loaded + still == 1 ? "" : "s", loaded, still);
@@ -213,7 +147,7 @@ int sp_cmd_quarantine(int argc, char **argv)
         fprintf(stderr, "statpipe: quarantine needs list or replay, not \"%s\"\n", action);
         return SP_EXIT_USAGE;
     }
-    qopts_t o = {.conninfo = "", .limit = 100};
+    qopts_t o = {.conninfo = "", .filter = {.limit = 100}};
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc - 1, argv + 1, "hd:", longopts, NULL)) != -1) {
@@ -227,23 +161,23 @@ int sp_cmd_quarantine(int argc, char **argv)
         case 1:
             if (!known_reason(optarg))
                 return SP_EXIT_USAGE;
-            o.reason = optarg;
+            o.filter.reason = optarg;
             break;
         case 2:
-            o.sender = optarg;
+            o.filter.sender = optarg;
             break;
         case 3: {
             size_t id;
             if (!sp_cli_parse_size("--id", optarg, &id))
                 return SP_EXIT_USAGE;
-            o.id = optarg;
+            o.filter.id = optarg;
             break;
         }
         case 4:
-            o.all = true;
+            o.filter.all = true;
             break;
         case 5:
-            if (!sp_cli_parse_size("--limit", optarg, &o.limit))
+            if (!sp_cli_parse_size("--limit", optarg, &o.filter.limit))
                 return SP_EXIT_USAGE;
             break;
         case 6:
@@ -276,7 +210,7 @@ int sp_cmd_quarantine(int argc, char **argv)
         return SP_EXIT_SERVICE;
     }
     if (list) {
-        rc = do_list(sp_loader_conn(ld), &o);
+        rc = do_list(ld, &o);
     } else {
         sp_catalogue_t *cat;
         if (sp_loader_catalogue(ld, pool, &cat, &err) != SP_OK) {

@@ -65,7 +65,7 @@ int sp_cmd_report(int argc, char **argv)
     FILE *out = stdout;
     if (path != NULL && (out = fopen(path, "w")) == NULL) {
         fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));
-        PQfinish(conn);
+        sp_pg_close(conn);
         return SP_EXIT_USAGE;
     }
     sp_error_t err;
@@ -78,6 +78,6 @@ int sp_cmd_report(int argc, char **argv)
         fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));
         rc = SP_EXIT_SERVICE;
     }
-    PQfinish(conn);
+    sp_pg_close(conn);
     return rc;
 }

@@ -3,7 +3,7 @@
 #include "sp_settings.h"
 
 #include <apr_general.h>
-#include <libpq-fe.h>
+#include "sp_pg.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +43,7 @@ void sp_cli_error(const sp_error_t *err)
 int sp_cli_conninfo_check(const char *conninfo)
 {
     sp_error_t err;
-    if (sp_conninfo_check(conninfo, &err) != SP_OK) {
+    if (sp_pg_conninfo_check(conninfo, &err) != SP_OK) {
         sp_cli_error(&err);
         return SP_EXIT_USAGE;
     }
@@ -52,19 +52,15 @@ int sp_cli_conninfo_check(const char *conninfo)
 
 int sp_cli_connect(const char *conninfo, PGconn **out)
 {
-    *out = NULL;
-    int rc = sp_cli_conninfo_check(conninfo);
-    if (rc != SP_EXIT_OK)
-        return rc;
-    PGconn *conn = PQconnectdb(conninfo);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "statpipe: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
-        fprintf(stderr, "HINT: set PGHOST, PGPORT, PGUSER, PGDATABASE or give -d CONNINFO\n");
-        PQfinish(conn);
-        return SP_EXIT_SERVICE;
-    }
-    *out = conn;
-    return SP_EXIT_OK;
+    sp_error_t err;
+    sp_status_t st = sp_pg_connect(conninfo, out, &err);
+    if (st == SP_OK)
+        return SP_EXIT_OK;
+    sp_cli_error(&err);
+    if (st == SP_ERR_INVALID)
+        return SP_EXIT_USAGE;
+    fprintf(stderr, "HINT: set PGHOST, PGPORT, PGUSER, PGDATABASE or give -d CONNINFO\n");
+    return SP_EXIT_SERVICE;
 }
 
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)

@@ -35,6 +35,7 @@ typedef struct sp_error {
     bool retriable;
     char message[SP_ERROR_MSG_MAX];
     char detail[SP_ERROR_DETAIL_MAX];
+    char sqlstate[6]; /* PostgreSQL's SQLSTATE when the server refused; "" otherwise */
 } sp_error_t;
 
 /* Fills err (which may be NULL) and returns code, so callers can write

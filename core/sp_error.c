@@ -15,6 +15,7 @@ sp_status_t sp_error_set(sp_error_t *err, sp_status_t code, const char *fmt, ...
     err->code = code;
     err->retriable = (code == SP_ERR_CONN);
     err->detail[0] = '\0';
+    err->sqlstate[0] = '\0';
     return code;
 }
 

@@ -235,7 +235,10 @@ sp_status_t sp_consumer_new(rd_kafka_conf_t *conf, const char *const *topics, in
     return SP_OK;
 }
 
-int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp)
+/* Messages of partition tp beyond tp->offset (a position from rd_kafka_position; a
+ * logical one counts from the low watermark), from librdkafka's cached watermarks (no
+ * request); -1 when they are not known yet. */
+static int64_t partition_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp)
 {
     int64_t lo, hi;
     if (rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) !=
@@ -284,7 +287,7 @@ static void refill(sp_consumer_t *c)
     }
     for (int i = list->cnt - 1; i >= 0; i--) {
         const rd_kafka_topic_partition_t *tp = &list->elems[i];
-        if (tp->err || tp->offset < 0 || sp_consumer_lag(c->rk, tp) <= 0)
+        if (tp->err || tp->offset < 0 || partition_lag(c->rk, tp) <= 0)
             rd_kafka_topic_partition_list_del_by_idx(list, i);
     }
     if (list->cnt > 0) {
@@ -414,9 +417,26 @@ sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err)
     return st;
 }
 
-rd_kafka_t *sp_consumer_handle(sp_consumer_t *c)
+int sp_consumer_lags(sp_consumer_t *c, sp_partition_lag_t *out, int max)
 {
-    return c->rk;
+    rd_kafka_topic_partition_list_t *list = NULL;
+    if (rd_kafka_assignment(c->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    rd_kafka_position(c->rk, list);
+    int n = 0;
+    for (int i = 0; i < list->cnt && n < max; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t lag = partition_lag(c->rk, tp);
+        if (lag < 0)
+            continue;
+        snprintf(out[n].topic, sizeof(out[n].topic), "%s", tp->topic);
+        out[n].partition = tp->partition;
+        out[n].position = tp->offset;
+        out[n].lag = lag;
+        n++;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return n;
 }
 
 void sp_consumer_close(sp_consumer_t *c)

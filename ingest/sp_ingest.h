@@ -13,6 +13,17 @@
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
+/* A new librdkafka configuration whose logs go to statpipe's log sink; freed by
+ * sp_kafka_conf_free or taken by the client created with it. */
+rd_kafka_conf_t *sp_kafka_conf_new(void);
+void sp_kafka_conf_free(rd_kafka_conf_t *conf);
+/* The checks of a consumer's configuration made before connecting to anything: bootstrap
+ * servers given (copied into servers, cap bytes), TLS and Kerberos files readable, and
+ * librdkafka accepting the rest (assignors of one protocol type, ...). */
+sp_status_t sp_kafka_conf_check(const rd_kafka_conf_t *conf, char *servers, size_t cap,
+                                sp_error_t *err);
+/* The value of property key in conf, copied into out (cap bytes); "" when unset. */
+void sp_kafka_conf_get(const rd_kafka_conf_t *conf, const char *key, char *out, size_t cap);
 /* Sets one librdkafka property on conf; errors name the property. */
 sp_status_t sp_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
                               sp_error_t *err);
@@ -59,11 +70,36 @@ void sp_consumer_resume(sp_consumer_t *c);
 sp_status_t sp_consumer_resync(sp_consumer_t *c, sp_error_t *err);
 /* Leaves the group (revoking partitions through the hooks) and destroys the consumer. */
 void sp_consumer_close(sp_consumer_t *c);
-rd_kafka_t *sp_consumer_handle(sp_consumer_t *c);
-/* Messages of partition tp beyond tp->offset (a position from rd_kafka_position; a
- * logical one counts from the low watermark), from librdkafka's cached watermarks (no
- * request); -1 when they are not known yet. */
-int64_t sp_consumer_lag(rd_kafka_t *rk, const rd_kafka_topic_partition_t *tp);
+
+/* One assigned partition: where the consumer reads next, and how far behind it is. */
+typedef struct sp_partition_lag {
+    char topic[128];
+    int32_t partition;
+    int64_t position; /* the next offset to read (-1 before the first message) */
+    int64_t lag;      /* messages beyond it */
+} sp_partition_lag_t;
+
+/* Fills out (at most max entries) with the assigned partitions whose lag is known, from
+ * librdkafka's cached watermarks (no request); returns how many it filled. */
+int sp_consumer_lags(sp_consumer_t *c, sp_partition_lag_t *out, int max);
+
+/* ---- producer ------------------------------------------------------------------------- */
+
+typedef struct sp_producer sp_producer_t;
+
+/* Creates a producer for brokers with conf's properties; takes conf, also on failure.
+ * Deliveries that fail are logged and counted. */
+sp_status_t sp_producer_new(rd_kafka_conf_t *conf, const char *brokers, sp_producer_t **out,
+                            sp_error_t *err);
+/* Sends one message (copied) to topic, keyed by key (klen 0: unkeyed), waiting for room
+ * while librdkafka's queue is full. */
+sp_status_t sp_producer_send(sp_producer_t *p, const char *topic, const char *key, size_t klen,
+                             const void *payload, size_t len, sp_error_t *err);
+/* Serves delivery reports for up to timeout_ms. */
+void sp_producer_poll(sp_producer_t *p, int timeout_ms);
+/* Waits up to timeout_ms for every message to be delivered and destroys the producer.
+ * Returns the messages not delivered: failed, or still queued (*left) when time ran out. */
+long sp_producer_close(sp_producer_t *p, int timeout_ms, int *left);
 
 /* ---- producer key --------------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #define SP_LOAD_H
 
 #include "sp_core.h"
+#include "sp_pg.h"
 #include "sp_transform.h"
 
 #include <apr_pools.h>
@@ -42,8 +43,6 @@ typedef struct sp_loader sp_loader_t;
 sp_status_t sp_loader_open(apr_pool_t *pool, const char *conninfo, const char *group_id,
                            sp_loader_t **out, sp_error_t *err);
 void sp_loader_close(sp_loader_t *ld);
-/* The connection, once no flight is on (waits for one to land). */
-PGconn *sp_loader_conn(sp_loader_t *ld);
 /* Whether the connection is up, without waiting: during a flight, as last seen. */
 bool sp_loader_connected(sp_loader_t *ld);
 
@@ -89,10 +88,11 @@ sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err);
  * (sp_loader_add) runs in parallel with it; every other call that needs the connection
  * waits for the flight to land first. */
 sp_status_t sp_loader_flush_async(sp_loader_t *ld, sp_error_t *err);
-/* Collects the result of the flight: *idle is false while it is still on (only when not
- * wait). A failed flight returns its error; its batch is kept, ahead of the staged one,
- * for sp_loader_flush (retry), sp_loader_settle or sp_loader_abandon. */
-sp_status_t sp_loader_land(sp_loader_t *ld, bool wait, bool *idle, sp_error_t *err);
+/* Lands the flight: collects its result. *flying is true while it is still on (only when
+ * not wait); false when it landed now or no flight was on. A failed flight returns its
+ * error; its batch is kept, ahead of the staged one, for sp_loader_flush (retry),
+ * sp_loader_settle or sp_loader_abandon. */
+sp_status_t sp_loader_land(sp_loader_t *ld, bool wait, bool *flying, sp_error_t *err);
 bool sp_loader_in_flight(const sp_loader_t *ld);
 /* Reconnects after a lost connection and restores the session (staging tables, LISTEN). */
 sp_status_t sp_loader_reconnect(sp_loader_t *ld, sp_error_t *err);
@@ -111,13 +111,78 @@ const sp_load_stats_t *sp_loader_stats(const sp_loader_t *ld);
 sp_status_t sp_loader_offset_get(sp_loader_t *ld, const char *topic, int32_t partition,
                                  int64_t *next, sp_error_t *err);
 
+/* ---- recovery (sp_recover.c) ----------------------------------------------------------- */
+
+/* What a caller does while its loader waits for PostgreSQL. fn runs again and again while
+ * the loader waits between reconnect attempts, and may block up to about 100 ms (the
+ * daemon polls its consumer, which keeps it in its group, and feeds its probes); it returns
+ * false to stop waiting: recovery then makes one last attempt and gives up. Without fn the
+ * loader sleeps. */
+typedef struct sp_keepalive {
+    bool (*fn)(void *opaque);
+    void *opaque;
+    int max_attempts; /* reconnect attempts before giving up; 0: no bound */
+    const char *at;   /* where the wait happens, for the log (at=...) */
+} sp_keepalive_t;
+
+/* The wait before the next reconnect attempt: 100 ms, doubled each time, at most 5 s. */
+int64_t sp_backoff_next_ms(int64_t ms);
+/* Keeps the caller alive for ms (ka may be NULL: sleeps); false when ka asks to stop. */
+bool sp_keepalive_wait(const sp_keepalive_t *ka, int64_t ms);
+/* Reconnects with backoff, keeping the caller alive (ka may be NULL). */
+sp_status_t sp_loader_reconnect_wait(sp_loader_t *ld, const sp_keepalive_t *ka, sp_error_t *err);
+/* After a flush (or a landed flight) failed with st: if the error is retriable, reconnects
+ * with backoff, settles what a lost COMMIT answer left unknown, and flushes the rest again,
+ * until what was taken is committed. Returns st itself when it is not retriable (among
+ * them SP_ERR_CONFLICT, which only the caller can answer), or the error that ended the
+ * recovery (a stop asked for, or ka->max_attempts spent). */
+sp_status_t sp_loader_recover(sp_loader_t *ld, sp_status_t st, const sp_keepalive_t *ka,
+                              sp_error_t *err);
+
+/* ---- stored offsets (sp_offsets.c) ----------------------------------------------------- */
+
+typedef struct sp_offset_row {
+    const char *group, *topic, *partition, *next_offset, *updated_at; /* as text */
+} sp_offset_row_t;
+typedef void (*sp_offset_row_fn)(void *opaque, const sp_offset_row_t *row);
+
+/* Calls fn for each stored offset of group and topic (NULL for all), in key order. */
+sp_status_t sp_offsets_list(PGconn *conn, const char *group, const char *topic, sp_offset_row_fn fn,
+                            void *opaque, sp_error_t *err);
+/* Forgets the stored offsets of group and topic (to NULL; partition NULL for every one),
+ * or sets partition's next offset to `to`. *changed is the number of partitions changed. */
+sp_status_t sp_offsets_reset(PGconn *conn, const char *group, const char *topic,
+                             const char *partition, const char *to, long *changed, sp_error_t *err);
+
+/* ---- quarantine as stored (sp_quarantine.c) -------------------------------------------- */
+
+typedef struct sp_quarantine_filter {
+    const char *reason, *sender, *id; /* NULL for any */
+    bool all;                         /* list: also rows already replayed */
+    size_t limit;                     /* list: at most this many rows */
+} sp_quarantine_filter_t;
+
+typedef struct sp_quarantine_row {
+    int64_t id;
+    /* As text, "" when absent: source is topic/partition@offset or file:line. */
+    const char *received_at, *reason, *sender, *message_id, *source, *detail, *replayed_at;
+} sp_quarantine_row_t;
+typedef void (*sp_quarantine_row_fn)(void *opaque, const sp_quarantine_row_t *row);
+typedef void (*sp_replay_rejected_fn)(void *opaque, int64_t id, const sp_reject_t *rej);
+
+/* Calls fn for each quarantine row that f selects, oldest first. */
+sp_status_t sp_quarantine_list(sp_loader_t *ld, const sp_quarantine_filter_t *f,
+                               sp_quarantine_row_fn fn, void *opaque, sp_error_t *err);
+/* Runs the waiting rows that f selects through the transform again, page by page, with the
+ * loader's catalogue: those that pass are loaded and leave quarantine in one transaction
+ * per page (*loaded); on_rejected hears of the others (*still). One replay runs at a time
+ * per database (SP_ERR_CONFLICT otherwise). */
+sp_status_t sp_quarantine_replay(sp_loader_t *ld, const sp_quarantine_filter_t *f,
+                                 sp_replay_rejected_fn on_rejected, void *opaque, size_t *loaded,
+                                 size_t *still, sp_error_t *err);
+
 /* Applies the migrations not yet applied and loads the catalogue seed if it changed.
  * Prints one line per step to log. Safe to run concurrently and repeatedly. */
 sp_status_t sp_migrate(PGconn *conn, bool verbose, sp_error_t *err);
-
-/* Runs sql (a static statement, no parameters) and checks it succeeded. */
-sp_status_t sp_pg_exec(PGconn *conn, const char *sql, sp_error_t *err);
-/* Fills err from a failed result or a broken connection, and clears res. */
-sp_status_t sp_pg_error(PGconn *conn, PGresult *res, const char *what, sp_error_t *err);
 
 #endif

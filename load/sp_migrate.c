@@ -50,14 +50,6 @@ static const struct {
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))
 
-static const sp_embedded_file_t *embedded(const sp_embedded_file_t *files, const char *name)
-{
-    for (const sp_embedded_file_t *f = files; f->name != NULL; f++)
-        if (strcmp(f->name, name) == 0)
-            return f;
-    return NULL;
-}
-
 static void md5_hex(const char *data, size_t len, char out[33])
 {
     unsigned char digest[APR_MD5_DIGESTSIZE];
@@ -131,7 +123,7 @@ static sp_status_t load_seed(PGconn *conn, bool verbose, int *loaded, sp_error_t
     char sums[N_SEEDS][33];
     bool changed = false;
     for (size_t i = 0; i < N_SEEDS; i++) {
-        const sp_embedded_file_t *f = embedded(sp_embedded_catalogue, seeds[i].file);
+        const sp_embedded_file_t *f = sp_embedded_find(sp_embedded_catalogue, seeds[i].file);
         if (f == NULL)
             return sp_error_set(err, SP_ERR_INTERNAL, "catalogue file %s is not bundled",
                                 seeds[i].file);
@@ -146,12 +138,12 @@ static sp_status_t load_seed(PGconn *conn, bool verbose, int *loaded, sp_error_t
     if (!changed)
         return SP_OK;
     for (size_t i = 0; i < N_SEEDS; i++) {
-        const sp_embedded_file_t *f = embedded(sp_embedded_catalogue, seeds[i].file);
+        const sp_embedded_file_t *f = sp_embedded_find(sp_embedded_catalogue, seeds[i].file);
         if (sp_pg_exec(conn, seeds[i].create, err) != SP_OK ||
             sp_pg_copy_in(conn, seeds[i].copy, f->data, f->len, err) != SP_OK)
             return err ? err->code : SP_ERR_SERVER;
     }
-    const sp_embedded_file_t *load = embedded(sp_embedded_catalogue, "load.sql");
+    const sp_embedded_file_t *load = sp_embedded_find(sp_embedded_catalogue, "load.sql");
     if (load == NULL)
         return sp_error_set(err, SP_ERR_INTERNAL, "catalogue load.sql is not bundled");
     if (sp_pg_exec(conn, load->data, err) != SP_OK)

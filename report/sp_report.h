@@ -7,6 +7,7 @@
 #define SP_REPORT_H
 
 #include "sp_core.h"
+#include "sp_pg.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>

@@ -52,32 +52,24 @@ static const char quality_sql[] =
     " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
     "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
 
-/* The SQLSTATEs the report explains (PostgreSQL, Appendix A). */
-#define SQLSTATE_INSUFFICIENT_PRIVILEGE "42501"
-#define SQLSTATE_UNDEFINED_TABLE "42P01"
-#define SQLSTATE_INVALID_SCHEMA_NAME "3F000"
-#define SQLSTATE_UNDEFINED_FUNCTION "42883"
-#define SQLSTATE_UNDEFINED_COLUMN "42703"
-
 static sp_status_t query(PGconn *conn, const char *sql, PGresult **out, sp_error_t *err)
 {
     PGresult *res = PQexec(conn, sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *msg = PQresultErrorMessage(res);
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         sp_error_set(err, PQstatus(conn) == CONNECTION_BAD ? SP_ERR_CONN : SP_ERR_SERVER,
                      "reading the stats views failed: %.*s", (int)strcspn(msg, "\n"), msg);
         /* Say what to do only where the cause is known: a missing privilege, or a schema
          * that is not there (or older than this binary). */
-        if (state != NULL && strcmp(state, SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
+        if (sp_pg_state_is(res, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE))
             sp_error_detail(err,
                             "the login needs the role statpipe_reader: GRANT statpipe_reader "
                             "TO %s (as the database owner)",
                             PQuser(conn));
-        else if (state != NULL && (strcmp(state, SQLSTATE_UNDEFINED_TABLE) == 0 ||
-                                   strcmp(state, SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
-                                   strcmp(state, SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
-                                   strcmp(state, SQLSTATE_UNDEFINED_COLUMN) == 0))
+        else if (sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_TABLE) ||
+                 sp_pg_state_is(res, SP_SQLSTATE_INVALID_SCHEMA_NAME) ||
+                 sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_FUNCTION) ||
+                 sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_COLUMN))
             sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
                                  "`statpipe migrate` on this database as its owner");
         PQclear(res);
@@ -92,14 +84,14 @@ sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *e
     memset(d, 0, sizeof(*d));
     sp_status_t st;
     /* One snapshot, so every part of the report agrees. */
-    if ((st = sp_pg_simple(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)) != SP_OK)
+    if ((st = sp_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)) != SP_OK)
         return st;
     if ((st = query(conn, scorecard_sql, &d->scorecard, err)) != SP_OK ||
         (st = query(conn, series_sql, &d->series, err)) != SP_OK ||
         (st = query(conn, ranking_sql, &d->ranking, err)) != SP_OK ||
         (st = query(conn, quality_sql, &d->quality, err)) != SP_OK) {
         sp_report_data_free(d);
-        sp_pg_simple(conn, "ROLLBACK", NULL);
+        sp_pg_exec(conn, "ROLLBACK", NULL);
         return st;
     }
     PGresult *res = PQexec(conn, "SELECT to_char(now() AT TIME ZONE 'UTC', "
@@ -109,7 +101,7 @@ sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *e
         snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
     }
     PQclear(res);
-    sp_pg_simple(conn, "COMMIT", NULL);
+    sp_pg_exec(conn, "COMMIT", NULL);
     return SP_OK;
 }
 
@@ -120,14 +112,4 @@ void sp_report_data_free(sp_report_data_t *d)
     PQclear(d->ranking);
     PQclear(d->quality);
     memset(d, 0, sizeof(*d));
-}
-
-sp_status_t sp_pg_simple(PGconn *conn, const char *sql, sp_error_t *err)
-{
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType s = PQresultStatus(res);
-    PQclear(res);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        return sp_error_set(err, SP_ERR_SERVER, "%s failed: %s", sql, PQerrorMessage(conn));
-    return SP_OK;
 }

@@ -40,7 +40,6 @@ typedef struct sp_report_data {
 
 sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *err);
 void sp_report_data_free(sp_report_data_t *d);
-sp_status_t sp_pg_simple(PGconn *conn, const char *sql, sp_error_t *err);
 
 void sp_report_write_text(const sp_report_data_t *d, FILE *out);
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out);

@@ -3,6 +3,7 @@
 #ifndef SP_METRICS_H
 #define SP_METRICS_H
 
+#include "sp_ingest.h"
 #include "sp_load.h"
 
 #include <pthread.h>
@@ -20,11 +21,7 @@ typedef struct sp_metrics {
     bool pg_connected, assigned;
     int64_t last_loop_us;
     int n_lag;
-    struct {
-        char topic[128];
-        int32_t partition;
-        int64_t lag;
-    } lag[SP_METRICS_MAX_PARTITIONS];
+    sp_partition_lag_t lag[SP_METRICS_MAX_PARTITIONS];
 } sp_metrics_t;
 
 typedef struct sp_http sp_http_t;

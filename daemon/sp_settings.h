@@ -1,4 +1,5 @@
-/* sp_settings.h: the settings of run and load, from a config file and from flags. */
+/* sp_settings.h: the settings of run and load, from a config file, the environment and
+ * flags. */
 #ifndef SP_SETTINGS_H
 #define SP_SETTINGS_H
 
@@ -6,6 +7,7 @@
 #include "sp_transform.h"
 
 #define SP_MAX_TOPICS 64
+#define SP_MAX_XPROPS 128
 
 typedef struct sp_settings {
     char conninfo[1024];
@@ -36,10 +38,21 @@ void sp_settings_free(sp_settings_t *s);
 sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err);
 /* The checks of what the settings say that need no service: the PostgreSQL connection
  * string parses, the metrics address is HOST:PORT with a port from 1 to 65535. */
-/* Whether a PostgreSQL connection string parses (a URI or key=value pairs), before any
- * connection is tried: one that does not is a usage error. */
-sp_status_t sp_conninfo_check(const char *conninfo, sp_error_t *err);
 sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err);
+/* A command line's settings flags, as given (NULL: not given). */
+typedef struct sp_settings_args {
+    const char *config;                               /* -c FILE */
+    const char *brokers, *group, *conninfo, *metrics; /* -b, -G, -d, --metrics */
+    const char *batch_rows, *batch_bytes, *linger;    /* --batch-rows, --batch-bytes, --linger-ms */
+    const char *connections;                          /* --connections */
+    const char *xprops[SP_MAX_XPROPS], *topics[SP_MAX_TOPICS]; /* -X KEY=VALUE, -t TOPIC */
+    int nx, nt;
+} sp_settings_args_t;
+
+/* Initialises s and fills it from the config file, then the environment, then the flags,
+ * each overriding the one before. On failure (SP_ERR_INVALID, err says why) s still needs
+ * sp_settings_free. The daemon calls it again on SIGHUP. */
+sp_status_t sp_settings_build(sp_settings_t *s, const sp_settings_args_t *a, sp_error_t *err);
 /* Adds topics from a comma-separated list. */
 sp_status_t sp_settings_add_topics(sp_settings_t *s, const char *list, sp_error_t *err);
 

@@ -1,8 +1,10 @@
-/* sp_settings.c: the keys of statpipe's config file, with defaults and checks. */
+/* sp_settings.c: the keys of statpipe's config file, with defaults and checks, and the
+ * settings of a command built from its file, the environment and its flags. */
 #include "sp_settings.h"
 #include "sp_metrics.h"
 
-#include <libpq-fe.h>
+#include "sp_pg.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +13,18 @@
 void sp_settings_init(sp_settings_t *s)
 {
     memset(s, 0, sizeof(*s));
-    s->kconf = rd_kafka_conf_new();
-    sp_kafka_conf_log_to_sink(s->kconf);
+    s->kconf = sp_kafka_conf_new();
     /* librdkafka prefetches up to 64 MB per consumer by default; while PostgreSQL is slower
      * than Kafka that is what the daemon would hold. A smaller queue bounds memory and
      * still keeps a batch's worth ahead. Config and -X can raise it. */
-    rd_kafka_conf_set(s->kconf, "queued.max.messages.kbytes", "8192", NULL, 0);
+    (void)sp_kafka_conf_set(s->kconf, "queued.max.messages.kbytes", "8192", NULL);
     /* One fetch response (librdkafka: up to 50 MB) stays in memory until the last of its
      * messages is done with; 4 MB bounds that too, and is still many batches a second. */
-    rd_kafka_conf_set(s->kconf, "fetch.max.bytes", "4194304", NULL, 0);
+    (void)sp_kafka_conf_set(s->kconf, "fetch.max.bytes", "4194304", NULL);
     /* A fetch finding nothing new may be held by the broker this long (librdkafka: 500 ms),
      * and a figure published just then waits with it. 100 ms keeps produce-to-commit
      * latency well under a second at the cost of a few empty fetches a second when idle. */
-    rd_kafka_conf_set(s->kconf, "fetch.wait.max.ms", "100", NULL, 0);
+    (void)sp_kafka_conf_set(s->kconf, "fetch.wait.max.ms", "100", NULL);
     s->batch_rows = SP_DEFAULT_BATCH_ROWS;
     s->batch_bytes = SP_DEFAULT_BATCH_BYTES;
     s->linger_ms = SP_DEFAULT_LINGER_MS;
@@ -36,8 +37,7 @@ void sp_settings_init(sp_settings_t *s)
 
 void sp_settings_free(sp_settings_t *s)
 {
-    if (s->kconf != NULL)
-        rd_kafka_conf_destroy(s->kconf);
+    sp_kafka_conf_free(s->kconf);
     s->kconf = NULL;
 }
 
@@ -216,31 +216,53 @@ sp_status_t sp_settings_load(sp_settings_t *s, const char *path, sp_error_t *err
     return settings_read_env(s, err);
 }
 
-sp_status_t sp_conninfo_check(const char *conninfo, sp_error_t *err)
-{
-    char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo != NULL ? conninfo : "", &msg);
-    if (opts == NULL) {
-        size_t n = msg != NULL ? strlen(msg) : 0;
-        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-            n--;
-        sp_error_set(err, SP_ERR_INVALID, "the PostgreSQL connection string is not valid: %.*s",
-                     (int)n, msg != NULL ? msg : "");
-        sp_error_detail(err, "see \"Connection Strings\" in the libpq documentation");
-        PQfreemem(msg);
-        return SP_ERR_INVALID;
-    }
-    PQconninfoFree(opts);
-    return SP_OK;
-}
-
 sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
 {
-    if (sp_conninfo_check(s->conninfo, err) != SP_OK)
+    if (sp_pg_conninfo_check(s->conninfo, err) != SP_OK)
         return err->code;
     char host[256];
     const char *port;
     if (s->metrics_listen[0] != '\0')
         return sp_listen_split(s->metrics_listen, host, sizeof(host), &port, err);
+    return SP_OK;
+}
+
+/* A size flag: "--batch-rows N" and the like. */
+static sp_status_t size_flag(const char *opt, const char *text, size_t *out, sp_error_t *err)
+{
+    sp_error_t e;
+    if (text != NULL && sp_size_parse(text, out, &e) != SP_OK)
+        return sp_error_set(err, SP_ERR_INVALID, "%s %s", opt, e.message);
+    return SP_OK;
+}
+
+sp_status_t sp_settings_build(sp_settings_t *s, const sp_settings_args_t *a, sp_error_t *err)
+{
+    sp_settings_init(s);
+    if (sp_settings_load(s, a->config, err) != SP_OK ||
+        (a->brokers && sp_kafka_conf_set(s->kconf, "bootstrap.servers", a->brokers, err)) ||
+        (a->group && sp_kafka_conf_set(s->kconf, "group.id", a->group, err)))
+        return SP_ERR_INVALID;
+    for (int i = 0; i < a->nx; i++)
+        if (sp_kafka_conf_set_pair(s->kconf, a->xprops[i], err) != SP_OK)
+            return SP_ERR_INVALID;
+    if (a->nt > 0) {
+        s->n_topics = 0; /* flags replace the file's list */
+        for (int i = 0; i < a->nt; i++)
+            if (sp_settings_add_topics(s, a->topics[i], err) != SP_OK)
+                return SP_ERR_INVALID;
+    }
+    if (a->conninfo)
+        snprintf(s->conninfo, sizeof(s->conninfo), "%s", a->conninfo);
+    if (a->metrics)
+        snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", a->metrics);
+    if (size_flag("--batch-rows", a->batch_rows, &s->batch_rows, err) != SP_OK ||
+        size_flag("--batch-bytes", a->batch_bytes, &s->batch_bytes, err) != SP_OK ||
+        size_flag("--linger-ms", a->linger, &s->linger_ms, err) != SP_OK ||
+        size_flag("--connections", a->connections, &s->connections, err) != SP_OK)
+        return SP_ERR_INVALID;
+    if (s->connections < 1 || s->connections > SP_MAX_CONNECTIONS)
+        return sp_error_set(err, SP_ERR_INVALID, "--connections must be 1 to %d, got %zu",
+                            SP_MAX_CONNECTIONS, s->connections);
     return SP_OK;
 }
