@@ -61,5 +61,25 @@ missing=$(sp_psql -c "
      where n.nspname = 'stats' and obj_description(p.oid, 'pg_proc') is null order by 1")
 check "stats functions without COMMENT" "" "$missing"
 
+# The load stage's statements (load/sql) are plain SQL a person can read and run: after
+# stage.sql, each statement of the merge plans under EXPLAIN in psql, and a parameterised
+# one under PREPARE.
+sql="$SP_SOURCE_DIR/load/sql"
+for f in "$sql"/*.sql; do
+    name=$(basename "$f" .sql)
+    case $name in
+    stage) continue ;;
+    copy_*) grep -q '^COPY sp_stage_[a-z]* (' "$f" || fail "$name names no column list" ; continue ;;
+    esac
+    if grep -q '\$1' "$f"; then
+        run="PREPARE p AS $(cat "$f");"
+    else
+        run="EXPLAIN $(cat "$f");"
+    fi
+    out=$(printf '%s\n' "\\i $sql/stage.sql" "$run" | sp_psql -v ON_ERROR_STOP=1 -f - 2>&1) \
+        || fail "load/sql/$name.sql does not plan: $out"
+done
+echo "ok - load/sql: $(ls "$sql"/*.sql | wc -l) statements plan in psql"
+
 check "bad connection exits 3" 3 "$("$STATPIPE" migrate -d 'host=127.0.0.1 port=1' 2>/dev/null; echo $?)"
 echo "PASS test_migrate"
