@@ -139,7 +139,7 @@ void sp_lane_reconnect_drained(sp_lane_t *l, int i)
     }
     l->reconnect_backoff_ms = sp_backoff_next_ms(l->reconnect_backoff_ms);
     l->reconnect_at_us = now + l->reconnect_backoff_ms * 1000;
-    sp_log(SP_LOG_WARNING, "pg_retry", "at=idle lane=%d backoff_ms=%lld error=%s", i,
+    sp_log(SP_LOG_WARNING, "pg_retry", "at=drained lane=%d backoff_ms=%lld error=%s", i,
            (long long)l->reconnect_backoff_ms, SP_LOG_Q(err.message));
 }
 
