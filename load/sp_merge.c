@@ -4,12 +4,14 @@
  * merge into the vintage table in one of two forms, quarantine rows, COMMIT. Each step is
  * one statement of load/sql with its own result.
  *
- * The lean form (seen_record.sql, then observation_lean.sql) serves the usual batch: no
- * (series, period) comes twice and none of its message ids is expected to be seen. The
- * checked form (observation_checked.sql) serves any batch: one that repeats a (series,
- * period), and one whose lean merge met a seen id (a unique violation on message_seen_pkey);
- * the next CHECKED_MERGES_AFTER_SEEN batches then take the checked form too, since seen ids
- * come in runs (a replay, a group reading a topic again).
+ * The merge decides which staged rows are new vintages (into sp_stage_keep), then inserts
+ * them (observation_insert.sql). The decision has two forms. The lean one (seen_record.sql,
+ * then keep_lean.sql) serves the usual batch: no (series, period) comes twice and none of
+ * its message ids is expected to be seen. The checked one (keep_checked.sql) serves any
+ * batch: one that repeats a (series, period), and one whose lean merge met a seen id (a
+ * unique violation on message_seen_pkey); the next CHECKED_MERGES_AFTER_SEEN batches then
+ * take the checked form too, since seen ids come in runs (a replay, a group reading a topic
+ * again).
  */
 #include "sp_load_int.h"
 
@@ -124,8 +126,9 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, bool lean, uint64_
     if (b->obs.len > 0) {
         sp_status_t st = lean ? merge_step(conn, q->seen_record, "merge", NULL, why, err) : SP_OK;
         if (st == SP_OK)
-            st = merge_step(conn, lean ? q->observation_lean : q->observation_checked, "merge",
-                            &inserted, why, err);
+            st = merge_step(conn, lean ? q->keep_lean : q->keep_checked, "merge", NULL, why, err);
+        if (st == SP_OK)
+            st = merge_step(conn, q->observation_insert, "merge", &inserted, why, err);
         if (st != SP_OK)
             return rollback(ld, st);
     }

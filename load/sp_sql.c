@@ -38,8 +38,9 @@ static void find_all(void)
     sql.offsets_advance = find("offsets_advance.sql");
     sql.series = find("series.sql");
     sql.seen_record = find("seen_record.sql");
-    sql.observation_lean = find("observation_lean.sql");
-    sql.observation_checked = find("observation_checked.sql");
+    sql.keep_lean = find("keep_lean.sql");
+    sql.keep_checked = find("keep_checked.sql");
+    sql.observation_insert = find("observation_insert.sql");
     sql.quarantine_insert = find("quarantine_insert.sql");
     sql.quarantine_replayed = find("quarantine_replayed.sql");
     sql.offset_get = find("offset_get.sql");

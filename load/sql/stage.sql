@@ -1,6 +1,7 @@
--- stage.sql: the session's staging tables, one per kind of row a batch carries. They are
--- temporary (one set per connection), emptied at every COMMIT, and never analysed: the
--- merge statements are written for a planner that knows nothing of their size.
+-- stage.sql: the session's staging tables, one per kind of row a batch carries, and the
+-- merge's decision (sp_stage_keep). They are temporary (one set per connection), emptied at
+-- every COMMIT, and never analysed: the merge statements are written for a planner that
+-- knows nothing of their size.
 -- Text keys are in the "C" collation, so that hashing and comparing them is byte-wise.
 CREATE TEMP TABLE IF NOT EXISTS sp_stage_obs (
     message_id text COLLATE "C",
@@ -39,6 +40,10 @@ CREATE TEMP TABLE IF NOT EXISTS sp_stage_quarantine (
     src_line bigint,
     payload bytea
 ) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS sp_stage_keep (
+    seq int,                -- a staged row that is a new vintage
+    series_id bigint        -- its series; NULL when the series is missing
+) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS sp_stage_replayed (
     quarantine_id bigint    -- a quarantine row that a replay loaded
 ) ON COMMIT DELETE ROWS;
@@ -49,3 +54,33 @@ CREATE TEMP TABLE IF NOT EXISTS sp_stage_offset (
     first_offset bigint,    -- the batch's first message from this partition
     next_offset bigint      -- one past its last
 ) ON COMMIT DELETE ROWS;
+-- The staged rows with their series. A LEFT JOIN, so that a row whose series is missing
+-- (the table was changed behind the loader's back) is not dropped but carries a NULL
+-- series_id, which fails the insert into statpipe.observation (NOT NULL): the loader then
+-- runs the batch again with series.sql.
+CREATE OR REPLACE TEMP VIEW sp_stage_series AS
+SELECT r.series_id, s.*
+  FROM sp_stage_obs s
+  LEFT JOIN statpipe.series r
+         ON r.sender = s.sender COLLATE "default"
+        AND r.indicator = s.indicator COLLATE "default"
+        AND r.ref_area = s.ref_area COLLATE "default"
+        AND r.freq = s.freq COLLATE "default"
+        AND r.calc_basis = s.calc_basis COLLATE "default";
+-- Each staged row with what its own release last gave for its period in the table:
+-- stored_obs_id is NULL when nothing, else the stored value, statuses and withdrawal. The
+-- staged table has no statistics; the lookup is a LATERAL ... LIMIT 1, one index probe per
+-- staged row whatever size the planner guesses for it.
+CREATE OR REPLACE TEMP VIEW sp_stage_compared AS
+SELECT s.*, e.obs_id AS stored_obs_id, e.value AS stored_value,
+       e.obs_status AS stored_obs_status, e.conf_status AS stored_conf_status,
+       e.is_deleted AS stored_is_deleted
+  FROM sp_stage_series s
+  LEFT JOIN LATERAL (
+        SELECT o.obs_id, o.value, o.obs_status, o.conf_status, o.is_deleted
+          FROM statpipe.observation o
+         WHERE o.series_id = s.series_id
+           AND o.time_period = s.time_period COLLATE "default"
+           AND o.release = s.release
+         ORDER BY o.obs_id DESC
+         LIMIT 1) e ON true;

@@ -168,8 +168,9 @@ static void test_too_many_digits_is_out_of_range(void **state)
     expect_invalid(big, SP_ERR_RANGE);
 }
 
-/* Found by fuzzing: a 76-digit coefficient with a positive exponent formats as 76 digits
- * and trailing zeros, which the parser used to count against its 76-digit capacity. */
+/* A 76-digit coefficient with a positive exponent formats as 76 digits and trailing zeros;
+ * the zeros are the exponent, not precision, and do not count against the 76-digit
+ * capacity when the text is parsed again. */
 static void test_trailing_zeros_do_not_count_against_precision(void **state)
 {
     (void)state;
