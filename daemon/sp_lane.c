@@ -12,7 +12,7 @@ sp_lane_t *sp_lane_of(sp_daemon_t *d, int32_t partition)
 
 bool sp_lane_drained(const sp_lane_t *l)
 {
-    return sp_loader_unsettled_messages(l->ld) == 0;
+    return sp_loader_uncommitted_messages(l->ld) == 0;
 }
 
 bool sp_lanes_drained(const sp_daemon_t *d)

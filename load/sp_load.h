@@ -72,13 +72,14 @@ size_t sp_loader_pending_messages(const sp_loader_t *ld);
 size_t sp_loader_pending_bytes(const sp_loader_t *ld);
 /* Messages taken and not yet committed: staged, in flight, or in a batch whose flush
  * failed. */
-size_t sp_loader_unsettled_messages(const sp_loader_t *ld);
+size_t sp_loader_uncommitted_messages(const sp_loader_t *ld);
 /* Commits what is staged (after a failed flight, that batch first): observations,
  * quarantine rows and offsets in one transaction per batch. After a failure the batch is
  * kept, so the caller can retry or abandon it. Fails with
  * SP_ERR_CONFLICT (rolled back) when another consumer already committed one of the batch's
  * partitions past the batch's first message: abandon the batch and re-read from the stored
- * offsets. With a retriable error (err->retriable), reconnect, settle, and flush again. */
+ * offsets. With a retriable error (err->retriable), sp_loader_recover reconnects, settles
+ * and flushes again. */
 sp_status_t sp_loader_flush(sp_loader_t *ld, sp_error_t *err);
 /* Hands the staged batch to the loader's flusher thread and returns at once, so the next
  * batch can be staged (parsed, validated) while this one is committed: the same

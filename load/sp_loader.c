@@ -130,7 +130,7 @@ size_t sp_loader_pending_bytes(const sp_loader_t *ld)
     return ld->cur->obs.len + ld->cur->quarantine.len;
 }
 
-size_t sp_loader_unsettled_messages(const sp_loader_t *ld)
+size_t sp_loader_uncommitted_messages(const sp_loader_t *ld)
 {
     return ld->cur->messages + (ld->older != NULL ? ld->older->messages : 0);
 }

@@ -138,7 +138,7 @@ sp_status_t sp_loader_recover(sp_loader_t *ld, sp_status_t st, const sp_keepaliv
         bool committed = false;
         if ((st = sp_loader_settle(ld, &committed, err)) != SP_OK)
             continue; /* lost again: retry from the top */
-        st = sp_loader_unsettled_messages(ld) == 0 ? SP_OK : sp_loader_flush(ld, err);
+        st = sp_loader_uncommitted_messages(ld) == 0 ? SP_OK : sp_loader_flush(ld, err);
     }
     return SP_OK;
 }
