@@ -49,12 +49,13 @@ static void show_progress(const sp_loader_t *ld, FILE *f, off_t size, int64_t st
     }
 }
 
+/* Reconnect attempts before `load` gives up on a lost database. */
+#define LOAD_RECONNECT_ATTEMPTS 8
+
 /* Commits the batch: handed to the loader's flusher thread when async (the next batch is
  * read and parsed meanwhile), else committed here with any batch still in flight. A lost
- * connection is recovered as the daemon recovers it (sp_loader_recover), for at most
- * LOAD_RECONNECT_ATTEMPTS reconnects: a batch of a file is idempotent (message ids and
- * quarantine fingerprints make a second flush harmless). */
-#define LOAD_RECONNECT_ATTEMPTS 8
+ * connection is recovered as the daemon recovers it (sp_loader_recover): a batch of a file
+ * is idempotent (message ids and quarantine fingerprints make a second flush harmless). */
 static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err)
 {
     static const sp_keepalive_t ka = {NULL, NULL, LOAD_RECONNECT_ATTEMPTS, "load"};

@@ -1,9 +1,9 @@
 /* main.c: the statpipe binary: dispatches to its subcommands. */
 #include "sp_cli.h"
+#include "sp_pg.h"
 #include "sp_settings.h"
 
 #include <apr_general.h>
-#include "sp_pg.h"
 #include <stdlib.h>
 #include <string.h>
 
