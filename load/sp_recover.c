@@ -1,8 +1,8 @@
 /*
- * sp_recover.c: the one recovery protocol of every command that loads (`run`, `load`,
- * `quarantine replay`): after a flush failed on a lost connection, reconnect with backoff
- * (keeping the caller alive meanwhile), settle the batches whose COMMIT answer was lost
- * from the stored offsets, and flush the rest again, in order.
+ * sp_recover.c: the one recovery protocol of `run` and `load`: after a flush failed on a
+ * lost connection, reconnect with backoff (keeping the caller alive meanwhile), settle the
+ * batches whose COMMIT answer was lost from the stored offsets, and flush the rest again,
+ * in order.
  */
 #include "sp_load_int.h"
 
