@@ -68,6 +68,26 @@ sp_pg_start() {
     return 1
 }
 
+# A TCP port on 127.0.0.1 that nothing listens on now, below the kernel's ephemeral range
+# (32768 and up), so that no outgoing connection of a test running alongside takes it as
+# its source port before the daemon binds it.
+sp_free_port() {
+    python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 32768)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+'
+}
+
 sp_pg_stop() {
     sp_as_pg "$(sp_pg_bin)/pg_ctl" -D "$SP_PG_DATA" -m fast -w stop >/dev/null
 }

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 sp_pg_start
 "$STATPIPE" migrate -q
 sp_kafka_start --brokers 1 --topic stats.metrics:3
-port=$((20000 + RANDOM % 30000))
+port=$(sp_free_port)
 
 http_get() { # path: prints "STATUS\nBODY"
     exec 5<>"/dev/tcp/127.0.0.1/$port" || return 1

@@ -10,8 +10,8 @@ sp_pg_start
 "$STATPIPE" migrate -q
 sp_count_commits
 sp_kafka_start --brokers 1 --topic stats.out:4
-port=$((20000 + RANDOM % 30000))
-port2=$((port + 1))
+port=$(sp_free_port)
+port2=$(sp_free_port)
 
 http_get() { # port path: prints "STATUS\nBODY"
     exec 5<>"/dev/tcp/127.0.0.1/$1" || return 1
