@@ -9,13 +9,17 @@
 static void report_usage(FILE *out)
 {
     fprintf(out,
-            "usage: statpipe report [--format text|csv|json|html] [--out FILE] [-d CONNINFO]\n\n"
+            "usage: statpipe report [--format text|csv|json|html] [--as-of TIME] [--out FILE]\n"
+            "                       [-d CONNINFO]\n\n"
             "The monitoring scorecard: every plan target with the latest national value,\n"
             "progress and status, from the stats views. html is one self-contained page\n"
             "(charts of each indicator against its targets, provinces' ranking, data\n"
             "quality) that fetches nothing.\n\n"
             "options:\n"
             "  --format F   text (default), csv, json or html\n"
+            "  --as-of TIME the report as it stood at TIME (2021-06-30, or a time with a UTC\n"
+            "               offset): figures released after it are unknown, target years\n"
+            "               before its year have passed; data quality is always now\n"
             "  --out FILE   write to FILE instead of stdout\n"
             "  -d CONNINFO  PostgreSQL connection string (default: PG* variables)\n"
             "  -h, --help   show this help\n");
@@ -26,9 +30,10 @@ int sp_cmd_report(int argc, char **argv)
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
                                              {"format", required_argument, NULL, 1},
                                              {"out", required_argument, NULL, 2},
+                                             {"as-of", required_argument, NULL, 3},
                                              {NULL, 0, NULL, 0}};
     sp_report_format_t format = SP_REPORT_TEXT;
-    const char *conninfo = "", *path = NULL;
+    const char *conninfo = "", *path = NULL, *as_of = NULL;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "hd:", longopts, NULL)) != -1) {
@@ -48,6 +53,9 @@ int sp_cmd_report(int argc, char **argv)
             break;
         case 2:
             path = optarg;
+            break;
+        case 3:
+            as_of = optarg;
             break;
         default:
             report_usage(stderr);
@@ -70,9 +78,10 @@ int sp_cmd_report(int argc, char **argv)
     }
     sp_error_t err;
     int rc = SP_EXIT_OK;
-    if (sp_report_render(conn, format, out, &err) != SP_OK) {
+    sp_status_t st = sp_report_render(conn, format, as_of, out, &err);
+    if (st != SP_OK) {
         sp_cli_error(&err);
-        rc = SP_EXIT_SERVICE;
+        rc = st == SP_ERR_INVALID ? SP_EXIT_USAGE : SP_EXIT_SERVICE;
     }
     if (out != stdout && fclose(out) != 0) {
         fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));

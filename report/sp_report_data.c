@@ -17,7 +17,8 @@ static const char scorecard_sql[] =
     "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"
     "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"
     "  coalesce(t.source, ''), t.target_year_passed"
-    " FROM stats.target_progress t JOIN stats.indicator i ON i.code = t.indicator"
+    " FROM stats.target_progress_asof(coalesce($1::timestamptz, now())) t"
+    " JOIN stats.indicator i ON i.code = t.indicator"
     " ORDER BY t.target_year, t.indicator, t.plan";
 
 /* National annual values of every indicator with a target, in the target's unit. */
@@ -28,14 +29,18 @@ static const char series_sql[] =
     " FROM (SELECT DISTINCT ON (t.indicator) t.indicator, t.target_value, t.target_value_canonical"
     "       FROM stats.target t WHERE t.target_value <> 0"
     "       ORDER BY t.indicator, t.target_year DESC) tu"
-    " CROSS JOIN LATERAL stats.annual_values_of(tu.indicator, 'CN') a"
+    " CROSS JOIN LATERAL stats.annual_values_of(tu.indicator, 'CN', coalesce($1::timestamptz, "
+    "now())) a"
     " WHERE a.value IS NOT NULL ORDER BY tu.indicator, a.year";
 
 /* The provinces of the national total (not Hong Kong, Macao, Taiwan) ranked on each
- * indicator's latest year with provincial figures. */
+ * indicator's latest year with provincial figures. Without an as-of time ($1 NULL) the
+ * kept values of stats.annual_value serve; the other arm is not run. */
 static const char ranking_sql[] =
-    "WITH p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
-    "   FROM stats.annual_value a JOIN stats.region r ON r.code = a.ref_area AND r.level = 1"
+    "WITH a AS (SELECT * FROM stats.annual_value WHERE $1::timestamptz IS NULL"
+    "   UNION ALL SELECT * FROM stats.annual_value_asof($1::timestamptz) WHERE $1 IS NOT NULL),"
+    " p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
+    "   FROM a JOIN stats.region r ON r.code = a.ref_area AND r.level = 1"
     "    AND r.in_national_total"
     "  WHERE a.value IS NOT NULL),"
     " y AS (SELECT indicator, max(year) AS year FROM p GROUP BY indicator)"
@@ -43,6 +48,7 @@ static const char ranking_sql[] =
     "  p.name_en, p.name_zh, trim_scale(p.value), p.unit"
     " FROM p JOIN y USING (indicator, year) ORDER BY p.indicator, 3, p.name_en";
 
+/* The data-quality counts are the state of the pipeline now, whatever the as-of time. */
 static const char quality_sql[] =
     "SELECT 'quarantine' AS kind, sender || ' ' || reason, waiting::text FROM "
     "stats.quarantine_summary"
@@ -52,9 +58,12 @@ static const char quality_sql[] =
     " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
     "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
 
-static sp_status_t query(PGconn *conn, const char *sql, PGresult **out, sp_error_t *err)
+/* Runs sql; with as_of_param, the as-of time is its $1 (NULL: now). */
+static sp_status_t query(PGconn *conn, const char *sql, bool as_of_param, const char *as_of,
+                         PGresult **out, sp_error_t *err)
 {
-    PGresult *res = PQexec(conn, sql);
+    const char *params[1] = {as_of};
+    PGresult *res = PQexecParams(conn, sql, as_of_param ? 1 : 0, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *msg = PQresultErrorMessage(res);
         sp_error_set(err, PQstatus(conn) == CONNECTION_BAD ? SP_ERR_CONN : SP_ERR_SERVER,
@@ -79,28 +88,46 @@ static sp_status_t query(PGconn *conn, const char *sql, PGresult **out, sp_error
     return SP_OK;
 }
 
-sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *err)
+sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_t *d,
+                                sp_error_t *err)
 {
     memset(d, 0, sizeof(*d));
     sp_status_t st;
     /* One snapshot, so every part of the report agrees. */
     if ((st = sp_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)) != SP_OK)
         return st;
-    if ((st = query(conn, scorecard_sql, &d->scorecard, err)) != SP_OK ||
-        (st = query(conn, series_sql, &d->series, err)) != SP_OK ||
-        (st = query(conn, ranking_sql, &d->ranking, err)) != SP_OK ||
-        (st = query(conn, quality_sql, &d->quality, err)) != SP_OK) {
+    const char *params[1] = {as_of};
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT to_char(now() AT TIME ZONE 'UTC', "
+                                 "'YYYY-MM-DD HH24:MI \"UTC\"'), current_database(), "
+                                 "to_char($1::timestamptz AT TIME ZONE 'UTC', "
+                                 "'YYYY-MM-DD HH24:MI:SS \"UTC\"')",
+                                 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        /* A time PostgreSQL cannot read is the caller's to fix. */
+        bool bad_time = sp_pg_state_is(res, SP_SQLSTATE_INVALID_DATETIME_FORMAT) ||
+                        sp_pg_state_is(res, SP_SQLSTATE_DATETIME_FIELD_OVERFLOW);
+        st = sp_pg_error(conn, res, "reading the as-of time", err);
+        if (bad_time) {
+            st = sp_error_set(err, SP_ERR_INVALID, "--as-of \"%s\" is not a time", as_of);
+            sp_error_detail(err, "give a date or a time PostgreSQL reads, e.g. 2021-06-30 or "
+                                 "2021-06-30T12:00:00+08:00");
+        }
+        sp_pg_exec(conn, "ROLLBACK", NULL);
+        return st;
+    }
+    snprintf(d->generated, sizeof(d->generated), "%s", PQgetvalue(res, 0, 0));
+    snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
+    snprintf(d->as_of, sizeof(d->as_of), "%s", PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if ((st = query(conn, scorecard_sql, true, as_of, &d->scorecard, err)) != SP_OK ||
+        (st = query(conn, series_sql, true, as_of, &d->series, err)) != SP_OK ||
+        (st = query(conn, ranking_sql, true, as_of, &d->ranking, err)) != SP_OK ||
+        (st = query(conn, quality_sql, false, NULL, &d->quality, err)) != SP_OK) {
         sp_report_data_free(d);
         sp_pg_exec(conn, "ROLLBACK", NULL);
         return st;
     }
-    PGresult *res = PQexec(conn, "SELECT to_char(now() AT TIME ZONE 'UTC', "
-                                 "'YYYY-MM-DD HH24:MI \"UTC\"'), current_database()");
-    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        snprintf(d->generated, sizeof(d->generated), "%s", PQgetvalue(res, 0, 0));
-        snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
-    }
-    PQclear(res);
     sp_pg_exec(conn, "COMMIT", NULL);
     return SP_OK;
 }

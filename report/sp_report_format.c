@@ -44,7 +44,8 @@ static const char *const statuses[] = {"met",     "missed",    "no data", "on tr
 void sp_report_write_text(const sp_report_data_t *d, FILE *out)
 {
     const PGresult *r = d->scorecard;
-    fprintf(out, "National informatization targets: scorecard (%s)\n\n", d->generated);
+    fprintf(out, "National informatization targets: scorecard (%s%s%s)\n\n", d->generated,
+            d->as_of[0] ? "; as known at " : "", d->as_of);
     pad(out, "indicator", 20);
     pad(out, "plan", 12);
     pad(out, "year", 6);
@@ -145,6 +146,8 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
     json_t *root = json_object();
     json_t *targets = json_array();
     json_object_set_new(root, "generated", json_string(d->generated));
+    if (d->as_of[0])
+        json_object_set_new(root, "as_of", json_string(d->as_of));
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *o = json_object();
         for (int c = 0; c < SC__COUNT; c++) {

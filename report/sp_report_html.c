@@ -189,6 +189,10 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     esc(out, d->generated);
     fputs(" from database ", out);
     esc(out, d->database);
+    if (d->as_of[0]) {
+        fputs(", as known at ", out);
+        esc(out, d->as_of);
+    }
     fputs(". Values are national (CN) annual values in the units the plans state.</p>\n", out);
 
     fputs("<h2>Targets</h2>\n<table id=\"scorecard\">\n<tr><th>Indicator</th><th>Plan</th>"

@@ -36,9 +36,13 @@ typedef struct sp_report_data {
     PGresult *quality;   /* kind, what, count */
     char generated[64];
     char database[128];
+    char as_of[64]; /* "" for now; else the as-of time, in UTC */
 } sp_report_data_t;
 
-sp_status_t sp_report_data_load(PGconn *conn, sp_report_data_t *d, sp_error_t *err);
+/* Reads what the report shows as known at as_of (NULL: now); a time PostgreSQL cannot read
+ * is SP_ERR_INVALID. */
+sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_t *d,
+                                sp_error_t *err);
 void sp_report_data_free(sp_report_data_t *d);
 
 void sp_report_write_text(const sp_report_data_t *d, FILE *out);
