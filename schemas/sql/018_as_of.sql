@@ -1,8 +1,9 @@
 -- 018_as_of.sql: the derived views as of any moment, so that an evaluation can be
--- reproduced: stats.period_value_asof, stats.annual_value_asof and
--- stats.target_progress_asof give what was known at p_as_of (releases after it, and after
--- now, unknown), by the same rules as stats.period_value, stats.annual_value and
--- stats.target_progress, embargo, confidentiality and secondary suppression included. They
+-- reproduced: stats.period_value_asof, stats.annual_value_asof, stats.growth_asof,
+-- stats.regional_value_asof, stats.national_check_asof and stats.target_progress_asof give
+-- what was known at p_as_of (releases after it, and after now, unknown), by the same rules
+-- as the views of the same names, embargo, confidentiality and secondary suppression
+-- included. (stats.observation_asof, from 004, does the same for observation_latest.) They
 -- compute from the vintages at query time (the kept tables hold only what is known now),
 -- one series or indicator and area at a time.
 
@@ -63,6 +64,52 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET ji
     SELECT * FROM stats.target_progress_judged(p_as_of, p_as_of)
 $$;
 COMMENT ON FUNCTION stats.target_progress_asof(timestamptz) IS 'stats.target_progress as it stood at p_as_of: target years before p_as_of''s year have passed, and the national annual values are those known at p_as_of. stats.target_progress_asof(now()) equals stats.target_progress.';
+
+CREATE FUNCTION stats.growth_asof(p_as_of timestamptz)
+RETURNS SETOF stats.growth
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 1000 SET search_path = pg_catalog SET jit = off AS $$
+    SELECT g.sender, g.indicator, g.ref_area, g.freq, x.time_period, x.covered_from,
+           x.covered_to, x.months_covered, x.value, x.unit, x.previous_value,
+           x.period_on_period, x.period_on_period_points, x.year_ago_value, x.year_on_year,
+           x.year_on_year_points
+      FROM (SELECT DISTINCT s.sender, s.indicator, s.ref_area, s.freq FROM statpipe.series s) g
+     CROSS JOIN LATERAL stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, p_as_of) x
+$$;
+COMMENT ON FUNCTION stats.growth_asof(timestamptz) IS 'stats.growth as it was known at p_as_of: growth of the period values known then, by the same rules and with the same columns. stats.growth_asof(now()) equals stats.growth.';
+
+-- stats.regional_value_asof and stats.national_check_asof: the roll-ups of the provinces,
+-- made from the views' own definitions with the annual values (and the roll-up) as known at
+-- p_as_of, so that each rule is written once.
+DO $$
+DECLARE
+    regional text;
+    national text;
+    path text := pg_catalog.current_setting('search_path');
+BEGIN
+    -- With only pg_catalog on the path, the definitions name every relation in full.
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+    regional := pg_catalog.pg_get_viewdef('stats.regional_value'::regclass);
+    national := pg_catalog.pg_get_viewdef('stats.national_check'::regclass);
+    IF position('stats.annual_value ' IN regional) = 0
+       OR position('stats.annual_value ' IN national) = 0
+       OR position('stats.regional_value ' IN national) = 0 THEN
+        RAISE EXCEPTION 'stats.regional_value or stats.national_check is not the view 008 defines';
+    END IF;
+    EXECUTE format('CREATE FUNCTION stats.regional_value_asof(p_as_of timestamptz) '
+                   'RETURNS SETOF stats.regional_value LANGUAGE sql STABLE SECURITY DEFINER '
+                   'ROWS 1000 SET search_path = pg_catalog SET jit = off AS %L',
+                   replace(regional, 'stats.annual_value ', 'stats.annual_value_asof(p_as_of) '));
+    EXECUTE format('CREATE FUNCTION stats.national_check_asof(p_as_of timestamptz) '
+                   'RETURNS SETOF stats.national_check LANGUAGE sql STABLE SECURITY DEFINER '
+                   'ROWS 100 SET search_path = pg_catalog SET jit = off AS %L',
+                   replace(replace(national, 'stats.annual_value ',
+                                   'stats.annual_value_asof(p_as_of) '),
+                           'stats.regional_value ', 'stats.regional_value_asof(p_as_of) '));
+    PERFORM pg_catalog.set_config('search_path', path, true);
+END
+$$;
+COMMENT ON FUNCTION stats.regional_value_asof(timestamptz) IS 'stats.regional_value as it was known at p_as_of: the roll-ups of the provinces'' annual values known then. stats.regional_value_asof(now()) equals stats.regional_value.';
+COMMENT ON FUNCTION stats.national_check_asof(timestamptz) IS 'stats.national_check as it was known at p_as_of. stats.national_check_asof(now()) equals stats.national_check.';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA stats TO statpipe_reader;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_asof.sh: the derived views as of a moment (stats.period_value_asof,
-# stats.annual_value_asof, stats.target_progress_asof, `statpipe report --as-of`): a revision
+# stats.annual_value_asof, stats.growth_asof, stats.regional_value_asof,
+# stats.national_check_asof, stats.target_progress_asof, `statpipe report --as-of`): a revision
 # changes what is known now but not what was known before it; a release dated after now
 # stays unknown at any moment; as of now they equal the current views, for the owner and for
 # a reader (confidential figures included); and the answers do not depend on the order in
@@ -12,9 +13,9 @@ PGDATABASE=a "$STATPIPE" migrate -q
 PGDATABASE=b "$STATPIPE" migrate -q
 sp_psql -c "create role analyst login in role statpipe_reader"
 
-msg() { # id indicator year value unit release [conf_status]
-    printf '{"schema":"statpipe.observation/1","message_id":"%s","sender":"NBS","indicator":"%s","ref_area":"CN","freq":"A","time_period":"%s","value":"%s","unit":"%s","release":"%s","conf_status":"%s"}\n' \
-        "$1" "$2" "$3" "$4" "$5" "$6" "${7:-F}"
+msg() { # id indicator year value unit release [conf_status [ref_area]]
+    printf '{"schema":"statpipe.observation/1","message_id":"%s","sender":"NBS","indicator":"%s","ref_area":"%s","freq":"A","time_period":"%s","value":"%s","unit":"%s","release":"%s","conf_status":"%s"}\n' \
+        "$1" "$2" "${8:-CN}" "$3" "$4" "$5" "$6" "${7:-F}"
 }
 {
     msg e2017 ECOM_TX 2017 29.16 万亿元 2018-06-01T10:00:00+08:00
@@ -24,13 +25,16 @@ msg() { # id indicator year value unit release [conf_status]
     msg e2020 ECOM_TX 2020 37.21 万亿元 2021-09-15T10:00:00+08:00
     msg e2021 ECOM_TX 2021 42.30 万亿元 2199-01-01T00:00:00Z         # released after now
     msg i2020 INFO_CONS 2020 5.80 万亿元 2021-03-01T10:00:00+08:00 C  # confidential
+    msg p11 ECOM_TX 2019 1.00 万亿元 2020-06-01T10:00:00+08:00 F 110000  # Beijing
+    msg p31 ECOM_TX 2019 2.00 万亿元 2020-06-01T10:00:00+08:00 F 310000  # Shanghai
+    msg p11r ECOM_TX 2019 1.50 万亿元 2021-01-15T10:00:00+08:00 F 110000 # Beijing revised
 } > "$SP_TMP/feed.ndjson"
 # Database a gets the releases in this order, b in the reverse order.
 PGDATABASE=a "$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
 tac "$SP_TMP/feed.ndjson" > "$SP_TMP/reversed.ndjson"
 PGDATABASE=b "$STATPIPE" load "$SP_TMP/reversed.ndjson" >/dev/null
 for db in a b; do
-    check "$db: every release is stored, the one dated 2199 too" 7 \
+    check "$db: every release is stored, the one dated 2199 too" 10 \
         "$(PGDATABASE=$db sp_psql -c 'select count(*) from statpipe.observation')"
 done
 
@@ -55,6 +59,24 @@ for db in a b; do
         "$(q "set timezone = 'UTC'; select trim_scale(value) || '|' || release
                from stats.period_value_asof('$T1')
               where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019'")"
+    # Growth of 2019 year on year: as of T1 34.81 / 31.63 - 1 = 0.100537; now (revised)
+    # 35.00 / 31.63 - 1 = 0.106544.
+    growth="select round(year_on_year, 6) from stats.growth_asof('%s')
+             where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019'"
+    check "$db: growth of 2019 as of $T1 and now" "0.100537|0.106544" \
+        "$(q "$(printf "$growth" "$T1")")|$(q "$(printf "$growth" now)")"
+    # The provinces' roll-up of 2019 (a sum): as of T1 1.00 + 2.00 = 3.00 万亿元, now
+    # 1.50 + 2.00 = 3.50 (Beijing revised); 2 of the 31 provinces of the national total. The
+    # national check sets it against CN's 34.81 (as of T1): 3.00 - 34.81 = -31.81.
+    rollup="select trim_scale(value) || '|' || provinces || '|' || provinces_expected
+              from stats.regional_value_asof('%s')
+             where indicator = 'ECOM_TX' and year = 2019 and region_group = 'ALL'"
+    check "$db: provinces' roll-up of 2019 as of $T1" "3000000000000|2|31" "$(q "$(printf "$rollup" "$T1")")"
+    check "$db: provinces' roll-up of 2019 now" "3500000000000|2|31" "$(q "$(printf "$rollup" now)")"
+    check "$db: national check of 2019 as of $T1" "34810000000000|3000000000000|-31810000000000" \
+        "$(q "select trim_scale(published_national) || '|' || trim_scale(provinces_rollup) || '|'
+                     || trim_scale(difference)
+                from stats.national_check_asof('$T1') where indicator = 'ECOM_TX' and year = 2019")"
     # As of T1 the 2020 target year is still ahead, judged on 2019's 34.81 carried one year
     # at the trend from 2017: (34.81 / 29.16)^(1/2) - 1 = 5.9 / 5.4 - 1 = 0.0925926, so
     # 34.81 x 5.9 / 5.4 = 38.0331 >= 38: on track, progress 34.81 / 38 = 0.916053.
@@ -81,7 +103,8 @@ for db in a b; do
     # reader, who does not see the confidential INFO_CONS figure in either.
     for who in statpipe analyst; do
         for pair in "period_value:period_value_asof" "annual_value:annual_value_asof" \
-                    "target_progress:target_progress_asof"; do
+                    "growth:growth_asof" "regional_value:regional_value_asof" \
+                    "national_check:national_check_asof" "target_progress:target_progress_asof"; do
             view=${pair%%:*} fn=${pair##*:}
             check "$db: $who: stats.$fn(now()) = stats.$view" "0|0" \
                 "$(PGUSER=$who PGDATABASE=$db sp_psql -c "
