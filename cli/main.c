@@ -66,8 +66,8 @@ int sp_cli_connect(const char *conninfo, PGconn **out)
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
 {
     sp_error_t err;
-    if (sp_size_parse(text, out, &err) != SP_OK) {
-        fprintf(stderr, "statpipe: %s %s\n", opt, err.message);
+    if (sp_size_option(opt, text, out, &err) != SP_OK) {
+        sp_cli_error(&err);
         return false;
     }
     return true;

@@ -58,6 +58,14 @@ sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_e
     return st;
 }
 
+sp_status_t sp_size_option(const char *opt, const char *text, size_t *out, sp_error_t *err)
+{
+    sp_error_t e;
+    if (sp_size_parse(text, out, &e) != SP_OK)
+        return sp_error_set(err, SP_ERR_INVALID, "%s %s", opt, e.message);
+    return SP_OK;
+}
+
 sp_status_t sp_size_parse(const char *text, size_t *out, sp_error_t *err)
 {
     char *end;

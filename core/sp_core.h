@@ -289,5 +289,7 @@ sp_status_t sp_config_read(const char *path, sp_config_cb cb, void *opaque, sp_e
  * positive integer, got ..." or "is too large: ..."), for the caller to prefix with the key
  * or option: a value too large for the machine is refused, never clamped. */
 sp_status_t sp_size_parse(const char *text, size_t *out, sp_error_t *err);
+/* sp_size_parse for a command-line option: errors read "OPT needs a positive integer...". */
+sp_status_t sp_size_option(const char *opt, const char *text, size_t *out, sp_error_t *err);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const size_t batch_bounds[8] = {1, 10, 100, 500, 1000, 5000, 10000, 50000};
+static const double batch_bounds[8] = {1, 10, 100, 500, 1000, 5000, 10000, 50000};
 static const double commit_bounds[9] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
 
 struct sp_http {
@@ -26,7 +26,7 @@ void sp_metrics_commit(sp_metrics_t *m, size_t n, double seconds)
 {
     pthread_mutex_lock(&m->mu);
     for (int i = 0; i < 8; i++)
-        if (n <= batch_bounds[i])
+        if ((double)n <= batch_bounds[i])
             m->batch_hist[i]++;
     for (int i = 0; i < 9; i++)
         if (seconds <= commit_bounds[i])
@@ -35,6 +35,19 @@ void sp_metrics_commit(sp_metrics_t *m, size_t n, double seconds)
     m->commit_seconds_sum += seconds;
     m->commits++;
     pthread_mutex_unlock(&m->mu);
+}
+
+/* One histogram in the Prometheus text format: cumulative buckets at bounds (n of them),
+ * then +Inf, the sum (as text) and the count. */
+static void put_histogram(sp_buf_t *b, const char *name, const char *help, const double *bounds,
+                          const uint64_t *hist, int n, uint64_t count, const char *sum)
+{
+    sp_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    for (int i = 0; i < n; i++)
+        sp_buf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
+                      (unsigned long long)hist[i]);
+    sp_buf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %s\n%s_count %llu\n", name,
+                  (unsigned long long)count, name, sum, name, (unsigned long long)count);
 }
 
 static void render(sp_metrics_t *m, sp_buf_t *b)
@@ -62,26 +75,13 @@ static void render(sp_metrics_t *m, sp_buf_t *b)
         sp_buf_printf(b, "statpipe_quarantined_total{reason=\"%s\"} %llu\n",
                       sp_reason_name((sp_reason_t)r),
                       (unsigned long long)s->quarantined_by_reason[r]);
-    sp_buf_puts(b, "# HELP statpipe_batch_messages Messages per committed batch.\n"
-                   "# TYPE statpipe_batch_messages histogram\n");
-    for (int i = 0; i < 8; i++)
-        sp_buf_printf(b, "statpipe_batch_messages_bucket{le=\"%zu\"} %llu\n", batch_bounds[i],
-                      (unsigned long long)m->batch_hist[i]);
-    sp_buf_printf(b,
-                  "statpipe_batch_messages_bucket{le=\"+Inf\"} %llu\n"
-                  "statpipe_batch_messages_sum %llu\nstatpipe_batch_messages_count %llu\n",
-                  (unsigned long long)m->commits, (unsigned long long)m->batch_messages_sum,
-                  (unsigned long long)m->commits);
-    sp_buf_puts(b, "# HELP statpipe_commit_seconds Time to commit a batch to PostgreSQL.\n"
-                   "# TYPE statpipe_commit_seconds histogram\n");
-    for (int i = 0; i < 9; i++)
-        sp_buf_printf(b, "statpipe_commit_seconds_bucket{le=\"%g\"} %llu\n", commit_bounds[i],
-                      (unsigned long long)m->commit_hist[i]);
-    sp_buf_printf(b,
-                  "statpipe_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
-                  "statpipe_commit_seconds_sum %.6f\nstatpipe_commit_seconds_count %llu\n",
-                  (unsigned long long)m->commits, m->commit_seconds_sum,
-                  (unsigned long long)m->commits);
+    char sum[32];
+    snprintf(sum, sizeof(sum), "%llu", (unsigned long long)m->batch_messages_sum);
+    put_histogram(b, "statpipe_batch_messages", "Messages per committed batch.", batch_bounds,
+                  m->batch_hist, 8, m->commits, sum);
+    snprintf(sum, sizeof(sum), "%.6f", m->commit_seconds_sum);
+    put_histogram(b, "statpipe_commit_seconds", "Time to commit a batch to PostgreSQL.",
+                  commit_bounds, m->commit_hist, 9, m->commits, sum);
     sp_buf_puts(b, "# HELP statpipe_consumer_lag Messages behind the end of each assigned "
                    "partition.\n# TYPE statpipe_consumer_lag gauge\n");
     for (int i = 0; i < m->n_lag; i++)

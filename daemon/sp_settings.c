@@ -227,13 +227,10 @@ sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
     return SP_OK;
 }
 
-/* A size flag: "--batch-rows N" and the like. */
+/* A size flag, when given: "--batch-rows N" and the like. */
 static sp_status_t size_flag(const char *opt, const char *text, size_t *out, sp_error_t *err)
 {
-    sp_error_t e;
-    if (text != NULL && sp_size_parse(text, out, &e) != SP_OK)
-        return sp_error_set(err, SP_ERR_INVALID, "%s %s", opt, e.message);
-    return SP_OK;
+    return text != NULL ? sp_size_option(opt, text, out, err) : SP_OK;
 }
 
 sp_status_t sp_settings_build(sp_settings_t *s, const sp_settings_args_t *a, sp_error_t *err)

@@ -63,29 +63,26 @@ static sp_status_t query(PGconn *conn, const char *sql, bool as_of_param, const 
                          PGresult **out, sp_error_t *err)
 {
     const char *params[1] = {as_of};
-    PGresult *res = PQexecParams(conn, sql, as_of_param ? 1 : 0, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *msg = PQresultErrorMessage(res);
-        sp_error_set(err, PQstatus(conn) == CONNECTION_BAD ? SP_ERR_CONN : SP_ERR_SERVER,
-                     "reading the stats views failed: %.*s", (int)strcspn(msg, "\n"), msg);
-        /* Say what to do only where the cause is known: a missing privilege, or a schema
-         * that is not there (or older than this binary). */
-        if (sp_pg_state_is(res, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE))
-            sp_error_detail(err,
-                            "the login needs the role statpipe_reader: GRANT statpipe_reader "
-                            "TO %s (as the database owner)",
-                            PQuser(conn));
-        else if (sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_TABLE) ||
-                 sp_pg_state_is(res, SP_SQLSTATE_INVALID_SCHEMA_NAME) ||
-                 sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_FUNCTION) ||
-                 sp_pg_state_is(res, SP_SQLSTATE_UNDEFINED_COLUMN))
-            sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
-                                 "`statpipe migrate` on this database as its owner");
-        PQclear(res);
-        return err ? err->code : SP_ERR_SERVER;
-    }
-    *out = res;
-    return SP_OK;
+    if (sp_pg_query(conn, sql, as_of_param ? 1 : 0, params, "reading the stats views", out, err) ==
+        SP_OK)
+        return SP_OK;
+    /* The server's first line is the message; say what to do only where the cause is
+     * known: a missing privilege, or a schema that is not there (or older than this
+     * binary). */
+    const char *state = err->sqlstate;
+    err->message[strcspn(err->message, "\n")] = '\0';
+    if (strcmp(state, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
+        sp_error_detail(err,
+                        "the login needs the role statpipe_reader: GRANT statpipe_reader TO %s "
+                        "(as the database owner)",
+                        PQuser(conn));
+    else if (strcmp(state, SP_SQLSTATE_UNDEFINED_TABLE) == 0 ||
+             strcmp(state, SP_SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
+             strcmp(state, SP_SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
+             strcmp(state, SP_SQLSTATE_UNDEFINED_COLUMN) == 0)
+        sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
+                             "`statpipe migrate` on this database as its owner");
+    return err->code;
 }
 
 sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_t *d,
