@@ -19,6 +19,7 @@ static const struct {
     {"quarantine", sp_cmd_quarantine, "list quarantined messages, or replay them"},
     {"offsets", sp_cmd_offsets, "list the stored Kafka offsets, or reset them explicitly"},
     {"report", sp_cmd_report, "render the monitoring scorecard (text, csv, json, html)"},
+    {"evaluate", sp_cmd_evaluate, "store the annual evaluation of every target, frozen"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
 };

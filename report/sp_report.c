@@ -20,14 +20,13 @@ bool sp_report_format_parse(const char *s, sp_report_format_t *out)
     return false;
 }
 
-sp_status_t sp_report_render(PGconn *conn, sp_report_format_t format, const char *as_of, FILE *out,
-                             sp_error_t *err)
+sp_status_t sp_report_render(PGconn *conn, const sp_report_opts_t *opts, FILE *out, sp_error_t *err)
 {
     sp_report_data_t d;
-    sp_status_t st = sp_report_data_load(conn, as_of, &d, err);
+    sp_status_t st = sp_report_data_load(conn, opts, &d, err);
     if (st != SP_OK)
         return st;
-    switch (format) {
+    switch (opts->format) {
     case SP_REPORT_TEXT:
         sp_report_write_text(&d, out);
         break;

@@ -16,10 +16,36 @@ typedef enum { SP_REPORT_TEXT, SP_REPORT_CSV, SP_REPORT_JSON, SP_REPORT_HTML } s
 
 /* Parses "text", "csv", "json" or "html"; false if unknown. */
 bool sp_report_format_parse(const char *s, sp_report_format_t *out);
-/* Reads the stats views over conn and writes the report to out: as known now (as_of NULL),
- * or as known at as_of (any time PostgreSQL reads: figures released after it are unknown,
- * target years before its year have passed). A time that cannot be read is SP_ERR_INVALID. */
-sp_status_t sp_report_render(PGconn *conn, sp_report_format_t format, const char *as_of, FILE *out,
+/* What to render. */
+typedef struct sp_report_opts {
+    sp_report_format_t format;
+    /* NULL: as known now. Else any time PostgreSQL reads: figures released after it are
+     * unknown, target years before its year have passed. */
+    const char *as_of;
+    /* NULL, or the id of a stored evaluation (stats.evaluation) whose rows the scorecard
+     * shows; the charts and ranking are then as known at its as-of time. */
+    const char *evaluation;
+} sp_report_opts_t;
+
+/* Reads the stats views over conn and writes the report to out. A time that cannot be read,
+ * or an evaluation that does not exist, is SP_ERR_INVALID. */
+sp_status_t sp_report_render(PGconn *conn, const sp_report_opts_t *opts, FILE *out,
                              sp_error_t *err);
+
+/* A stored evaluation, as statpipe evaluate reports it. */
+typedef struct sp_evaluation {
+    char id[24];
+    int version;
+    int targets;
+    char as_of[64]; /* UTC */
+    char by[128];
+    char catalogue_version[40];
+} sp_evaluation_t;
+
+/* Stores the evaluation of year as known at as_of (NULL: now) with note (NULL: none), through
+ * statpipe.evaluate. A year not ended at as_of, an as_of after now or one PostgreSQL cannot
+ * read is SP_ERR_INVALID; a login without statpipe_evaluator is told what to grant. */
+sp_status_t sp_evaluation_store(PGconn *conn, int year, const char *as_of, const char *note,
+                                sp_evaluation_t *out, sp_error_t *err);
 
 #endif

@@ -7,19 +7,31 @@
 
 /* The scorecard: targets in the units the plans state them, with the latest values in the
  * same units. Rounding here is for display; the views keep exact values. */
-static const char scorecard_sql[] =
-    "SELECT t.indicator, i.name_en, i.name_zh, t.plan, t.target_year, t.comparator,"
-    "  trim_scale(t.target_as_stated), t.target_unit_as_stated,"
-    "  trim_scale(round(t.latest_value / (t.target_value / t.target_as_stated), 4)),"
-    "  coalesce(t.latest_period, ''), trim_scale(round(t.progress * 100, 1)), t.status,"
-    "  trim_scale(round(t.cagr_needed * 100, 2)),"
-    "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"
-    "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"
-    "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"
+#define SCORECARD_COLUMNS                                                                          \
+    "SELECT t.indicator, i.name_en, i.name_zh, t.plan, t.target_year, t.comparator,"               \
+    "  trim_scale(t.target_as_stated), t.target_unit_as_stated,"                                   \
+    "  trim_scale(round(t.latest_value / (t.target_value / t.target_as_stated), 4)),"              \
+    "  coalesce(t.latest_period, ''), trim_scale(round(t.progress * 100, 1)), t.status,"           \
+    "  trim_scale(round(t.cagr_needed * 100, 2)),"                                                 \
+    "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"           \
+    "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"         \
+    "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"                \
     "  coalesce(t.source, ''), t.target_year_passed"
-    " FROM stats.target_progress_asof(coalesce($1::timestamptz, now())) t"
-    " JOIN stats.indicator i ON i.code = t.indicator"
-    " ORDER BY t.target_year, t.indicator, t.plan";
+#define SCORECARD_ORDER                                                                            \
+    " JOIN stats.indicator i ON i.code = t.indicator ORDER BY t.target_year, t.indicator, t.plan"
+static const char scorecard_sql[] = SCORECARD_COLUMNS
+    " FROM stats.target_progress_asof(coalesce($1::timestamptz, now())) t" SCORECARD_ORDER;
+/* A stored evaluation's rows ($1 is its id). */
+static const char evaluation_scorecard_sql[] = SCORECARD_COLUMNS
+    " FROM (SELECT * FROM stats.evaluation_row WHERE evaluation_id = $1::bigint) t" SCORECARD_ORDER;
+
+/* The stored evaluation the report renders ($1 its id): its as-of time in full, to read the
+ * charts at, and what the heading says of it. */
+static const char evaluation_sql[] =
+    "SELECT as_of::text, to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),"
+    "  year, version, to_char(evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
+    "  evaluated_by, coalesce(note, ''), catalogue_version"
+    " FROM stats.evaluation WHERE evaluation_id = $1::bigint";
 
 /* National annual values of every indicator with a target, in the target's unit. */
 static const char series_sql[] =
@@ -58,13 +70,12 @@ static const char quality_sql[] =
     " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
     "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
 
-/* Runs sql; with as_of_param, the as-of time is its $1 (NULL: now). */
-static sp_status_t query(PGconn *conn, const char *sql, bool as_of_param, const char *as_of,
+/* Runs sql; with param, its $1 is param (the as-of time, NULL: now; or an evaluation's id). */
+static sp_status_t query(PGconn *conn, const char *sql, bool param, const char *value,
                          PGresult **out, sp_error_t *err)
 {
-    const char *params[1] = {as_of};
-    if (sp_pg_query(conn, sql, as_of_param ? 1 : 0, params, "reading the stats views", out, err) ==
-        SP_OK)
+    const char *params[1] = {value};
+    if (sp_pg_query(conn, sql, param ? 1 : 0, params, "reading the stats views", out, err) == SP_OK)
         return SP_OK;
     /* The server's first line is the message; say what to do only where the cause is
      * known: a missing privilege, or a schema that is not there (or older than this
@@ -85,7 +96,36 @@ static sp_status_t query(PGconn *conn, const char *sql, bool as_of_param, const 
     return err->code;
 }
 
-sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_t *d,
+/* Reads the stored evaluation into d and its full as-of time into as_of. */
+static sp_status_t evaluation_load(PGconn *conn, const char *id, sp_report_data_t *d, char *as_of,
+                                   size_t as_of_size, sp_error_t *err)
+{
+    PGresult *res;
+    const char *params[1] = {id};
+    sp_status_t st =
+        sp_pg_query(conn, evaluation_sql, 1, params, "reading the evaluation", &res, err);
+    if (st != SP_OK)
+        return st;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        st = sp_error_set(err, SP_ERR_INVALID, "there is no stored evaluation %s", id);
+        sp_error_detail(err, "stats.evaluation lists the stored evaluations");
+        return st;
+    }
+    snprintf(as_of, as_of_size, "%s", PQgetvalue(res, 0, 0));
+    snprintf(d->evaluation.id, sizeof(d->evaluation.id), "%s", id);
+    d->evaluation.year = atoi(PQgetvalue(res, 0, 2));
+    d->evaluation.version = atoi(PQgetvalue(res, 0, 3));
+    snprintf(d->evaluation.at, sizeof(d->evaluation.at), "%s", PQgetvalue(res, 0, 4));
+    snprintf(d->evaluation.by, sizeof(d->evaluation.by), "%s", PQgetvalue(res, 0, 5));
+    snprintf(d->evaluation.note, sizeof(d->evaluation.note), "%s", PQgetvalue(res, 0, 6));
+    snprintf(d->evaluation.catalogue_version, sizeof(d->evaluation.catalogue_version), "%s",
+             PQgetvalue(res, 0, 7));
+    PQclear(res);
+    return SP_OK;
+}
+
+sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_report_data_t *d,
                                 sp_error_t *err)
 {
     memset(d, 0, sizeof(*d));
@@ -93,6 +133,16 @@ sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_
     /* One snapshot, so every part of the report agrees. */
     if ((st = sp_pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)) != SP_OK)
         return st;
+    char stored_as_of[64];
+    const char *as_of = opts->as_of;
+    if (opts->evaluation != NULL) {
+        if ((st = evaluation_load(conn, opts->evaluation, d, stored_as_of, sizeof(stored_as_of),
+                                  err)) != SP_OK) {
+            sp_pg_exec(conn, "ROLLBACK", NULL);
+            return st;
+        }
+        as_of = stored_as_of;
+    }
     const char *params[1] = {as_of};
     PGresult *res = PQexecParams(conn,
                                  "SELECT to_char(now() AT TIME ZONE 'UTC', "
@@ -117,8 +167,10 @@ sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_
     snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
     snprintf(d->as_of, sizeof(d->as_of), "%s", PQgetvalue(res, 0, 2));
     PQclear(res);
-    if ((st = query(conn, scorecard_sql, true, as_of, &d->scorecard, err)) != SP_OK ||
-        (st = query(conn, series_sql, true, as_of, &d->series, err)) != SP_OK ||
+    st = opts->evaluation != NULL
+             ? query(conn, evaluation_scorecard_sql, true, opts->evaluation, &d->scorecard, err)
+             : query(conn, scorecard_sql, true, as_of, &d->scorecard, err);
+    if (st != SP_OK || (st = query(conn, series_sql, true, as_of, &d->series, err)) != SP_OK ||
         (st = query(conn, ranking_sql, true, as_of, &d->ranking, err)) != SP_OK ||
         (st = query(conn, quality_sql, false, NULL, &d->quality, err)) != SP_OK) {
         sp_report_data_free(d);

@@ -46,6 +46,14 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     const PGresult *r = d->scorecard;
     fprintf(out, "National informatization targets: scorecard (%s%s%s)\n\n", d->generated,
             d->as_of[0] ? "; as known at " : "", d->as_of);
+    if (d->evaluation.id[0]) {
+        fprintf(out, "Stored evaluation %s: year %d, version %d, stored %s by %s (catalogue %s)\n",
+                d->evaluation.id, d->evaluation.year, d->evaluation.version, d->evaluation.at,
+                d->evaluation.by, d->evaluation.catalogue_version);
+        if (d->evaluation.note[0])
+            fprintf(out, "Note: %s\n", d->evaluation.note);
+        fputc('\n', out);
+    }
     pad(out, "indicator", 20);
     pad(out, "plan", 12);
     pad(out, "year", 6);
@@ -148,6 +156,14 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
     json_object_set_new(root, "generated", json_string(d->generated));
     if (d->as_of[0])
         json_object_set_new(root, "as_of", json_string(d->as_of));
+    if (d->evaluation.id[0])
+        json_object_set_new(root, "evaluation",
+                            json_pack("{s:I,s:i,s:i,s:s,s:s,s:s*,s:s}", "id",
+                                      (json_int_t)atoll(d->evaluation.id), "year",
+                                      d->evaluation.year, "version", d->evaluation.version,
+                                      "stored_at", d->evaluation.at, "stored_by", d->evaluation.by,
+                                      "note", d->evaluation.note[0] ? d->evaluation.note : NULL,
+                                      "catalogue_version", d->evaluation.catalogue_version));
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *o = json_object();
         for (int c = 0; c < SC__COUNT; c++) {

@@ -194,6 +194,21 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
         esc(out, d->as_of);
     }
     fputs(". Values are national (CN) annual values in the units the plans state.</p>\n", out);
+    if (d->evaluation.id[0]) {
+        fprintf(out, "<p id=\"evaluation\">Stored evaluation %s: year %d, version %d, stored ",
+                d->evaluation.id, d->evaluation.year, d->evaluation.version);
+        esc(out, d->evaluation.at);
+        fputs(" by ", out);
+        esc(out, d->evaluation.by);
+        fputs(" (catalogue ", out);
+        esc(out, d->evaluation.catalogue_version);
+        fputs(")", out);
+        if (d->evaluation.note[0]) {
+            fputs(". Note: ", out);
+            esc(out, d->evaluation.note);
+        }
+        fputs(".</p>\n", out);
+    }
 
     fputs("<h2>Targets</h2>\n<table id=\"scorecard\">\n<tr><th>Indicator</th><th>Plan</th>"
           "<th>Year</th><th>Target</th><th>Latest</th><th>Period</th><th>Progress</th>"

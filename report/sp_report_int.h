@@ -37,11 +37,19 @@ typedef struct sp_report_data {
     char generated[64];
     char database[128];
     char as_of[64]; /* "" for now; else the as-of time, in UTC */
+    struct {
+        char id[24]; /* "" unless the scorecard is a stored evaluation */
+        int year, version;
+        char at[64]; /* when it was stored, UTC */
+        char by[128];
+        char note[1024];
+        char catalogue_version[40];
+    } evaluation;
 } sp_report_data_t;
 
-/* Reads what the report shows as known at as_of (NULL: now); a time PostgreSQL cannot read
- * is SP_ERR_INVALID. */
-sp_status_t sp_report_data_load(PGconn *conn, const char *as_of, sp_report_data_t *d,
+/* Reads what the report shows (see sp_report_opts_t); a time PostgreSQL cannot read, or an
+ * evaluation that is not stored, is SP_ERR_INVALID. */
+sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_report_data_t *d,
                                 sp_error_t *err);
 void sp_report_data_free(sp_report_data_t *d);
 
