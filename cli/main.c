@@ -20,6 +20,7 @@ static const struct {
     {"offsets", sp_cmd_offsets, "list the stored Kafka offsets, or reset them explicitly"},
     {"report", sp_cmd_report, "render the monitoring scorecard (text, csv, json, html)"},
     {"evaluate", sp_cmd_evaluate, "store the annual evaluation of every target, frozen"},
+    {"validate", sp_cmd_validate, "list the figures the plausibility rules flag"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
 };

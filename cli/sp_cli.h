@@ -14,6 +14,7 @@ int sp_cmd_quarantine(int argc, char **argv);
 int sp_cmd_offsets(int argc, char **argv);
 int sp_cmd_report(int argc, char **argv);
 int sp_cmd_evaluate(int argc, char **argv);
+int sp_cmd_validate(int argc, char **argv);
 int sp_cmd_produce(int argc, char **argv);
 int sp_cmd_mock_cluster(int argc, char **argv);
 

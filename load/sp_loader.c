@@ -150,10 +150,13 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
         " FROM statpipe.indicator",
         "SELECT alias, sender, indicator FROM statpipe.indicator_alias",
         "SELECT code FROM statpipe.region",
+        /* the error ranges, after the indicators they narrow */
+        "SELECT rule_id, indicator, lower::text, upper::text FROM statpipe.rule"
+        " WHERE kind = 'range' AND severity = 'error' ORDER BY rule_id",
     };
     sp_catalogue_t *cat = sp_catalogue_create(pool);
     sp_flusher_wait(ld);
-    for (int q = 0; q < 5; q++) {
+    for (int q = 0; q < (int)(sizeof(queries) / sizeof(queries[0])); q++) {
         PGresult *res = PQexec(ld->conn, queries[q]);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             sp_pg_error(ld->conn, res, "reading the catalogue", err);
@@ -181,8 +184,12 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
                 st = sp_catalogue_add_indicator_alias(cat, a, PQgetvalue(res, i, 1),
                                                       PQgetvalue(res, i, 2), err);
                 break;
-            default:
+            case 4:
                 st = sp_catalogue_add_region(cat, a, err);
+                break;
+            default:
+                st = sp_catalogue_add_range_rule(cat, a, PQgetvalue(res, i, 1),
+                                                 PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), err);
             }
         }
         PQclear(res);

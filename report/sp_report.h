@@ -48,4 +48,8 @@ typedef struct sp_evaluation {
 sp_status_t sp_evaluation_store(PGconn *conn, int year, const char *as_of, const char *note,
                                 sp_evaluation_t *out, sp_error_t *err);
 
+/* Writes the plausibility findings of stats.validation_result as text or JSON (after the
+ * ESS validation report) and counts the warnings among them. */
+sp_status_t sp_validate_render(PGconn *conn, bool json, FILE *out, int *warnings, sp_error_t *err);
+
 #endif

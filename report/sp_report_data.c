@@ -60,7 +60,8 @@ static const char ranking_sql[] =
     "  p.name_en, p.name_zh, trim_scale(p.value), p.unit"
     " FROM p JOIN y USING (indicator, year) ORDER BY p.indicator, 3, p.name_en";
 
-/* The data-quality counts are the state of the pipeline now, whatever the as-of time. */
+/* The data-quality counts are the state of the pipeline now, whatever the as-of time; each
+ * plausibility warning is a row of its own (kind "warning", count 1). */
 static const char quality_sql[] =
     "SELECT 'quarantine' AS kind, sender || ' ' || reason, waiting::text FROM "
     "stats.quarantine_summary"
@@ -68,7 +69,10 @@ static const char quality_sql[] =
     " UNION ALL SELECT 'stale', 'series without a release for longer than their frequency allows',"
     "  count(*)::text FROM stats.stale_series WHERE stale"
     " UNION ALL SELECT 'missing', 'periods missing inside series (not counting usual gaps)',"
-    "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap";
+    "  count(*)::text FROM stats.missing_period WHERE NOT usual_gap"
+    " UNION ALL (SELECT 'warning', rule_id || ': ' || message, '1'"
+    "  FROM stats.validation_result WHERE severity = 'warning'"
+    "  ORDER BY indicator, ref_area, time_period, rule_id)";
 
 /* Runs sql; with param, its $1 is param (the as-of time, NULL: now; or an evaluation's id). */
 static sp_status_t query(PGconn *conn, const char *sql, bool param, const char *value,

@@ -98,6 +98,8 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     for (int i = 0; i < PQntuples(q); i++) {
         if (strcmp(val(q, i, 0), "quarantine") == 0)
             fprintf(out, "  quarantined, waiting: %s (%s)\n", val(q, i, 2), val(q, i, 1));
+        else if (strcmp(val(q, i, 0), "warning") == 0)
+            fprintf(out, "  warning: %s\n", val(q, i, 1));
         else
             fprintf(out, "  %s: %s\n", val(q, i, 1), val(q, i, 2));
     }

@@ -69,6 +69,31 @@ sp_status_t sp_catalogue_add_indicator(sp_catalogue_t *cat, const char *code, co
     return SP_OK;
 }
 
+sp_status_t sp_catalogue_add_range_rule(sp_catalogue_t *cat, const char *rule, const char *code,
+                                        const char *lower, const char *upper, sp_error_t *err)
+{
+    sp_indicator_t *ind = apr_hash_get(cat->indicators, code, APR_HASH_KEY_STRING);
+    if (ind == NULL)
+        return sp_error_set(err, SP_ERR_NOTFOUND, "rule %s names unknown indicator %s", rule, code);
+    bool has_lo, has_hi;
+    sp_dec_t lo, hi;
+    if (parse_bound(lower, &has_lo, &lo, "lower bound", code, err) != SP_OK ||
+        parse_bound(upper, &has_hi, &hi, "upper bound", code, err) != SP_OK)
+        return err ? err->code : SP_ERR_INVALID;
+    const char *name = apr_pstrdup(cat->pool, rule);
+    if (has_lo && (!ind->has_min || sp_dec_cmp(&lo, &ind->min) > 0)) {
+        ind->has_min = true;
+        ind->min = lo;
+        ind->min_rule = name;
+    }
+    if (has_hi && (!ind->has_max || sp_dec_cmp(&hi, &ind->max) < 0)) {
+        ind->has_max = true;
+        ind->max = hi;
+        ind->max_rule = name;
+    }
+    return SP_OK;
+}
+
 /* Sender-specific mappings are keyed "SENDER\x1fALIAS"; the separator cannot appear in
  * either (it is a control character, which no code or published name contains). */
 #define SENDER_SEP '\x1f'

@@ -6,6 +6,7 @@
  */
 #include "sp_transform.h"
 
+#include <apr_file_info.h>
 #include <apr_strings.h>
 #include <csv.h>
 #include <errno.h>
@@ -176,6 +177,19 @@ static sp_status_t region_row(csv_state_t *st, sp_error_t *err)
     return sp_catalogue_add_region(st->opaque, code, err);
 }
 
+/* rules.csv: the error ranges, which the transform checks on each message. */
+static sp_status_t rule_row(csv_state_t *st, sp_error_t *err)
+{
+    const char *rule, *kind, *severity, *indicator;
+    if (need(st, "rule", &rule, err) || need(st, "kind", &kind, err) ||
+        need(st, "severity", &severity, err) || need(st, "indicator", &indicator, err))
+        return SP_ERR_INVALID;
+    if (strcmp(kind, "range") != 0 || strcmp(severity, "error") != 0)
+        return SP_OK;
+    return sp_catalogue_add_range_rule(st->opaque, rule, indicator, col(st, "lower"),
+                                       col(st, "upper"), err);
+}
+
 sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogue_t **out,
                                   sp_error_t *err)
 {
@@ -188,8 +202,15 @@ sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogu
         (s = read_csv(tmp, dir, "units.csv", unit_alias_row, cat, err)) == SP_OK &&
         (s = read_csv(tmp, dir, "indicators.csv", indicator_row, cat, err)) == SP_OK &&
         (s = read_csv(tmp, dir, "indicators.csv", indicator_alias_row, cat, err)) == SP_OK &&
-        (s = read_csv(tmp, dir, "regions.csv", region_row, cat, err)) == SP_OK)
-        *out = cat;
+        (s = read_csv(tmp, dir, "regions.csv", region_row, cat, err)) == SP_OK) {
+        /* rules.csv is optional: a catalogue may have no rules. */
+        const char *rules = apr_pstrcat(tmp, dir, "/rules.csv", NULL);
+        apr_finfo_t fi;
+        if (apr_stat(&fi, rules, APR_FINFO_TYPE, tmp) == APR_SUCCESS)
+            s = read_csv(tmp, dir, "rules.csv", rule_row, cat, err);
+        if (s == SP_OK)
+            *out = cat;
+    }
     apr_pool_destroy(tmp);
     return s;
 }

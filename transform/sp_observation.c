@@ -281,15 +281,19 @@ sp_transform_result_t sp_tf_parse_observation(const sp_catalogue_t *cat, size_t 
         char lim[SP_DEC_TEXT_MAX];
         sp_dec_format(&ind->min, lim);
         sp_dec_format(&canon, obs->value);
-        return sp_tf_reject(rej, SP_REASON_OUT_OF_RANGE, "%s value %s %s is below the minimum %s",
-                            ind->code, obs->value, obs->unit->code, lim);
+        return sp_tf_reject(rej, SP_REASON_OUT_OF_RANGE,
+                            "%s value %s %s is below the minimum %s%s%s", ind->code, obs->value,
+                            obs->unit->code, lim, ind->min_rule ? " of rule " : "",
+                            ind->min_rule ? ind->min_rule : "");
     }
     if (ind->has_max && sp_dec_cmp(&canon, &ind->max) > 0) {
         char lim[SP_DEC_TEXT_MAX];
         sp_dec_format(&ind->max, lim);
         sp_dec_format(&canon, obs->value);
-        return sp_tf_reject(rej, SP_REASON_OUT_OF_RANGE, "%s value %s %s is above the maximum %s",
-                            ind->code, obs->value, obs->unit->code, lim);
+        return sp_tf_reject(rej, SP_REASON_OUT_OF_RANGE,
+                            "%s value %s %s is above the maximum %s%s%s", ind->code, obs->value,
+                            obs->unit->code, lim, ind->max_rule ? " of rule " : "",
+                            ind->max_rule ? ind->max_rule : "");
     }
     sp_dec_format(&canon, obs->value);
     obs->has_value = true;

@@ -21,6 +21,8 @@ typedef struct sp_indicator {
     sp_nature_t nature;
     bool has_min, has_max;
     sp_dec_t min, max; /* in the canonical unit of its dimension */
+    /* The error rule (rules.csv) that set each bound; NULL: the indicator's own bound. */
+    const char *min_rule, *max_rule;
 } sp_indicator_t;
 
 typedef struct sp_unit {
@@ -50,6 +52,10 @@ sp_status_t sp_catalogue_add_unit(sp_catalogue_t *cat, const char *code, const c
 sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias, const char *code,
                                         sp_error_t *err);
 sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_error_t *err);
+/* Applies an error range rule to indicator code: its bounds narrow to lower and upper (NULL
+ * or "" for none), and a value outside them names the rule in its quarantine reason. */
+sp_status_t sp_catalogue_add_range_rule(sp_catalogue_t *cat, const char *rule, const char *code,
+                                        const char *lower, const char *upper, sp_error_t *err);
 
 /* Look-ups by name (n bytes, need not be terminated); NULL if unknown. Borrowed.
  * An indicator name resolves first among sender's own mappings, then among the codes and

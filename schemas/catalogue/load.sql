@@ -1,5 +1,5 @@
 -- load.sql: moves the bundled catalogue files, already copied into the temporary tables
--- seed_indicators, seed_units, seed_regions, seed_plans and seed_targets (all text columns, as in the
+-- seed_indicators, seed_units, seed_regions, seed_plans, seed_targets and seed_rules (all text columns, as in the
 -- CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
 -- added in the database and absent from the files are kept.
 
@@ -59,3 +59,11 @@ ON CONFLICT (indicator, plan, target_year) DO UPDATE SET
     comparator = excluded.comparator, target_value = excluded.target_value,
     target_unit = excluded.target_unit, baseline_year = excluded.baseline_year,
     baseline_value = excluded.baseline_value, source = excluded.source;
+
+INSERT INTO statpipe.rule (rule_id, kind, severity, indicator, other, lower, upper, note)
+SELECT rule, kind, severity, indicator, nullif(other, ''), nullif(lower, '')::numeric,
+       nullif(upper, '')::numeric, nullif(note, '')
+  FROM seed_rules
+ON CONFLICT (rule_id) DO UPDATE SET
+    kind = excluded.kind, severity = excluded.severity, indicator = excluded.indicator,
+    other = excluded.other, lower = excluded.lower, upper = excluded.upper, note = excluded.note;

@@ -44,7 +44,8 @@ ALTER TABLE statpipe.evaluation_row
     ADD FOREIGN KEY (evaluation_id) REFERENCES statpipe.evaluation;
 COMMENT ON TABLE statpipe.evaluation_row IS 'Every target''s row of a stored evaluation, as stats.target_progress computed it then; rows never change. Readers see stats.evaluation_row.';
 
-CREATE FUNCTION statpipe.evaluation_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION statpipe.evaluation_frozen() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog AS $$
 BEGIN
     RAISE EXCEPTION 'stored evaluations never change (% on %)', TG_OP, TG_TABLE_NAME
         USING HINT = 'run statpipe evaluate again: it stores a new version';

@@ -17,8 +17,9 @@ for f in "$sql"/00[1-7]_*.sql; do
     sp_psql -c "insert into statpipe.schema_migration (name, checksum) values ('$(basename "$f")', '$(md5sum < "$f" | cut -d' ' -f1)')"
 done
 cat=$SP_SOURCE_DIR/schemas/catalogue
-# The catalogue load of that schema had no plans (statpipe.plan comes with 012).
-sed '/^INSERT INTO statpipe.plan /,/^$/d' "$cat/load.sql" > "$SP_TMP/load-before-plans.sql"
+# The catalogue load of that schema had no plans (statpipe.plan comes with 012) and no rules
+# (statpipe.rule comes with 020).
+sed -e '/^INSERT INTO statpipe.plan /,/^$/d' -e '/^INSERT INTO statpipe.rule /,$d' "$cat/load.sql" > "$SP_TMP/load-before-plans.sql"
 sp_psql >/dev/null <<SQL
 create temp table seed_units (code text, dimension text, factor text, aliases text, note text);
 create temp table seed_indicators (code text, name_zh text, name_en text, dimension text,
@@ -72,7 +73,8 @@ applied migration 015_latest_from_table.sql
 applied migration 016_kept_values.sql
 applied migration 017_kept_growth.sql
 applied migration 018_as_of.sql
-applied migration 019_evaluation.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 019_evaluation.sql
+applied migration 020_rules.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the kept values are filled from the stored observations" "0|0" \
     "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int

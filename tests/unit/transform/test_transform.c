@@ -233,6 +233,48 @@ static void test_penetration_above_100_is_out_of_range(void **state)
     assert_string_equal(rej.sender, "CNNIC");
     assert_non_null(strstr(rej.detail, "maximum 100"));
 }
+/* An error range rule narrows an indicator's bounds, never widens them, and a value outside
+ * the bound it set names the rule. */
+static void test_range_rule_narrows_and_names_itself(void **state)
+{
+    fixture_t *fx = *state;
+    sp_error_t err;
+    assert_int_equal(
+        sp_catalogue_add_indicator(fx->cat, "RULED_PEN", "percent", "RATIO", "0", "100", &err),
+        SP_OK);
+    assert_int_equal(sp_catalogue_add_range_rule(fx->cat, "WIDE", "RULED_PEN", "-5", "300", &err),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_range_rule(fx->cat, "NARROW", "RULED_PEN", "", "90", &err),
+                     SP_OK);
+    assert_int_equal(sp_catalogue_add_range_rule(fx->cat, "X", "NO_SUCH", "0", "1", &err),
+                     SP_ERR_NOTFOUND);
+    assert_int_equal(sp_catalogue_add_range_rule(fx->cat, "X", "RULED_PEN", "ten", "", &err),
+                     SP_ERR_INVALID);
+    captured_t cap;
+    sp_reject_t rej;
+    char msg[512];
+    static const char *const values[] = {"95", "-1", "90"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(msg, sizeof(msg),
+                 "{\"schema\":\"statpipe.observation/1\",\"message_id\":\"r-%d\","
+                 "\"sender\":\"MIIT\",\"indicator\":\"RULED_PEN\",\"ref_area\":\"CN\","
+                 "\"freq\":\"A\",\"time_period\":\"2023\",\"value\":\"%s\","
+                 "\"unit\":\"%%\",\"release\":\"2024-03-22T10:00:00+08:00\"}",
+                 i, values[i]);
+        sp_transform_result_t r = tf_run(fx, msg, &cap, &rej);
+        if (i == 0) { /* above NARROW's 90 */
+            assert_int_equal(r, SP_TRANSFORM_REJECT);
+            assert_int_equal(rej.reason, SP_REASON_OUT_OF_RANGE);
+            assert_non_null(strstr(rej.detail, "above the maximum 90 of rule NARROW"));
+        } else if (i == 1) { /* below the indicator's own 0: WIDE's -5 did not widen it */
+            assert_int_equal(r, SP_TRANSFORM_REJECT);
+            assert_non_null(strstr(rej.detail, "below the minimum 0"));
+            assert_null(strstr(rej.detail, "rule"));
+        } else {
+            assert_int_equal(r, SP_TRANSFORM_OK);
+        }
+    }
+}
 static void test_unparseable_bytes(void **state)
 {
     fixture_t *fx = *state;
@@ -336,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_json_number_beyond_a_double_is_refused),
         cmocka_unit_test(test_missing_value_with_missing_status),
         cmocka_unit_test(test_penetration_above_100_is_out_of_range),
+        cmocka_unit_test(test_range_rule_narrows_and_names_itself),
         cmocka_unit_test(test_unparseable_bytes),
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_reason_names_are_the_contract_codes),
