@@ -11,13 +11,16 @@ static void report_usage(FILE *out)
     fprintf(
         out,
         "usage: statpipe report [--format text|csv|json|html] [--as-of TIME | --evaluation ID]\n"
-        "                       [--out FILE] [-d CONNINFO]\n\n"
+        "                       [--lang zh|en] [--out FILE] [-d CONNINFO]\n\n"
         "The monitoring scorecard: every plan target with the latest national value,\n"
         "progress and status, from the stats views. html is one self-contained page\n"
         "(charts of each indicator against its targets, provinces' ranking, data\n"
         "quality) that fetches nothing.\n\n"
         "options:\n"
         "  --format F   text (default), csv, json or html\n"
+        "  --lang L     zh (default) or en: headings, statuses (达标, 未达标, 无数据,\n"
+        "               进展顺利, 存在风险, 滞后) and dates; csv and json keep their column\n"
+        "               names and status codes and add status_label\n"
         "  --as-of TIME the report as it stood at TIME (2021-06-30, or a time with a UTC\n"
         "               offset): figures released after it are unknown, target years\n"
         "               before its year have passed; data quality is always now\n"
@@ -31,10 +34,13 @@ static void report_usage(FILE *out)
 
 int sp_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},           {"format", required_argument, NULL, 1},
-        {"out", required_argument, NULL, 2},        {"as-of", required_argument, NULL, 3},
-        {"evaluation", required_argument, NULL, 4}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 1},
+                                             {"out", required_argument, NULL, 2},
+                                             {"as-of", required_argument, NULL, 3},
+                                             {"evaluation", required_argument, NULL, 4},
+                                             {"lang", required_argument, NULL, 5},
+                                             {NULL, 0, NULL, 0}};
     sp_report_opts_t opts = {.format = SP_REPORT_TEXT};
     const char *conninfo = "", *path = NULL;
     int opt;
@@ -59,6 +65,12 @@ int sp_cmd_report(int argc, char **argv)
             break;
         case 3:
             opts.as_of = optarg;
+            break;
+        case 5:
+            if (!sp_report_lang_parse(optarg, &opts.lang)) {
+                fprintf(stderr, "statpipe: --lang must be zh or en, not \"%s\"\n", optarg);
+                return SP_EXIT_USAGE;
+            }
             break;
         case 4: {
             size_t id;

@@ -26,6 +26,7 @@ sp_status_t sp_report_render(PGconn *conn, const sp_report_opts_t *opts, FILE *o
     sp_status_t st = sp_report_data_load(conn, opts, &d, err);
     if (st != SP_OK)
         return st;
+    d.words = sp_report_words(opts->lang);
     switch (opts->format) {
     case SP_REPORT_TEXT:
         sp_report_write_text(&d, out);

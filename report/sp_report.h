@@ -14,6 +14,10 @@
 
 typedef enum { SP_REPORT_TEXT, SP_REPORT_CSV, SP_REPORT_JSON, SP_REPORT_HTML } sp_report_format_t;
 
+typedef enum { SP_REPORT_ZH = 0, SP_REPORT_EN } sp_report_lang_t;
+
+/* Parses "zh" or "en"; false if unknown. */
+bool sp_report_lang_parse(const char *s, sp_report_lang_t *out);
 /* Parses "text", "csv", "json" or "html"; false if unknown. */
 bool sp_report_format_parse(const char *s, sp_report_format_t *out);
 /* What to render. */
@@ -25,6 +29,8 @@ typedef struct sp_report_opts {
     /* NULL, or the id of a stored evaluation (stats.evaluation) whose rows the scorecard
      * shows; the charts and ranking are then as known at its as-of time. */
     const char *evaluation;
+    /* The language of headings, statuses and dates (Chinese by default). */
+    sp_report_lang_t lang;
 } sp_report_opts_t;
 
 /* Reads the stats views over conn and writes the report to out. A time that cannot be read,

@@ -36,33 +36,38 @@ static const char *val(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
-/* The statuses of stats.target_progress, in the order the summary counts them. */
-static const char *const statuses[] = {"met",     "missed",    "no data", "on track",
-                                       "at risk", "off track", "unknown"};
-#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
-
 void sp_report_write_text(const sp_report_data_t *d, FILE *out)
 {
+    const sp_report_words_t *w = d->words;
     const PGresult *r = d->scorecard;
-    fprintf(out, "National informatization targets: scorecard (%s%s%s)\n\n", d->generated,
-            d->as_of[0] ? "; as known at " : "", d->as_of);
+    char when[96];
+    sp_report_date(w, d->generated, when, sizeof(when));
+    fprintf(out, "%s (", w->title);
+    fprintf(out, w->generated, when, d->database);
+    if (d->as_of[0]) {
+        sp_report_date(w, d->as_of, when, sizeof(when));
+        fputs("; ", out);
+        fprintf(out, w->as_known_at, when);
+    }
+    fputs(")\n\n", out);
     if (d->evaluation.id[0]) {
-        fprintf(out, "Stored evaluation %s: year %d, version %d, stored %s by %s (catalogue %s)\n",
-                d->evaluation.id, d->evaluation.year, d->evaluation.version, d->evaluation.at,
-                d->evaluation.by, d->evaluation.catalogue_version);
+        sp_report_date(w, d->evaluation.at, when, sizeof(when));
+        fprintf(out, w->evaluation, d->evaluation.id, d->evaluation.year, d->evaluation.version,
+                when, d->evaluation.by, d->evaluation.catalogue_version);
+        fputc('\n', out);
         if (d->evaluation.note[0])
-            fprintf(out, "Note: %s\n", d->evaluation.note);
+            fprintf(out, "%s%s%s\n", w->note, w->colon, d->evaluation.note);
         fputc('\n', out);
     }
-    pad(out, "indicator", 20);
-    pad(out, "plan", 12);
-    pad(out, "year", 6);
-    pad(out, "target", 20);
-    pad(out, "judged on", 26);
-    pad(out, "progress", 10);
-    pad(out, "first met", 11);
-    fputs("status\n", out);
-    int counts[N_STATUSES] = {0};
+    pad(out, w->indicator, 20);
+    pad(out, w->plan, 12);
+    pad(out, w->year, 8);
+    pad(out, w->target, 20);
+    pad(out, w->judged_on, 26);
+    pad(out, w->progress, 10);
+    pad(out, w->first_met, 11);
+    fprintf(out, "%s\n", w->status);
+    int counts[SP_REPORT_N_STATUSES] = {0};
     for (int i = 0; i < PQntuples(r); i++) {
         char target[96], judged[128], progress[32];
         snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR), val(r, i, SC_TARGET),
@@ -75,33 +80,39 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
             snprintf(judged, sizeof(judged), "%s %s (%s)", value, val(r, i, SC_UNIT),
                      passed ? val(r, i, SC_YEAR) : val(r, i, SC_LATEST_PERIOD));
         else
-            snprintf(judged, sizeof(judged), "no data");
+            snprintf(judged, sizeof(judged), "%s", w->no_data);
         snprintf(progress, sizeof(progress), "%s%s", pct, *pct ? " %" : "");
         pad(out, val(r, i, SC_INDICATOR), 20);
         pad(out, val(r, i, SC_PLAN), 12);
-        pad(out, val(r, i, SC_YEAR), 6);
+        pad(out, val(r, i, SC_YEAR), 8);
         pad(out, target, 20);
         pad(out, judged, 26);
         pad(out, progress, 10);
         pad(out, *val(r, i, SC_FIRST_YEAR_MET) ? val(r, i, SC_FIRST_YEAR_MET) : "-", 11);
-        fprintf(out, "%s\n", val(r, i, SC_STATUS));
-        for (size_t k = 0; k < N_STATUSES; k++)
-            if (strcmp(val(r, i, SC_STATUS), statuses[k]) == 0)
-                counts[k]++;
+        fprintf(out, "%s\n", sp_report_status_label(w, val(r, i, SC_STATUS)));
+        counts[sp_report_status_index(val(r, i, SC_STATUS))]++;
     }
-    fprintf(out, "\n%d targets:", PQntuples(r));
-    for (size_t k = 0; k < N_STATUSES; k++)
-        fprintf(out, "%s %d %s", k ? "," : "", counts[k], statuses[k]);
+    fputc('\n', out);
+    fprintf(out, w->summary, PQntuples(r));
+    for (int k = 0; k < SP_REPORT_N_STATUSES; k++) {
+        /* English counts before the word ("4 missed"), Chinese after ("未达标 4"). */
+        if (w->lang == SP_REPORT_EN)
+            fprintf(out, "%s %d %s", k ? "," : "", counts[k], w->statuses[k]);
+        else
+            fprintf(out, "%s%s %d", k ? w->comma : "", w->statuses[k], counts[k]);
+    }
     fputc('\n', out);
     const PGresult *q = d->quality;
-    fputs("\nData quality:\n", out);
+    fprintf(out, "\n%s%s\n", w->h_quality, w->colon);
     for (int i = 0; i < PQntuples(q); i++) {
-        if (strcmp(val(q, i, 0), "quarantine") == 0)
-            fprintf(out, "  quarantined, waiting: %s (%s)\n", val(q, i, 2), val(q, i, 1));
-        else if (strcmp(val(q, i, 0), "warning") == 0)
-            fprintf(out, "  warning: %s\n", val(q, i, 1));
+        const char *kind = val(q, i, 0);
+        if (strcmp(kind, "quarantine") == 0)
+            fprintf(out, "  %s%s%s (%s)\n", w->quarantined, w->colon, val(q, i, 2), val(q, i, 1));
+        else if (strcmp(kind, "warning") == 0)
+            fprintf(out, "  %s%s%s\n", w->warning, w->colon, val(q, i, 1));
         else
-            fprintf(out, "  %s: %s\n", val(q, i, 1), val(q, i, 2));
+            fprintf(out, "  %s%s%s\n", strcmp(kind, "stale") == 0 ? w->stale : w->missing, w->colon,
+                    val(q, i, 2));
     }
 }
 
@@ -143,11 +154,16 @@ static const char *const sc_names[SC__COUNT] = {"indicator",
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
 {
     const PGresult *r = d->scorecard;
+    /* Column names and status codes stay the same in every language, for the tools that
+     * read them; status_label, last, is the status in the report's language. */
     for (int c = 0; c < SC__COUNT; c++)
-        csv_field(out, sc_names[c], c == SC__COUNT - 1);
-    for (int i = 0; i < PQntuples(r); i++)
+        csv_field(out, sc_names[c], false);
+    csv_field(out, "status_label", true);
+    for (int i = 0; i < PQntuples(r); i++) {
         for (int c = 0; c < SC__COUNT; c++)
-            csv_field(out, val(r, i, c), c == SC__COUNT - 1);
+            csv_field(out, val(r, i, c), false);
+        csv_field(out, sp_report_status_label(d->words, val(r, i, SC_STATUS)), true);
+    }
 }
 
 void sp_report_write_json(const sp_report_data_t *d, FILE *out)
@@ -156,6 +172,7 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
     json_t *root = json_object();
     json_t *targets = json_array();
     json_object_set_new(root, "generated", json_string(d->generated));
+    json_object_set_new(root, "lang", json_string(d->words->html_lang));
     if (d->as_of[0])
         json_object_set_new(root, "as_of", json_string(d->as_of));
     if (d->evaluation.id[0])
@@ -178,6 +195,8 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
                 json_object_set_new(o, sc_names[c], json_string(val(r, i, c)));
             }
         }
+        json_object_set_new(o, "status_label",
+                            json_string(sp_report_status_label(d->words, val(r, i, SC_STATUS))));
         json_array_append_new(targets, o);
     }
     json_object_set_new(root, "targets", targets);

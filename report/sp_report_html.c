@@ -125,9 +125,10 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
                 "<g class=\"target %s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\"/><title>",
                 status_class(val(t, i, SC_STATUS)), x - 24, y, x + 4, y, x, y);
-        esc(out, val(t, i, SC_PLAN));
-        fprintf(out, " target for %s: %s %s", val(t, i, SC_YEAR), val(t, i, SC_COMPARATOR),
-                val(t, i, SC_TARGET));
+        char title[256];
+        snprintf(title, sizeof(title), d->words->target_for, val(t, i, SC_PLAN), val(t, i, SC_YEAR),
+                 val(t, i, SC_COMPARATOR), val(t, i, SC_TARGET));
+        esc(out, title);
         fputs("</title></g>\n", out);
     }
     /* the series */
@@ -144,12 +145,11 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
                         "%s%s</title></circle>\n",
                         strcmp(val(s, i, 3), "t") == 0 ? "" : " partial", X(atoi(val(s, i, 1))),
                         Y(atof(val(s, i, 2))), val(s, i, 1), val(s, i, 2),
-                        strcmp(val(s, i, 3), "t") == 0 ? "" : " (year not complete)");
+                        strcmp(val(s, i, 3), "t") == 0 ? "" : d->words->year_not_complete);
     } else {
         fprintf(out,
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">no data "
-                "yet</text>\n",
-                (L + W - R) / 2, H / 2);
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">%s</text>\n",
+                (L + W - R) / 2, H / 2, d->words->chart_no_data);
     }
     fputs("</svg>\n", out);
 #undef X
@@ -177,49 +177,57 @@ static const char style[] =
 void sp_report_write_html(const sp_report_data_t *d, FILE *out)
 {
     const PGresult *t = d->scorecard;
-    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'\">\n"
-          "<title>信息化发展目标监测 National informatization targets: scorecard</title>\n<style>",
-          out);
+    const sp_report_words_t *w = d->words;
+    char line[512], when[96];
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'\">\n<title>",
+            w->html_lang);
+    esc(out, w->title);
+    fputs("</title>\n<style>", out);
     fputs(style, out);
-    fputs("</style>\n</head>\n<body>\n<h1>国家信息化发展战略纲要 监测评估 · "
-          "National informatization targets: scorecard</h1>\n<p>Generated ",
-          out);
-    esc(out, d->generated);
-    fputs(" from database ", out);
-    esc(out, d->database);
+    fputs("</style>\n</head>\n<body>\n<h1>", out);
+    esc(out, w->title);
+    fputs("</h1>\n<p>", out);
+    sp_report_date(w, d->generated, when, sizeof(when));
+    snprintf(line, sizeof(line), w->generated, when, d->database);
+    esc(out, line);
     if (d->as_of[0]) {
-        fputs(", as known at ", out);
-        esc(out, d->as_of);
+        sp_report_date(w, d->as_of, when, sizeof(when));
+        snprintf(line, sizeof(line), w->as_known_at, when);
+        fputs(w->comma, out);
+        esc(out, line);
     }
-    fputs(". Values are national (CN) annual values in the units the plans state.</p>\n", out);
+    fputs(w->full_stop, out);
+    esc(out, w->values_note);
+    fputs("</p>\n", out);
     if (d->evaluation.id[0]) {
-        fprintf(out, "<p id=\"evaluation\">Stored evaluation %s: year %d, version %d, stored ",
-                d->evaluation.id, d->evaluation.year, d->evaluation.version);
-        esc(out, d->evaluation.at);
-        fputs(" by ", out);
-        esc(out, d->evaluation.by);
-        fputs(" (catalogue ", out);
-        esc(out, d->evaluation.catalogue_version);
-        fputs(")", out);
+        sp_report_date(w, d->evaluation.at, when, sizeof(when));
+        snprintf(line, sizeof(line), w->evaluation, d->evaluation.id, d->evaluation.year,
+                 d->evaluation.version, when, d->evaluation.by, d->evaluation.catalogue_version);
+        fputs("<p id=\"evaluation\">", out);
+        esc(out, line);
         if (d->evaluation.note[0]) {
-            fputs(". Note: ", out);
+            fprintf(out, "<br>%s%s", w->note, w->colon);
             esc(out, d->evaluation.note);
         }
-        fputs(".</p>\n", out);
+        fputs("</p>\n", out);
     }
 
-    fputs("<h2>Targets</h2>\n<table id=\"scorecard\">\n<tr><th>Indicator</th><th>Plan</th>"
-          "<th>Year</th><th>Target</th><th>Latest</th><th>Period</th><th>Progress</th>"
-          "<th>Growth needed / yr</th><th>Projected</th><th>Target-year value</th>"
-          "<th>Target-year progress</th><th>First met</th><th>Status</th></tr>\n",
-          out);
+    fprintf(out,
+            "<h2>%s</h2>\n<table id=\"scorecard\">\n<tr><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th></tr>\n",
+            w->h_targets, w->indicator, w->plan, w->year, w->target, w->latest, w->period,
+            w->progress, w->growth_needed, w->projected, w->target_year_value,
+            w->target_year_progress, w->first_met, w->status);
     for (int i = 0; i < PQntuples(t); i++) {
+        /* The indicator's name in the report's language, the other below it. */
         fputs("<tr><td>", out);
-        esc(out, val(t, i, SC_NAME_ZH));
+        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
         fputs("<br><small>", out);
-        esc(out, val(t, i, SC_NAME_EN));
+        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
         fputs("</small></td><td>", out);
         esc(out, val(t, i, SC_PLAN));
         fprintf(out, "</td><td>%s</td><td class=\"num\">", val(t, i, SC_YEAR));
@@ -247,13 +255,14 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
             fprintf(out, "%s %%", val(t, i, SC_TARGET_YEAR_PROGRESS_PCT));
         fputs("</td><td>", out);
         esc(out, val(t, i, SC_FIRST_YEAR_MET));
-        fprintf(out, "</td><td><span class=\"status %s\">", status_class(val(t, i, SC_STATUS)));
-        esc(out, val(t, i, SC_STATUS));
+        fprintf(out, "</td><td><span class=\"status %s\" data-status=\"%s\">",
+                status_class(val(t, i, SC_STATUS)), val(t, i, SC_STATUS));
+        esc(out, sp_report_status_label(w, val(t, i, SC_STATUS)));
         fputs("</span></td></tr>\n", out);
     }
     fputs("</table>\n", out);
 
-    fputs("<h2>Indicators against their targets</h2>\n<div class=\"charts\">\n", out);
+    fprintf(out, "<h2>%s</h2>\n<div class=\"charts\">\n", w->h_charts);
     for (int i = 0; i < PQntuples(t); i++) {
         bool first = true;
         for (int k = 0; k < i; k++)
@@ -262,9 +271,9 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
         if (!first)
             continue;
         fputs("<div class=\"card\"><h3>", out);
-        esc(out, val(t, i, SC_NAME_ZH));
+        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
         fputs(" · ", out);
-        esc(out, val(t, i, SC_NAME_EN));
+        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
         fputs("</h3>\n", out);
         chart(out, d, val(t, i, SC_INDICATOR), val(t, i, SC_UNIT));
         fputs("</div>\n", out);
@@ -272,9 +281,9 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     fputs("</div>\n", out);
 
     const PGresult *r = d->ranking;
-    fputs("<h2>Provinces</h2>\n", out);
+    fprintf(out, "<h2 id=\"provinces\">%s</h2>\n", w->h_provinces);
     if (PQntuples(r) == 0)
-        fputs("<p>No provincial figures yet.</p>\n", out);
+        fprintf(out, "<p>%s</p>\n", w->no_provinces);
     for (int i = 0; i < PQntuples(r); i++) {
         if (i == 0 || strcmp(val(r, i, 0), val(r, i - 1, 0)) != 0) {
             if (i > 0)
@@ -282,9 +291,9 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
             fputs("<h3>", out);
             esc(out, val(r, i, 0));
             fprintf(out,
-                    ", %s</h3>\n<table class=\"ranking\"><tr><th>Rank</th><th>Province</th>"
-                    "<th>Value</th></tr>\n",
-                    val(r, i, 1));
+                    ", %s</h3>\n<table class=\"ranking\"><tr><th>%s</th><th>%s</th>"
+                    "<th>%s</th></tr>\n",
+                    val(r, i, 1), w->rank, w->province, w->value);
         }
         fprintf(out, "<tr><td class=\"num\">%s</td><td>", val(r, i, 2));
         esc(out, val(r, i, 4));
@@ -300,14 +309,18 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     }
 
     const PGresult *q = d->quality;
-    fputs("<h2>Data quality</h2>\n<table id=\"quality\"><tr><th>Check</th><th>What</th>"
-          "<th>Count</th></tr>\n",
-          out);
+    fprintf(out, "<h2>%s</h2>\n<table id=\"quality\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+            w->h_quality, w->check, w->what, w->count);
     for (int i = 0; i < PQntuples(q); i++) {
-        fputs("<tr><td>", out);
-        esc(out, val(q, i, 0));
+        const char *kind = val(q, i, 0);
+        fprintf(out, "<tr data-kind=\"%s\"><td>", kind);
+        esc(out, strcmp(kind, "quarantine") == 0 ? w->quarantined
+                 : strcmp(kind, "warning") == 0  ? w->warning
+                                                 : w->h_quality);
         fputs("</td><td>", out);
-        esc(out, val(q, i, 1));
+        esc(out, strcmp(kind, "stale") == 0     ? w->stale
+                 : strcmp(kind, "missing") == 0 ? w->missing
+                                                : val(q, i, 1));
         fprintf(out, "</td><td class=\"num\">%s</td></tr>\n", val(q, i, 2));
     }
     fputs("</table>\n</body>\n</html>\n", out);

@@ -29,6 +29,37 @@ enum {
     SC_TARGET_YEAR_PASSED = SC__COUNT /* "t" when judged on the target year's own value */
 };
 
+/* The words of the report in one language (sp_report_lang.c). */
+#define SP_REPORT_N_STATUSES 7
+typedef struct sp_report_words {
+    const char *html_lang, *title;
+    const char *generated;   /* %s the time, %s the database */
+    const char *as_known_at; /* %s the time */
+    const char *values_note;
+    const char *evaluation; /* %s id, %d year, %d version, %s when, %s who, %s catalogue */
+    const char *note;
+    const char *indicator, *plan, *year, *target, *judged_on, *progress, *first_met, *status;
+    const char *latest, *period, *growth_needed, *projected, *target_year_value,
+        *target_year_progress;
+    const char *no_data;
+    const char *summary; /* %d targets */
+    sp_report_lang_t lang;
+    const char *comma, *full_stop, *colon;      /* ", " ". " ": ", or "，" "。" "：" */
+    const char *statuses[SP_REPORT_N_STATUSES]; /* met, missed, no data, on track, at risk,
+                                                   off track, unknown */
+    const char *h_targets, *h_charts, *h_provinces, *no_provinces, *rank, *province, *value;
+    const char *h_quality, *check, *what, *count, *quarantined, *warning, *stale, *missing;
+    const char *chart_no_data, *year_not_complete;
+    const char *target_for; /* %s plan, %s year, %s comparator, %s value */
+} sp_report_words_t;
+
+const sp_report_words_t *sp_report_words(sp_report_lang_t lang);
+/* The index of a status of stats.target_progress in sp_report_words_t.statuses. */
+int sp_report_status_index(const char *status);
+const char *sp_report_status_label(const sp_report_words_t *w, const char *status);
+/* A UTC time "YYYY-MM-DD ..." as the language writes dates. */
+void sp_report_date(const sp_report_words_t *w, const char *utc, char *out, size_t size);
+
 typedef struct sp_report_data {
     PGresult *scorecard; /* SC_* columns */
     PGresult *series;    /* indicator, year, value in target unit (float8), complete */
@@ -37,6 +68,7 @@ typedef struct sp_report_data {
     char generated[64];
     char database[128];
     char as_of[64]; /* "" for now; else the as-of time, in UTC */
+    const sp_report_words_t *words;
     struct {
         char id[24]; /* "" unless the scorecard is a stored evaluation */
         int year, version;

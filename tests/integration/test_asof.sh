@@ -124,11 +124,11 @@ check "the owner sees the confidential figure" 1 \
     "$(PGDATABASE=a sp_psql -c "select count(*) from stats.period_value_asof(now()) where indicator = 'INFO_CONS'")"
 
 # The report as of T1 and now, as the reader.
-PGUSER=analyst PGDATABASE=a "$STATPIPE" report --as-of "$T1" > "$SP_TMP/asof.txt"
+PGUSER=analyst PGDATABASE=a "$STATPIPE" report --lang en --as-of "$T1" > "$SP_TMP/asof.txt"
 grep -q "as known at 2020-12-31 00:00:00 UTC" "$SP_TMP/asof.txt" || fail "no as-of in the header: $(head -n 1 "$SP_TMP/asof.txt")"
 grep -q "^ECOM_TX  *NISDO-2016  *2020  *>= 38 万亿元  *34.81 万亿元 (2019)  *91.6 %.*on track$" "$SP_TMP/asof.txt" \
     || fail "as-of row for ECOM_TX 2020: $(grep ECOM_TX "$SP_TMP/asof.txt")"
-PGUSER=analyst PGDATABASE=a "$STATPIPE" report > "$SP_TMP/now.txt"
+PGUSER=analyst PGDATABASE=a "$STATPIPE" report --lang en > "$SP_TMP/now.txt"
 grep -q "^ECOM_TX  *NISDO-2016  *2020  *>= 38 万亿元  *37.21 万亿元 (2020)  *97.9 %.*missed$" "$SP_TMP/now.txt" \
     || fail "current row for ECOM_TX 2020: $(grep ECOM_TX "$SP_TMP/now.txt")"
 PGUSER=analyst PGDATABASE=a "$STATPIPE" report --as-of "$T1" --format json > "$SP_TMP/asof.json"

@@ -81,11 +81,15 @@ report_json() { # the report's targets and evaluation, without the time it was g
 stored_before=$(report_json --evaluation "$E1")
 asof_before=$(report_json --as-of "$T1")
 now_before=$(report_json)
-PGUSER=analyst PGDATABASE=a "$STATPIPE" report --evaluation "$E1" > "$SP_TMP/e1.txt"
+PGUSER=analyst PGDATABASE=a "$STATPIPE" report --lang en --evaluation "$E1" > "$SP_TMP/e1.txt"
 grep -q "^Stored evaluation $E1: year 2020, version 1, stored .* by judge" "$SP_TMP/e1.txt" ||
     fail "the report does not say which evaluation it renders: $(head -n 3 "$SP_TMP/e1.txt")"
 grep -q "^Note: annual evaluation 2020$" "$SP_TMP/e1.txt" || fail "the report lacks the note"
 grep -q "as known at 2021-12-31 00:00:00 UTC" "$SP_TMP/e1.txt" || fail "the report lacks the as-of time"
+PGUSER=analyst PGDATABASE=a "$STATPIPE" report --evaluation "$E1" > "$SP_TMP/e1.zh.txt"
+grep -q "^已存档评估 $E1：2020 年度，第 1 版，.* 由 judge 存档" "$SP_TMP/e1.zh.txt" ||
+    fail "the Chinese report does not say which evaluation it renders: $(head -n 3 "$SP_TMP/e1.zh.txt")"
+grep -q "数据截至 2021年12月31日 00:00:00 UTC" "$SP_TMP/e1.zh.txt" || fail "the Chinese report lacks the as-of time"
 
 # The revision of 2020 and 2021's first figure arrive.
 PGDATABASE=a "$STATPIPE" load "$SP_TMP/later.ndjson" >/dev/null
@@ -96,7 +100,7 @@ check "report --evaluation renders it as before" "$stored_before" "$(report_json
 check "report --as-of T1 is as before" "$asof_before" "$(report_json --as-of "$T1")"
 [ "$now_before" != "$(report_json)" ] || fail "the current report did not change with the revision"
 # Now 2020 is 38.50 >= 38: met.
-PGUSER=analyst PGDATABASE=a "$STATPIPE" report > "$SP_TMP/now.txt"
+PGUSER=analyst PGDATABASE=a "$STATPIPE" report --lang en > "$SP_TMP/now.txt"
 grep -q "^ECOM_TX  *NISDO-2016  *2020  *>= 38 万亿元  *38.5 万亿元 (2020)  *101.3 %.*met$" "$SP_TMP/now.txt" \
     || fail "current row for ECOM_TX 2020: $(grep ECOM_TX "$SP_TMP/now.txt")"
 

@@ -122,7 +122,7 @@ print("|".join([str(r["summary"]["warning"]), str(r["summary"]["info"]), e["rule
 check "validate --format xml is a usage error" 2 "$(PGDATABASE=bad "$STATPIPE" validate --format xml 2>/dev/null || echo $?)"
 
 # The report's data quality lists the warnings.
-PGUSER=analyst PGDATABASE=bad "$STATPIPE" report > "$SP_TMP/report.txt"
+PGUSER=analyst PGDATABASE=bad "$STATPIPE" report --lang en > "$SP_TMP/report.txt"
 check "the report lists each warning the reader may see" 7 "$(grep -c '^  warning: ' "$SP_TMP/report.txt")"
 grep -q "^  warning: FBB_USERS.total: FBB_USERS 2023: the 31 provinces add up to 620000000 against the national 636000000 (-0.0252)$" "$SP_TMP/report.txt" \
     || fail "the report's provinces warning: $(grep FBB_USERS.total "$SP_TMP/report.txt")"

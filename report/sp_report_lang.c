@@ -1,0 +1,148 @@
+/* sp_report_lang.c: the words of the report in each language it speaks. Chinese is the
+ * default, as the Outline's evaluators read it; statuses are worded as evaluations word
+ * them (达标, 未达标, 无数据, 进展顺利, 存在风险, 滞后). */
+#include "sp_report_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const sp_report_words_t zh = {
+    .html_lang = "zh-CN",
+    .title = "国家信息化发展目标监测评估",
+    .generated = "生成于 %s，数据库 %s",
+    .as_known_at = "数据截至 %s",
+    .values_note = "数值为全国（CN）年度值，单位与规划表述一致。",
+    .evaluation = "已存档评估 %s：%d 年度，第 %d 版，%s 由 %s 存档（目录版本 %s）",
+    .note = "备注",
+    .indicator = "指标",
+    .plan = "规划",
+    .year = "目标年",
+    .target = "目标",
+    .judged_on = "评价依据",
+    .progress = "完成度",
+    .first_met = "首次达标",
+    .status = "状态",
+    .latest = "最新值",
+    .period = "期别",
+    .growth_needed = "所需年均增速",
+    .projected = "预计值",
+    .target_year_value = "目标年数值",
+    .target_year_progress = "目标年完成度",
+    .no_data = "无数据",
+    .summary = "共 %d 项目标：",
+    .lang = SP_REPORT_ZH,
+    .comma = "，",
+    .full_stop = "。",
+    .colon = "：",
+    .statuses = {"达标", "未达标", "无数据", "进展顺利", "存在风险", "滞后", "无法判断"},
+    .h_targets = "目标",
+    .h_charts = "指标与目标",
+    .h_provinces = "各省份",
+    .no_provinces = "尚无分省数据。",
+    .rank = "位次",
+    .province = "省份",
+    .value = "数值",
+    .h_quality = "数据质量",
+    .check = "检查",
+    .what = "内容",
+    .count = "数量",
+    .quarantined = "隔离待处理",
+    .warning = "预警",
+    .stale = "超过发布周期未更新的序列",
+    .missing = "序列内缺失的期别（不含惯常缺期）",
+    .chart_no_data = "暂无数据",
+    .year_not_complete = "（年度未完）",
+    .target_for = "%s %s 年目标：%s %s",
+};
+
+static const sp_report_words_t en = {
+    .html_lang = "en",
+    .title = "National informatization targets: scorecard",
+    .generated = "Generated %s from database %s",
+    .as_known_at = "as known at %s",
+    .values_note = "Values are national (CN) annual values in the units the plans state.",
+    .evaluation = "Stored evaluation %s: year %d, version %d, stored %s by %s (catalogue %s)",
+    .note = "Note",
+    .indicator = "indicator",
+    .plan = "plan",
+    .year = "year",
+    .target = "target",
+    .judged_on = "judged on",
+    .progress = "progress",
+    .first_met = "first met",
+    .status = "status",
+    .latest = "Latest",
+    .period = "Period",
+    .growth_needed = "Growth needed / yr",
+    .projected = "Projected",
+    .target_year_value = "Target-year value",
+    .target_year_progress = "Target-year progress",
+    .no_data = "no data",
+    .summary = "%d targets:",
+    .lang = SP_REPORT_EN,
+    .comma = ", ",
+    .full_stop = ". ",
+    .colon = ": ",
+    .statuses = {"met", "missed", "no data", "on track", "at risk", "off track", "unknown"},
+    .h_targets = "Targets",
+    .h_charts = "Indicators against their targets",
+    .h_provinces = "Provinces",
+    .no_provinces = "No provincial figures yet.",
+    .rank = "Rank",
+    .province = "Province",
+    .value = "Value",
+    .h_quality = "Data quality",
+    .check = "Check",
+    .what = "What",
+    .count = "Count",
+    .quarantined = "quarantined, waiting",
+    .warning = "warning",
+    .stale = "series without a release for longer than their frequency allows",
+    .missing = "periods missing inside series (not counting usual gaps)",
+    .chart_no_data = "no data yet",
+    .year_not_complete = " (year not complete)",
+    .target_for = "%s target for %s: %s %s",
+};
+
+/* The statuses of stats.target_progress, in the order the words list them. */
+static const char *const status_codes[SP_REPORT_N_STATUSES] = {
+    "met", "missed", "no data", "on track", "at risk", "off track", "unknown"};
+
+bool sp_report_lang_parse(const char *s, sp_report_lang_t *out)
+{
+    if (strcmp(s, "zh") == 0)
+        *out = SP_REPORT_ZH;
+    else if (strcmp(s, "en") == 0)
+        *out = SP_REPORT_EN;
+    else
+        return false;
+    return true;
+}
+
+const sp_report_words_t *sp_report_words(sp_report_lang_t lang)
+{
+    return lang == SP_REPORT_EN ? &en : &zh;
+}
+
+int sp_report_status_index(const char *status)
+{
+    for (int k = 0; k < SP_REPORT_N_STATUSES; k++)
+        if (strcmp(status, status_codes[k]) == 0)
+            return k;
+    return SP_REPORT_N_STATUSES - 1;
+}
+
+const char *sp_report_status_label(const sp_report_words_t *w, const char *status)
+{
+    return w->statuses[sp_report_status_index(status)];
+}
+
+void sp_report_date(const sp_report_words_t *w, const char *utc, char *out, size_t size)
+{
+    /* "YYYY-MM-DD ..." reads "YYYY年MM月DD日 ..." in Chinese. */
+    int y, m, d, n = 0;
+    if (w == &zh && sscanf(utc, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10)
+        snprintf(out, size, "%04d年%02d月%02d日%s", y, m, d, utc + 10);
+    else
+        snprintf(out, size, "%s", utc);
+}
