@@ -99,12 +99,31 @@ for db in a b; do
                      || '|' || round(target_year_progress, 6)
                 from stats.target_progress_asof(now())
                where indicator = 'ECOM_TX' and plan = 'NISDO-2016' and target_year = 2020")"
+    # Vintages and revisions of ECOM_TX 2019: as of T1 one vintage, 34.81, current (valid_to
+    # empty), not yet revised; now two, revised by 35.00 - 34.81 = 0.19 万亿元 (0.19 / 34.81 =
+    # 0.005458), first published 34.81 either way.
+    revq="select vintages || '|' || trim_scale(first_value) || '|' || trim_scale(latest_value) || '|'
+                 || trim_scale(revision) || '|' || round(relative_revision, 6)
+            from stats.revision_asof('%s') where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019'"
+    check "$db: revision of 2019 as of $T1" "1|34810000000000|34810000000000|0|0.000000" "$(q "$(printf "$revq" "$T1")")"
+    check "$db: revision of 2019 now" "2|34810000000000|35000000000000|190000000000|0.005458" "$(q "$(printf "$revq" now)")"
+    check "$db: the vintages of 2019 as of $T1" "34810000000000|current" \
+        "$(q "select trim_scale(value) || '|' || coalesce(valid_to::text, 'current')
+                from stats.observation_vintage_asof('$T1')
+               where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019'")"
+    check "$db: first published, as of $T1 and now" "34810000000000|34810000000000" \
+        "$(q "select (select trim_scale(value) from stats.observation_first_asof('$T1')
+                      where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019') || '|' ||
+                     (select trim_scale(value) from stats.observation_first_asof(now())
+                      where indicator = 'ECOM_TX' and ref_area = 'CN' and time_period = '2019')")"
     # As of now the functions equal the current views, row for row, for the owner and for a
     # reader, who does not see the confidential INFO_CONS figure in either.
     for who in statpipe analyst; do
         for pair in "period_value:period_value_asof" "annual_value:annual_value_asof" \
                     "growth:growth_asof" "regional_value:regional_value_asof" \
-                    "national_check:national_check_asof" "target_progress:target_progress_asof"; do
+                    "national_check:national_check_asof" "target_progress:target_progress_asof" \
+                    "observation_vintage:observation_vintage_asof" \
+                    "observation_first:observation_first_asof" "revision:revision_asof"; do
             view=${pair%%:*} fn=${pair##*:}
             check "$db: $who: stats.$fn(now()) = stats.$view" "0|0" \
                 "$(PGUSER=$who PGDATABASE=$db sp_psql -c "
