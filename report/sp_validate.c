@@ -1,6 +1,8 @@
-/* sp_validate.c: the plausibility findings (stats.validation_result) as text, or as JSON
- * shaped after the ESS validation report: each result names its rule, severity, dataset and
- * observation key, what was measured and what was expected. */
+/* sp_validate.c: the plausibility findings (stats.validation_result) as text, or as JSON in
+ * the ESS validation report structure: an array of validation events, each with its id,
+ * event (time, actor, agent, trigger), rule (id, language, expression, severity,
+ * description), data (source dataset, target observation key, what was measured and
+ * expected) and value "0" (the rule does not hold). */
 #include "sp_report_int.h"
 
 #include <jansson.h>
@@ -19,15 +21,18 @@ enum {
     V_RELEASE,
     V_MEASURED,
     V_EXPECTED,
-    V_MESSAGE
+    V_MESSAGE,
+    V_NOTE,
+    V_NOW
 };
 
 static const char results_sql[] =
-    "SELECT rule_id, kind, severity, sender, indicator, ref_area, freq, time_period,"
-    "  to_char(release AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "  trim_scale(round(measured, 6))::text, expected, message"
-    " FROM stats.validation_result"
-    " ORDER BY severity DESC, indicator, ref_area, time_period, rule_id, sender";
+    "SELECT v.rule_id, v.kind, v.severity, v.sender, v.indicator, v.ref_area, v.freq,"
+    "  v.time_period, to_char(v.release AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "  trim_scale(round(v.measured, 6))::text, v.expected, v.message, r.note,"
+    "  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM stats.validation_result v JOIN stats.rule r USING (rule_id)"
+    " ORDER BY v.severity DESC, v.indicator, v.ref_area, v.time_period, v.rule_id, v.sender";
 
 static const char *v(const PGresult *r, int i, int c)
 {
@@ -42,27 +47,38 @@ static void write_text(const PGresult *r, FILE *out, int warnings, int infos)
             infos == 1 ? "" : "s");
 }
 
-static void write_json(const PGresult *r, FILE *out, const char *database, int warnings, int infos)
+static void write_json(const PGresult *r, FILE *out, const char *agent)
 {
-    json_t *results = json_array();
+    json_t *events = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
+        /* The observation key in SDMX order: sender, indicator, area, frequency, period. */
+        char target[512], expression[512], id[640];
+        snprintf(target, sizeof(target), "%s.%s.%s.%s.%s",
+                 v(r, i, V_SENDER) ? v(r, i, V_SENDER) : "*", v(r, i, V_INDICATOR), v(r, i, V_AREA),
+                 v(r, i, V_FREQ), v(r, i, V_PERIOD));
+        snprintf(expression, sizeof(expression), "%s(%s) %s", v(r, i, V_KIND), v(r, i, V_INDICATOR),
+                 v(r, i, V_EXPECTED));
+        snprintf(id, sizeof(id), "%s:%s", v(r, i, V_RULE), target);
+        bool info = strcmp(v(r, i, V_SEVERITY), "info") == 0;
         json_t *key = json_pack("{s:s?,s:s,s:s,s:s,s:s}", "SENDER", v(r, i, V_SENDER), "INDICATOR",
                                 v(r, i, V_INDICATOR), "REF_AREA", v(r, i, V_AREA), "FREQ",
                                 v(r, i, V_FREQ), "TIME_PERIOD", v(r, i, V_PERIOD));
-        json_array_append_new(results,
-                              json_pack("{s:s,s:s,s:s,s:s,s:o,s:s?,s:s?,s:s,s:s}", "rule_id",
-                                        v(r, i, V_RULE), "rule_kind", v(r, i, V_KIND), "severity",
-                                        v(r, i, V_SEVERITY), "dataset", "stats.period_value",
-                                        "observation_key", key, "release", v(r, i, V_RELEASE),
-                                        "measured", v(r, i, V_MEASURED), "expected",
-                                        v(r, i, V_EXPECTED), "message", v(r, i, V_MESSAGE)));
+        json_array_append_new(
+            events,
+            json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s?},"
+                      "s:{s:[s],s:[s],s:o,s:s?,s:s?,s:s,s:s},s:s}",
+                      "id", id, "type", "validation", "event", "time", v(r, i, V_NOW), "actor",
+                      "statpipe", "agent", agent, "trigger", "statpipe validate", "rule", "id",
+                      v(r, i, V_RULE), "language", "statpipe rules.csv", "expression", expression,
+                      "severity", info ? "information" : "warning", "description", v(r, i, V_NOTE),
+                      "data", "source", "stats.period_value", "target", target, "observation_key",
+                      key, "release", v(r, i, V_RELEASE), "measured", v(r, i, V_MEASURED),
+                      "expected", v(r, i, V_EXPECTED), "description", v(r, i, V_MESSAGE), "value",
+                      "0"));
     }
-    json_t *root = json_pack("{s:{s:s,s:s,s:{s:i,s:i},s:o}}", "validation_report", "database",
-                             database, "rules", "stats.rule", "summary", "warning", warnings,
-                             "info", infos, "results", results);
-    json_dumpf(root, out, JSON_INDENT(2));
+    json_dumpf(events, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
-    json_decref(root);
+    json_decref(events);
 }
 
 sp_status_t sp_validate_render(PGconn *conn, bool json, FILE *out, int *warnings, sp_error_t *err)
@@ -89,8 +105,10 @@ sp_status_t sp_validate_render(PGconn *conn, bool json, FILE *out, int *warnings
         else
             n++;
     }
+    char agent[256];
+    snprintf(agent, sizeof(agent), "%s@%s", PQuser(conn), PQdb(conn));
     if (json)
-        write_json(r, out, PQdb(conn), w, n);
+        write_json(r, out, agent);
     else
         write_text(r, out, w, n);
     PQclear(r);

@@ -109,16 +109,22 @@ check "validate's text ends with the counts" "7 warnings, 1 info" "$(tail -n 1 "
 grep -q "^warning  ECOM_TX.yoy  *ECOM_TX CN 2022: year on year -0.5272 against 42300000000000, outside \[-0.2, 0.5\]$" "$SP_TMP/v.txt" \
     || fail "validate's ECOM_TX line: $(grep ECOM_TX "$SP_TMP/v.txt")"
 PGUSER=analyst PGDATABASE=bad "$STATPIPE" validate --format json > "$SP_TMP/v.json" || true
-check "the JSON report: summary, and a result with its rule, severity, dataset, key, measured, expected" \
-    "7|1|ECOM_TX.yoy|warning|stats.period_value|S,ECOM_TX,CN,A,2022|-0.527187|[-0.2, 0.5]" \
+# The JSON is the ESS validation report: an array of validation events, each with its id,
+# type, event, rule (id, expression, severity), data (source, target, observation key,
+# measured, expected) and value "0"; an info is "information".
+check "the JSON report: 8 events, one with its rule, severity, dataset, key, measured, expected" \
+    "8|validation|ECOM_TX.yoy|warning|yoy_growth(ECOM_TX) [-0.2, 0.5]|stats.period_value|S.ECOM_TX.CN.A.2022|S,ECOM_TX,CN,A,2022|-0.527187|[-0.2, 0.5]|0|analyst@bad|information" \
     "$(python3 -c '
 import json, sys
-r = json.load(open(sys.argv[1]))["validation_report"]
-e = [x for x in r["results"] if x["rule_id"] == "ECOM_TX.yoy"][0]
-k = e["observation_key"]
-print("|".join([str(r["summary"]["warning"]), str(r["summary"]["info"]), e["rule_id"], e["severity"], e["dataset"],
+r = json.load(open(sys.argv[1]))
+e = [x for x in r if x["rule"]["id"] == "ECOM_TX.yoy"][0]
+k = e["data"]["observation_key"]
+p = [x for x in r if x["rule"]["id"] == "POPULATION.revision"][0]
+print("|".join([str(len(r)), e["type"], e["rule"]["id"], e["rule"]["severity"], e["rule"]["expression"],
+                e["data"]["source"][0], e["data"]["target"][0],
                 ",".join([k["SENDER"], k["INDICATOR"], k["REF_AREA"], k["FREQ"], k["TIME_PERIOD"]]),
-                e["measured"], e["expected"]]))' "$SP_TMP/v.json")"
+                e["data"]["measured"], e["data"]["expected"], e["value"], e["event"]["agent"],
+                p["rule"]["severity"]]))' "$SP_TMP/v.json")"
 check "validate --format xml is a usage error" 2 "$(PGDATABASE=bad "$STATPIPE" validate --format xml 2>/dev/null || echo $?)"
 
 # The report's data quality lists the warnings.
