@@ -20,7 +20,7 @@ enum {
     V_PERIOD,
     V_RELEASE,
     V_MEASURED,
-    V_EXPECTED,
+    V_BOUND,
     V_MESSAGE,
     V_NOTE,
     V_NOW
@@ -29,7 +29,7 @@ enum {
 static const char results_sql[] =
     "SELECT v.rule_id, v.kind, v.severity, v.sender, v.indicator, v.ref_area, v.freq,"
     "  v.time_period, to_char(v.release AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "  trim_scale(round(v.measured, 6))::text, v.expected, v.message, r.note,"
+    "  trim_scale(round(v.measured, 6))::text, v.bound, v.message, r.note,"
     "  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " FROM stats.validation_result v JOIN stats.rule r USING (rule_id)"
     " ORDER BY v.severity DESC, v.indicator, v.ref_area, v.time_period, v.rule_id, v.sender";
@@ -57,7 +57,7 @@ static void write_json(const PGresult *r, FILE *out, const char *agent)
                  v(r, i, V_SENDER) ? v(r, i, V_SENDER) : "*", v(r, i, V_INDICATOR), v(r, i, V_AREA),
                  v(r, i, V_FREQ), v(r, i, V_PERIOD));
         snprintf(expression, sizeof(expression), "%s(%s) %s", v(r, i, V_KIND), v(r, i, V_INDICATOR),
-                 v(r, i, V_EXPECTED));
+                 v(r, i, V_BOUND));
         snprintf(id, sizeof(id), "%s:%s", v(r, i, V_RULE), target);
         bool info = strcmp(v(r, i, V_SEVERITY), "info") == 0;
         json_t *key = json_pack("{s:s?,s:s,s:s,s:s,s:s}", "SENDER", v(r, i, V_SENDER), "INDICATOR",
@@ -73,7 +73,7 @@ static void write_json(const PGresult *r, FILE *out, const char *agent)
                       "severity", info ? "information" : "warning", "description", v(r, i, V_NOTE),
                       "data", "source", "stats.period_value", "target", target, "observation_key",
                       key, "release", v(r, i, V_RELEASE), "measured", v(r, i, V_MEASURED),
-                      "expected", v(r, i, V_EXPECTED), "description", v(r, i, V_MESSAGE), "value",
+                      "expected", v(r, i, V_BOUND), "description", v(r, i, V_MESSAGE), "value",
                       "0"));
     }
     json_dumpf(events, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

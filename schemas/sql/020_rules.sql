@@ -55,7 +55,7 @@ WITH r AS (SELECT * FROM statpipe.rule WHERE severity <> 'error'),
 range AS (
     SELECT r.rule_id, r.kind, r.severity, p.sender, p.indicator, p.ref_area, p.freq,
            p.time_period, p.release, p.value AS measured,
-           stats.rule_bounds(r.lower, r.upper) AS expected,
+           stats.rule_bounds(r.lower, r.upper) AS bound,
            format('%s %s is outside %s', p.indicator, trim_scale(p.value),
                   stats.rule_bounds(r.lower, r.upper)) AS message
       FROM r JOIN stats.period_value p ON p.indicator = r.indicator
@@ -63,7 +63,7 @@ range AS (
 growth AS (
     SELECT r.rule_id, r.kind, r.severity, g.sender, g.indicator, g.ref_area, g.freq,
            g.time_period, p.release, x.growth AS measured,
-           stats.rule_bounds(r.lower, r.upper) AS expected,
+           stats.rule_bounds(r.lower, r.upper) AS bound,
            format('%s %s %s: %s %s against %s, outside %s', g.indicator, g.ref_area,
                   g.time_period, CASE WHEN r.kind = 'pop_growth' THEN 'period on period'
                                       ELSE 'year on year' END,
@@ -88,7 +88,7 @@ vintages AS (
 revision AS (
     SELECT r.rule_id, r.kind, r.severity, v.sender, v.indicator, v.ref_area, v.freq,
            v.time_period, v.valid_from AS release, v.value / v.before_value - 1 AS measured,
-           stats.rule_bounds(-r.upper, r.upper) AS expected,
+           stats.rule_bounds(-r.upper, r.upper) AS bound,
            format('%s %s %s revised from %s to %s (%s), more than %s', v.indicator, v.ref_area,
                   v.time_period, trim_scale(v.before_value), trim_scale(v.value),
                   round(v.value / v.before_value - 1, 4), trim_scale(r.upper))
@@ -142,7 +142,7 @@ COMMENT ON COLUMN stats.validation_result.freq IS 'The frequency of the series f
 COMMENT ON COLUMN stats.validation_result.time_period IS 'The period flagged (the year, for the provinces'' total).';
 COMMENT ON COLUMN stats.validation_result.release IS 'The release of the figure flagged (for a revision: the revising release).';
 COMMENT ON COLUMN stats.validation_result.measured IS 'What was measured: the value (range, order, ytd_decrease), the growth or relative revision as a fraction, or the provinces'' relative difference.';
-COMMENT ON COLUMN stats.validation_result.expected IS 'What the rule expects: [lower, upper], or <= / >= a value.';
+COMMENT ON COLUMN stats.validation_result.bound IS 'The rule''s bound: [lower, upper], or <= / >= a value.';
 COMMENT ON COLUMN stats.validation_result.message IS 'The finding in words.';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;

@@ -25,10 +25,10 @@ annual() { # indicator unit year:value... (each released on 1 March of the next 
         msg "$ind" A "${yv%%:*}" "${yv##*:}" "$unit" "$((${yv%%:*} + 1))-03-01T10:00:00+08:00"
     done
 }
-findings() { # rule|indicator|area|period|measured|expected, every finding
+findings() { # rule|indicator|area|period|measured|bound, every finding
     PGDATABASE=$1 PGUSER=${2:-statpipe} sp_psql -c "
         select rule_id || '|' || indicator || '|' || ref_area || '|' || time_period || '|'
-               || trim_scale(round(measured, 6)) || '|' || expected
+               || trim_scale(round(measured, 6)) || '|' || bound
           from stats.validation_result order by rule_id, time_period"
 }
 
