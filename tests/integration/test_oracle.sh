@@ -16,7 +16,7 @@ oracle_check
 # The report's provinces ranking holds the provinces of the national total only: Hong
 # Kong's 95 % is not ranked first.
 "$STATPIPE" report --format html --out "$SP_TMP/report.html"
-ranking=$(sed -n '/<h2>Provinces<\/h2>/,$p' "$SP_TMP/report.html")
+ranking=$(sed -n '/<h2 id="provinces">/,$p' "$SP_TMP/report.html")
 grep -q "Beijing" <<<"$ranking" || fail "Beijing is not in the ranking"
 if grep -q "Hong Kong" <<<"$ranking"; then fail "Hong Kong is ranked among the provinces"; fi
 echo "ok - the ranking leaves out areas outside the national total"
