@@ -14,33 +14,12 @@ sp_status_t sp_evaluation_store(PGconn *conn, int year, const char *as_of, const
     sp_status_t st;
     if ((st = sp_pg_exec(conn, "BEGIN", err)) != SP_OK)
         return st;
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT statpipe.evaluate($1::int, coalesce($2::timestamptz, "
-                                 "now()), $3)",
-                                 3, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        /* The caller's to fix: a time PostgreSQL cannot read, a year not ended. */
-        bool invalid = sp_pg_state_is(res, SP_SQLSTATE_INVALID_DATETIME_FORMAT) ||
-                       sp_pg_state_is(res, SP_SQLSTATE_DATETIME_FIELD_OVERFLOW) ||
-                       sp_pg_state_is(res, SP_SQLSTATE_INVALID_PARAMETER_VALUE);
-        st = sp_pg_error(conn, res, "storing the evaluation", err);
+    PGresult *res;
+    if ((st = sp_pg_query(conn,
+                          "SELECT statpipe.evaluate($1::int, coalesce($2::timestamptz, now()), $3)",
+                          3, params, "storing the evaluation", &res, err)) != SP_OK) {
         sp_pg_exec(conn, "ROLLBACK", NULL);
-        if (invalid) {
-            err->code = st = SP_ERR_INVALID;
-            if (strcmp(err->sqlstate, SP_SQLSTATE_INVALID_PARAMETER_VALUE) != 0)
-                sp_error_detail(err, "give a date or a time PostgreSQL reads, e.g. 2022-03-31 "
-                                     "or 2022-03-31T12:00:00+08:00");
-        } else if (strcmp(err->sqlstate, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0) {
-            sp_error_detail(err,
-                            "the login needs the role statpipe_evaluator: GRANT "
-                            "statpipe_evaluator TO %s (as the database owner)",
-                            PQuser(conn));
-        } else if (strcmp(err->sqlstate, SP_SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
-                   strcmp(err->sqlstate, SP_SQLSTATE_INVALID_SCHEMA_NAME) == 0) {
-            sp_error_detail(err, "the schema is older than this statpipe: run `statpipe "
-                                 "migrate` on this database as its owner");
-        }
-        return st;
+        return sp_report_explain(conn, "statpipe_evaluator", err);
     }
     const char *id = PQgetvalue(res, 0, 0);
     snprintf(out->id, sizeof(out->id), "%s", id);
@@ -52,7 +31,7 @@ sp_status_t sp_evaluation_store(PGconn *conn, int year, const char *as_of, const
                           " FROM stats.evaluation WHERE evaluation_id = $1::bigint",
                           1, p, "reading the stored evaluation", &res, err)) != SP_OK) {
         sp_pg_exec(conn, "ROLLBACK", NULL);
-        return st;
+        return sp_report_explain(conn, "statpipe_reader", err);
     }
     out->version = atoi(PQgetvalue(res, 0, 0));
     out->targets = atoi(PQgetvalue(res, 0, 1));

@@ -74,6 +74,30 @@ static const char quality_sql[] =
     "  FROM stats.validation_result WHERE severity = 'warning'"
     "  ORDER BY indicator, ref_area, time_period, rule_id)";
 
+sp_status_t sp_report_explain(PGconn *conn, const char *role, sp_error_t *err)
+{
+    const char *state = err->sqlstate;
+    err->message[strcspn(err->message, "\n")] = '\0';
+    if (strcmp(state, SP_SQLSTATE_INVALID_DATETIME_FORMAT) == 0 ||
+        strcmp(state, SP_SQLSTATE_DATETIME_FIELD_OVERFLOW) == 0) {
+        err->code = SP_ERR_INVALID;
+        sp_error_detail(err, "give a date or a time PostgreSQL reads, e.g. 2021-06-30 or "
+                             "2021-06-30T12:00:00+08:00");
+    } else if (strcmp(state, SP_SQLSTATE_INVALID_PARAMETER_VALUE) == 0) {
+        err->code = SP_ERR_INVALID;
+    } else if (strcmp(state, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0) {
+        sp_error_detail(err, "the login needs the role %s: GRANT %s TO %s (as the database owner)",
+                        role, role, PQuser(conn));
+    } else if (strcmp(state, SP_SQLSTATE_UNDEFINED_TABLE) == 0 ||
+               strcmp(state, SP_SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
+               strcmp(state, SP_SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
+               strcmp(state, SP_SQLSTATE_UNDEFINED_COLUMN) == 0) {
+        sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
+                             "`statpipe migrate` on this database as its owner");
+    }
+    return err->code;
+}
+
 /* Runs sql; with param, its $1 is param (the as-of time, NULL: now; or an evaluation's id). */
 static sp_status_t query(PGconn *conn, const char *sql, bool param, const char *value,
                          PGresult **out, sp_error_t *err)
@@ -81,23 +105,7 @@ static sp_status_t query(PGconn *conn, const char *sql, bool param, const char *
     const char *params[1] = {value};
     if (sp_pg_query(conn, sql, param ? 1 : 0, params, "reading the stats views", out, err) == SP_OK)
         return SP_OK;
-    /* The server's first line is the message; say what to do only where the cause is
-     * known: a missing privilege, or a schema that is not there (or older than this
-     * binary). */
-    const char *state = err->sqlstate;
-    err->message[strcspn(err->message, "\n")] = '\0';
-    if (strcmp(state, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
-        sp_error_detail(err,
-                        "the login needs the role statpipe_reader: GRANT statpipe_reader TO %s "
-                        "(as the database owner)",
-                        PQuser(conn));
-    else if (strcmp(state, SP_SQLSTATE_UNDEFINED_TABLE) == 0 ||
-             strcmp(state, SP_SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
-             strcmp(state, SP_SQLSTATE_UNDEFINED_FUNCTION) == 0 ||
-             strcmp(state, SP_SQLSTATE_UNDEFINED_COLUMN) == 0)
-        sp_error_detail(err, "the stats schema is missing or older than this statpipe: run "
-                             "`statpipe migrate` on this database as its owner");
-    return err->code;
+    return sp_report_explain(conn, "statpipe_reader", err);
 }
 
 /* Reads the stored evaluation into d and its full as-of time into as_of. */
@@ -105,9 +113,7 @@ static sp_status_t evaluation_load(PGconn *conn, const char *id, sp_report_data_
                                    size_t as_of_size, sp_error_t *err)
 {
     PGresult *res;
-    const char *params[1] = {id};
-    sp_status_t st =
-        sp_pg_query(conn, evaluation_sql, 1, params, "reading the evaluation", &res, err);
+    sp_status_t st = query(conn, evaluation_sql, true, id, &res, err);
     if (st != SP_OK)
         return st;
     if (PQntuples(res) == 0) {
@@ -147,23 +153,15 @@ sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_r
         }
         as_of = stored_as_of;
     }
-    const char *params[1] = {as_of};
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT to_char(now() AT TIME ZONE 'UTC', "
-                                 "'YYYY-MM-DD HH24:MI \"UTC\"'), current_database(), "
-                                 "to_char($1::timestamptz AT TIME ZONE 'UTC', "
-                                 "'YYYY-MM-DD HH24:MI:SS \"UTC\"')",
-                                 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    PGresult *res;
+    if ((st = query(conn,
+                    "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
+                    " current_database(), to_char($1::timestamptz AT TIME ZONE 'UTC',"
+                    " 'YYYY-MM-DD HH24:MI:SS \"UTC\"')",
+                    true, as_of, &res, err)) != SP_OK) {
         /* A time PostgreSQL cannot read is the caller's to fix. */
-        bool bad_time = sp_pg_state_is(res, SP_SQLSTATE_INVALID_DATETIME_FORMAT) ||
-                        sp_pg_state_is(res, SP_SQLSTATE_DATETIME_FIELD_OVERFLOW);
-        st = sp_pg_error(conn, res, "reading the as-of time", err);
-        if (bad_time) {
-            st = sp_error_set(err, SP_ERR_INVALID, "--as-of \"%s\" is not a time", as_of);
-            sp_error_detail(err, "give a date or a time PostgreSQL reads, e.g. 2021-06-30 or "
-                                 "2021-06-30T12:00:00+08:00");
-        }
+        if (st == SP_ERR_INVALID)
+            snprintf(err->message, sizeof(err->message), "--as-of \"%s\" is not a time", as_of);
         sp_pg_exec(conn, "ROLLBACK", NULL);
         return st;
     }

@@ -84,6 +84,11 @@ typedef struct sp_report_data {
 sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_report_data_t *d,
                                 sp_error_t *err);
 void sp_report_data_free(sp_report_data_t *d);
+/* Says what to do about a statement the server refused (err from sp_pg_query): a time it
+ * cannot read or a value a function refused is the caller's to fix (SP_ERR_INVALID); a
+ * missing privilege names role to grant; a missing or old schema says to migrate. The
+ * message keeps the server's first line. Returns err->code. */
+sp_status_t sp_report_explain(PGconn *conn, const char *role, sp_error_t *err);
 
 void sp_report_write_text(const sp_report_data_t *d, FILE *out);
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out);

@@ -86,18 +86,8 @@ sp_status_t sp_validate_render(PGconn *conn, bool json, FILE *out, int *warnings
     PGresult *r;
     sp_status_t st =
         sp_pg_query(conn, results_sql, 0, NULL, "reading stats.validation_result", &r, err);
-    if (st != SP_OK) {
-        err->message[strcspn(err->message, "\n")] = '\0';
-        if (strcmp(err->sqlstate, SP_SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
-            sp_error_detail(err,
-                            "the login needs the role statpipe_reader: GRANT "
-                            "statpipe_reader TO %s (as the database owner)",
-                            PQuser(conn));
-        else if (strcmp(err->sqlstate, SP_SQLSTATE_UNDEFINED_TABLE) == 0)
-            sp_error_detail(err, "the stats schema is older than this statpipe: run `statpipe "
-                                 "migrate` on this database as its owner");
-        return st;
-    }
+    if (st != SP_OK)
+        return sp_report_explain(conn, "statpipe_reader", err);
     int w = 0, n = 0;
     for (int i = 0; i < PQntuples(r); i++) {
         if (strcmp(v(r, i, V_SEVERITY), "warning") == 0)

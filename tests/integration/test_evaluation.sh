@@ -168,6 +168,8 @@ check "the insider's session sees confidential figures again after evaluating" "
                                                $(printf "$info" stats.target_progress)" | tail -n 1)"
 
 # Readers read evaluations; only evaluators store them.
+# Five stored: E1, E2, E3, the insider's E4 and the one the insider's session stored above;
+# E1 to E2 differ in the three ECOM_TX rows.
 check "the reader sees the evaluations and their differences" "5|3" \
     "$(PGUSER=analyst PGDATABASE=a sp_psql -c "select (select count(*) from stats.evaluation)
                                                  || '|' || (select count(*) from stats.evaluation_diff($E1, $E2))")"
@@ -188,7 +190,7 @@ check "report --evaluation of an evaluation not stored" 2 \
 grep -q "there is no stored evaluation 999" "$SP_TMP/none.err" || fail "$(cat "$SP_TMP/none.err")"
 check "report --evaluation with --as-of" 2 \
     "$(PGDATABASE=a "$STATPIPE" report --evaluation "$E1" --as-of "$T1" 2>/dev/null >/dev/null; echo $?)"
-check "no failed call stored anything" 5 "$(qa "select count(*) from statpipe.evaluation")"
+check "no failed call stored anything: still the five" 5 "$(qa "select count(*) from statpipe.evaluation")"
 
 # Database b gets every release in the reverse order; its evaluation as of T1 is the same.
 cat "$SP_TMP/first.ndjson" "$SP_TMP/later.ndjson" | tac > "$SP_TMP/reversed.ndjson"
