@@ -107,12 +107,8 @@ int sp_cmd_check(int argc, char **argv)
             conninfo = optarg;
             break;
         case 1:
-            if (strcmp(optarg, "json") == 0) {
-                json = true;
-            } else if (strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "statpipe: --format must be text or json, not \"%s\"\n", optarg);
+            if (!sp_cli_parse_text_or_json(optarg, &json))
                 return SP_EXIT_USAGE;
-            }
             break;
         case 2:
             dir = optarg;

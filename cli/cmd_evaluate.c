@@ -68,10 +68,8 @@ int sp_cmd_evaluate(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: evaluate takes no arguments\n");
+    if (!sp_cli_no_operands("evaluate", argc, argv))
         return SP_EXIT_USAGE;
-    }
     if (year == 0) {
         fprintf(stderr, "statpipe: evaluate needs --year: the year to evaluate\n");
         evaluate_usage(stderr);

@@ -40,10 +40,8 @@ int sp_cmd_migrate(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: migrate takes no arguments\n");
+    if (!sp_cli_no_operands("migrate", argc, argv))
         return SP_EXIT_USAGE;
-    }
     PGconn *conn;
     int crc = sp_cli_connect(conninfo, &conn);
     if (crc != SP_EXIT_OK)

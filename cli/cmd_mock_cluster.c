@@ -81,10 +81,8 @@ int sp_cmd_mock_cluster(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: mock-cluster takes no arguments\n");
+    if (!sp_cli_no_operands("mock-cluster", argc, argv))
         return SP_EXIT_USAGE;
-    }
     /* Block the stop signals before librdkafka starts its threads, then wait for one. */
     sigset_t set;
     sigemptyset(&set);

@@ -181,11 +181,8 @@ int sp_cmd_quarantine(int argc, char **argv)
                 return SP_EXIT_USAGE;
             break;
         case 6:
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "statpipe: --format must be text or json\n");
+            if (!sp_cli_parse_text_or_json(optarg, &o.json))
                 return SP_EXIT_USAGE;
-            }
-            o.json = strcmp(optarg, "json") == 0;
             break;
         default:
             quarantine_usage(stderr);

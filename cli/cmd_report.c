@@ -84,10 +84,8 @@ int sp_cmd_report(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: report takes no arguments\n");
+    if (!sp_cli_no_operands("report", argc, argv))
         return SP_EXIT_USAGE;
-    }
     if (opts.as_of != NULL && opts.evaluation != NULL) {
         fprintf(stderr, "statpipe: --as-of and --evaluation do not go together: a stored "
                         "evaluation has its own as-of time\n");

@@ -145,8 +145,7 @@ int sp_cmd_run(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: run takes no arguments, got \"%s\"\n", argv[optind]);
+    if (!sp_cli_no_operands("run", argc, argv)) {
         run_usage(stderr);
         return SP_EXIT_USAGE;
     }

@@ -41,21 +41,16 @@ int sp_cmd_validate(int argc, char **argv)
             conninfo = optarg;
             break;
         case 1:
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "statpipe: --format must be text or json, not \"%s\"\n", optarg);
+            if (!sp_cli_parse_text_or_json(optarg, &json))
                 return SP_EXIT_USAGE;
-            }
-            json = strcmp(optarg, "json") == 0;
             break;
         default:
             validate_usage(stderr);
             return SP_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "statpipe: validate takes no arguments\n");
+    if (!sp_cli_no_operands("validate", argc, argv))
         return SP_EXIT_USAGE;
-    }
     PGconn *conn;
     int rc = sp_cli_connect(conninfo, &conn);
     if (rc != SP_EXIT_OK)

@@ -4,6 +4,7 @@
 #include "sp_settings.h"
 
 #include <apr_general.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,24 @@ bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
         return false;
     }
     return true;
+}
+
+bool sp_cli_parse_text_or_json(const char *text, bool *json)
+{
+    if (strcmp(text, "json") != 0 && strcmp(text, "text") != 0) {
+        fprintf(stderr, "statpipe: --format must be text or json, not \"%s\"\n", text);
+        return false;
+    }
+    *json = strcmp(text, "json") == 0;
+    return true;
+}
+
+bool sp_cli_no_operands(const char *command, int argc, char **argv)
+{
+    if (optind >= argc)
+        return true;
+    fprintf(stderr, "statpipe: %s takes no arguments, got \"%s\"\n", command, argv[optind]);
+    return false;
 }
 
 int main(int argc, char **argv)
