@@ -49,6 +49,9 @@ static const struct {
     {"rules.csv", "COPY seed_rules FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_rules (rule text, kind text, severity text, indicator text,"
      " other text, lower text, upper text, note text) ON COMMIT DROP"},
+    {"formulas.csv", "COPY seed_formulas FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_formulas (indicator text, kind text, numerator text,"
+     " denominator text, scale text, note text) ON COMMIT DROP"},
 };
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))

@@ -1,6 +1,6 @@
 -- load.sql: moves the bundled catalogue files, already copied into the temporary tables
--- seed_indicators, seed_units, seed_regions, seed_plans, seed_targets and seed_rules (all text columns, as in the
--- CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
+-- seed_indicators, seed_units, seed_regions, seed_plans, seed_targets, seed_rules and
+-- seed_formulas (all text columns, as in the CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
 -- added in the database and absent from the files are kept.
 
 INSERT INTO statpipe.unit (code, dimension, factor, note)
@@ -67,3 +67,10 @@ SELECT rule, kind, severity, indicator, nullif(other, ''), nullif(lower, '')::nu
 ON CONFLICT (rule_id) DO UPDATE SET
     kind = excluded.kind, severity = excluded.severity, indicator = excluded.indicator,
     other = excluded.other, lower = excluded.lower, upper = excluded.upper, note = excluded.note;
+
+INSERT INTO statpipe.indicator_formula (indicator, kind, numerator, denominator, scale, note)
+SELECT indicator, kind, numerator, denominator, scale::numeric, nullif(note, '')
+  FROM seed_formulas
+ON CONFLICT (indicator) DO UPDATE SET
+    kind = excluded.kind, numerator = excluded.numerator, denominator = excluded.denominator,
+    scale = excluded.scale, note = excluded.note;
