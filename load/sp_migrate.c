@@ -52,6 +52,17 @@ static const struct {
     {"formulas.csv", "COPY seed_formulas FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_formulas (indicator text, kind text, numerator text,"
      " denominator text, scale text, note text) ON COMMIT DROP"},
+    {"indexes.csv", "COPY seed_indexes FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_indexes (code text, name_zh text, name_en text, missing text,"
+     " note text) ON COMMIT DROP"},
+    {"index_pillars.csv", "COPY seed_index_pillars FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_index_pillars (index text, pillar text, name_zh text,"
+     " name_en text, weight text) ON COMMIT DROP"},
+    {"index_components.csv",
+     "COPY seed_index_components FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_index_components (index text, pillar text, indicator text,"
+     " weight text, normalisation text, reference_value text, base_year text, log text,"
+     " direction text, note text) ON COMMIT DROP"},
 };
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))

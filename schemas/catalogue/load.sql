@@ -1,6 +1,7 @@
 -- load.sql: moves the bundled catalogue files, already copied into the temporary tables
--- seed_indicators, seed_units, seed_regions, seed_plans, seed_targets, seed_rules and
--- seed_formulas (all text columns, as in the CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
+-- seed_indicators, seed_units, seed_regions, seed_plans, seed_targets, seed_rules,
+-- seed_formulas, seed_indexes, seed_index_pillars and seed_index_components (all text
+-- columns, as in the CSV headers), into the catalogue tables. Rows are inserted or updated; rows edited or
 -- added in the database and absent from the files are kept.
 
 INSERT INTO statpipe.unit (code, dimension, factor, note)
@@ -74,3 +75,26 @@ SELECT indicator, kind, numerator, denominator, scale::numeric, nullif(note, '')
 ON CONFLICT (indicator) DO UPDATE SET
     kind = excluded.kind, numerator = excluded.numerator, denominator = excluded.denominator,
     scale = excluded.scale, note = excluded.note;
+
+INSERT INTO statpipe.composite_index (code, name_zh, name_en, missing, note)
+SELECT code, name_zh, name_en, missing, nullif(note, '') FROM seed_indexes
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, missing = excluded.missing,
+    note = excluded.note;
+
+INSERT INTO statpipe.index_pillar (index_code, pillar, name_zh, name_en, weight)
+SELECT index, pillar, name_zh, name_en, weight::numeric FROM seed_index_pillars
+ON CONFLICT (index_code, pillar) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, weight = excluded.weight;
+
+INSERT INTO statpipe.index_component (index_code, pillar, indicator, weight, normalisation,
+                                      reference_value, base_year, log, direction, note)
+SELECT index, pillar, indicator, weight::numeric, normalisation,
+       nullif(reference_value, '')::numeric, nullif(base_year, '')::int,
+       coalesce(nullif(log, '')::boolean, false), coalesce(nullif(direction, ''), 'higher'),
+       nullif(note, '')
+  FROM seed_index_components
+ON CONFLICT (index_code, indicator) DO UPDATE SET
+    pillar = excluded.pillar, weight = excluded.weight, normalisation = excluded.normalisation,
+    reference_value = excluded.reference_value, base_year = excluded.base_year,
+    log = excluded.log, direction = excluded.direction, note = excluded.note;

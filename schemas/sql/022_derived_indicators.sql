@@ -40,9 +40,6 @@ $$;
 CREATE CONSTRAINT TRIGGER formula_inputs_measured
     AFTER INSERT OR UPDATE ON statpipe.indicator_formula DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION statpipe.formula_inputs_measured();
-CREATE TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON statpipe.indicator_formula
-    FOR EACH STATEMENT EXECUTE FUNCTION statpipe.catalogue_changed();
 
 CREATE VIEW stats.indicator_formula AS
     SELECT indicator, kind, numerator, denominator, scale, note FROM statpipe.indicator_formula;

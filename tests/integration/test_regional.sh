@@ -144,4 +144,74 @@ for order in reversed shuffled; do
     check "the gap statistics, messages $order" "$expected_gap" "$(gap_rows "gap_$order")"
 done
 
+# ---- the composite index --------------------------------------------------------------------
+# A small index T: pillar A (weight 0.6) of NET_PEN (0.5, against a reference of 100) and
+# MBB_PEN (0.5, between the provinces' lowest and highest of 2022); pillar B (0.4) of
+# BS_5G_PER_10K (1, logarithms, against a reference of 100). Three provinces, 2022 and 2023;
+# Guangdong has no NET_PEN for 2023.
+index_sql="insert into statpipe.composite_index values ('T', 'T', 'T', 'reweight', null);
+    insert into statpipe.index_pillar values ('T', 'A', 'A', 'A', 0.6), ('T', 'B', 'B', 'B', 0.4);
+    insert into statpipe.index_component values
+        ('T', 'A', 'NET_PEN', 0.5, 'reference', 100, null, false, 'higher', null),
+        ('T', 'A', 'MBB_PEN', 0.5, 'minmax', null, 2022, false, 'higher', null),
+        ('T', 'B', 'BS_5G_PER_10K', 1, 'reference', 100, null, true, 'higher', null);"
+{
+    msg NET_PEN 2022 80 % 110000; msg NET_PEN 2022 70 % 310000; msg NET_PEN 2022 60 % 440000
+    msg NET_PEN 2023 90 % 110000; msg NET_PEN 2023 75 % 310000
+    msg MBB_PEN 2022 120 % 110000; msg MBB_PEN 2022 100 % 310000; msg MBB_PEN 2022 80 % 440000
+    msg MBB_PEN 2023 130 % 110000; msg MBB_PEN 2023 110 % 310000; msg MBB_PEN 2023 90 % 440000
+    msg BS_5G_PER_10K 2022 10 个/万人 110000; msg BS_5G_PER_10K 2022 5 个/万人 310000
+    msg BS_5G_PER_10K 2022 1 个/万人 440000; msg BS_5G_PER_10K 2023 20 个/万人 110000
+    msg BS_5G_PER_10K 2023 10 个/万人 310000; msg BS_5G_PER_10K 2023 100 个/万人 440000
+} > "$SP_TMP/index.ndjson"
+index_rows() { # database: index T, as the reader sees it
+    reader "$1" "select year || '|' || ref_area || '|' || coalesce(trim_scale(round(value, 4))::text, 'NULL') || '|'
+                        || coalesce(trim_scale(round((pillars->>'A')::numeric, 4))::text, 'NULL') || ' '
+                        || trim_scale(round((pillars->>'B')::numeric, 4)) || '|' || trim_scale(coverage) || '|'
+                        || coalesce(rank || '/' || provinces_ranked, '-')
+                   from stats.index_value where index = 'T' order by year, ref_area"
+}
+# Scores. NET_PEN: value / 100 × 100. MBB_PEN: 2022's provinces range from 80 to 120, so
+# 100 × (value - 80) / 40: 120 → 100, 100 → 50, 80 → 0; 2023: 130 → 125, 110 → 75, 90 → 25
+# (not capped). BS_5G_PER_10K: 100 × ln(value) / ln(100): 10 → 50, 5 → 34.9485, 1 → 0;
+# 20 → 65.0515, 100 → 100.
+# 2022 Beijing: A = 0.5 × 80 + 0.5 × 100 = 90, B = 50, index = 0.6 × 90 + 0.4 × 50 = 74.
+#      Shanghai: A = 0.5 × 70 + 0.5 × 50 = 60, B = 34.9485, index = 36 + 13.9794 = 49.9794.
+#      Guangdong: A = 0.5 × 60 + 0.5 × 0 = 30, B = 0, index = 18.
+# 2023 Beijing: A = 0.5 × 90 + 0.5 × 125 = 107.5, B = 65.0515, index = 64.5 + 26.0206 = 90.5206.
+#      Shanghai: A = 0.5 × 75 + 0.5 × 75 = 75, B = 50, index = 45 + 20 = 65.
+#      Guangdong (no NET_PEN, reweighted): A = 0.5 × 25 / 0.5 = 25, B = 100, index = 15 + 40 =
+#      55; coverage 0.6 × 0.5 + 0.4 × 1 = 0.7.
+expected_index="2022|110000|74|90 50|1|1/3
+2022|310000|49.9794|60 34.9485|1|2/3
+2022|440000|18|30 0|1|3/3
+2023|110000|90.5206|107.5 65.0515|1|1/3
+2023|310000|65|75 50|1|2/3
+2023|440000|55|25 100|0.7|3/3"
+fresh idx
+PGDATABASE=idx sp_psql -c "$index_sql" >/dev/null
+PGDATABASE=idx "$STATPIPE" load "$SP_TMP/index.ndjson" >/dev/null
+check "the composite index: normalisation, logarithms, weights, a missing component reweighted" \
+    "$expected_index" "$(index_rows idx)"
+check "the index as of now equals the view" "0" "$(reader idx "
+    select count(*) from (select * from stats.index_value except select * from stats.index_value_asof(now())) x")"
+# Under the rule null, Guangdong's 2023 pillar A and index are NULL, and two provinces rank.
+PGDATABASE=idx sp_psql -c "update statpipe.composite_index set missing = 'null' where code = 'T'" >/dev/null
+check "a missing component under the rule null" "2023|110000|90.5206|107.5 65.0515|1|1/2
+2023|310000|65|75 50|1|2/2
+2023|440000|NULL|NULL 100|0.7|-" "$(index_rows idx | grep '^2023')"
+# Reversed, one message a batch: the same index.
+fresh idx_reversed
+PGDATABASE=idx_reversed sp_psql -c "$index_sql" >/dev/null
+tac "$SP_TMP/index.ndjson" > "$SP_TMP/index-reversed.ndjson"
+PGDATABASE=idx_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/index-reversed.ndjson" >/dev/null
+check "the composite index, messages reversed" "$expected_index" "$(index_rows idx_reversed)"
+# The catalogue refuses weights that do not sum to 1.
+rc=0
+out=$(PGDATABASE=idx sp_psql -c "update statpipe.index_pillar set weight = 0.5 where index_code = 'T' and pillar = 'A'" 2>&1) || rc=$?
+case "$out" in *"the pillar weights of index T sum to 0.9, not 1"*) ;; *) fail "pillar weights summing to 0.9 were not refused (rc $rc): $out" ;; esac
+rc=0
+out=$(PGDATABASE=idx sp_psql -c "update statpipe.index_component set weight = 0.4 where index_code = 'T' and indicator = 'NET_PEN'" 2>&1) || rc=$?
+case "$out" in *"the component weights of pillar A of index T sum to 0.9, not 1"*) ;; *) fail "component weights summing to 0.9 were not refused (rc $rc): $out" ;; esac
+
 echo "ok - test_regional"
