@@ -8,12 +8,15 @@ out=$("$STATPIPE" migrate)
 echo "$out" | grep -q "applied migration 001_core.sql" || fail "first migrate said: $out"
 # The data lines of schemas/catalogue/*.csv: 28 indicators (22 of the Outline's plans, 5 of
 # the ICT plan, INTL_BW_PER_USER), 22 units, 35 regions (national, 31 provinces, 3 others),
-# 21 targets (17, and 4 of the ICT plan), 2 formulas (BS_5G_PER_10K, INTL_BW_PER_USER).
+# 21 targets (17, and 4 of the ICT plan), 2 formulas (BS_5G_PER_10K, INTL_BW_PER_USER), one
+# composite index (SP_IDI) of 3 pillars and 6 components.
 check "indicators loaded" 28 "$(sp_psql -c 'select count(*) from statpipe.indicator')"
 check "units loaded" 22 "$(sp_psql -c 'select count(*) from statpipe.unit')"
 check "regions loaded" 35 "$(sp_psql -c 'select count(*) from statpipe.region')"
 check "targets loaded" 21 "$(sp_psql -c 'select count(*) from statpipe.target')"
 check "formulas loaded" 2 "$(sp_psql -c 'select count(*) from statpipe.indicator_formula')"
+check "index loaded" "1|3|6" "$(sp_psql -c "select (select count(*) from statpipe.composite_index) || '|'
+    || (select count(*) from statpipe.index_pillar) || '|' || (select count(*) from statpipe.index_component)")"
 check "Chinese name resolves" ONLINE_RETAIL \
     "$(sp_psql -c "select indicator from statpipe.indicator_alias where alias = '全国网上零售额'")"
 check "unit alias factor" 100000000 \
