@@ -60,6 +60,41 @@ static const char ranking_sql[] =
     "  p.name_en, p.name_zh, trim_scale(p.value), p.unit"
     " FROM p JOIN y USING (indicator, year) ORDER BY p.indicator, 3, p.name_en";
 
+/* Each composite index's provinces, ranked, in the latest year in which it ranks any. */
+static const char index_sql[] =
+    "WITH v AS (SELECT * FROM stats.index_value WHERE $1::timestamptz IS NULL"
+    "   UNION ALL SELECT * FROM stats.index_value_asof($1::timestamptz) WHERE $1 IS NOT NULL),"
+    " y AS (SELECT index, max(year) AS year FROM v WHERE rank IS NOT NULL GROUP BY index)"
+    " SELECT v.index, ci.name_en, ci.name_zh, v.year, v.rank, r.name_en, r.name_zh,"
+    "  trim_scale(round(v.value, 1)), trim_scale(round(v.coverage * 100, 1)),"
+    "  (SELECT string_agg(p.name_en || ' ' || coalesce(trim_scale(round((v.pillars ->> p.pillar)"
+    "     ::numeric, 1))::text, '–'), ' · ' ORDER BY p.weight DESC, p.pillar)"
+    "     FROM stats.index_pillar p WHERE p.index = v.index),"
+    "  (SELECT string_agg(p.name_zh || ' ' || coalesce(trim_scale(round((v.pillars ->> p.pillar)"
+    "     ::numeric, 1))::text, '–'), ' · ' ORDER BY p.weight DESC, p.pillar)"
+    "     FROM stats.index_pillar p WHERE p.index = v.index),"
+    "  v.provinces_ranked"
+    " FROM v JOIN y USING (index, year)"
+    " JOIN stats.composite_index ci ON ci.code = v.index"
+    " JOIN stats.region r ON r.code = v.ref_area"
+    " WHERE v.rank IS NOT NULL ORDER BY v.index, v.rank, v.ref_area";
+
+/* Each indicator's gap between the provinces, in its latest year with two or more. */
+static const char gaps_sql[] =
+    "WITH g AS (SELECT * FROM stats.regional_gap WHERE $1::timestamptz IS NULL"
+    "   UNION ALL SELECT * FROM stats.regional_gap_asof($1::timestamptz) WHERE $1 IS NOT NULL),"
+    " y AS (SELECT indicator, max(year) AS year FROM g WHERE provinces >= 2 GROUP BY indicator)"
+    " SELECT g.indicator, i.name_en, i.name_zh, g.year, g.provinces || '/' || g.provinces_expected,"
+    "  trim_scale(g.min_value) || ' ' || g.unit, lo.name_en, lo.name_zh,"
+    "  trim_scale(g.max_value) || ' ' || g.unit, hi.name_en, hi.name_zh,"
+    "  trim_scale(round(g.max_min_ratio, 2)), trim_scale(round(g.cv, 3)), g.cv_method,"
+    "  trim_scale(round(g.central_to_east, 3)), trim_scale(round(g.west_to_east, 3)),"
+    "  trim_scale(round(g.northeast_to_east, 3))"
+    " FROM g JOIN y USING (indicator, year)"
+    " JOIN stats.indicator i ON i.code = g.indicator"
+    " JOIN stats.region lo ON lo.code = g.min_area JOIN stats.region hi ON hi.code = g.max_area"
+    " ORDER BY g.indicator";
+
 /* The data-quality counts are the state of the pipeline now, whatever the as-of time; each
  * plausibility warning is a row of its own (kind "warning", count 1). */
 static const char quality_sql[] =
@@ -174,6 +209,8 @@ sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_r
              : query(conn, scorecard_sql, true, as_of, &d->scorecard, err);
     if (st != SP_OK || (st = query(conn, series_sql, true, as_of, &d->series, err)) != SP_OK ||
         (st = query(conn, ranking_sql, true, as_of, &d->ranking, err)) != SP_OK ||
+        (st = query(conn, index_sql, true, as_of, &d->index, err)) != SP_OK ||
+        (st = query(conn, gaps_sql, true, as_of, &d->gaps, err)) != SP_OK ||
         (st = query(conn, quality_sql, false, NULL, &d->quality, err)) != SP_OK) {
         sp_report_data_free(d);
         sp_pg_exec(conn, "ROLLBACK", NULL);
@@ -189,5 +226,7 @@ void sp_report_data_free(sp_report_data_t *d)
     PQclear(d->series);
     PQclear(d->ranking);
     PQclear(d->quality);
+    PQclear(d->index);
+    PQclear(d->gaps);
     memset(d, 0, sizeof(*d));
 }

@@ -31,11 +31,6 @@ static void pad(FILE *out, const char *s, int width)
         fputc(' ', out);
 }
 
-static const char *val(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
-}
-
 void sp_report_write_text(const sp_report_data_t *d, FILE *out)
 {
     const sp_report_words_t *w = d->words;
@@ -70,27 +65,30 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     int counts[SP_REPORT_N_STATUSES] = {0};
     for (int i = 0; i < PQntuples(r); i++) {
         char target[96], judged[128], progress[32];
-        snprintf(target, sizeof(target), "%s %s %s", val(r, i, SC_COMPARATOR), val(r, i, SC_TARGET),
-                 val(r, i, SC_UNIT));
+        snprintf(target, sizeof(target), "%s %s %s", sp_report_val(r, i, SC_COMPARATOR),
+                 sp_report_val(r, i, SC_TARGET), sp_report_val(r, i, SC_UNIT));
         /* A passed target year is judged on that year's value, one ahead on the latest. */
-        bool passed = strcmp(val(r, i, SC_TARGET_YEAR_PASSED), "t") == 0;
-        const char *value = val(r, i, passed ? SC_TARGET_YEAR_VALUE : SC_LATEST);
-        const char *pct = val(r, i, passed ? SC_TARGET_YEAR_PROGRESS_PCT : SC_PROGRESS_PCT);
+        bool passed = strcmp(sp_report_val(r, i, SC_TARGET_YEAR_PASSED), "t") == 0;
+        const char *value = sp_report_val(r, i, passed ? SC_TARGET_YEAR_VALUE : SC_LATEST);
+        const char *pct =
+            sp_report_val(r, i, passed ? SC_TARGET_YEAR_PROGRESS_PCT : SC_PROGRESS_PCT);
         if (*value)
-            snprintf(judged, sizeof(judged), "%s %s (%s)", value, val(r, i, SC_UNIT),
-                     passed ? val(r, i, SC_YEAR) : val(r, i, SC_LATEST_PERIOD));
+            snprintf(judged, sizeof(judged), "%s %s (%s)", value, sp_report_val(r, i, SC_UNIT),
+                     passed ? sp_report_val(r, i, SC_YEAR) : sp_report_val(r, i, SC_LATEST_PERIOD));
         else
             snprintf(judged, sizeof(judged), "%s", w->no_data);
         snprintf(progress, sizeof(progress), "%s%s", pct, *pct ? " %" : "");
-        pad(out, val(r, i, SC_INDICATOR), 20);
-        pad(out, val(r, i, SC_PLAN), 12);
-        pad(out, val(r, i, SC_YEAR), 8);
+        pad(out, sp_report_val(r, i, SC_INDICATOR), 20);
+        pad(out, sp_report_val(r, i, SC_PLAN), 12);
+        pad(out, sp_report_val(r, i, SC_YEAR), 8);
         pad(out, target, 20);
         pad(out, judged, 26);
         pad(out, progress, 10);
-        pad(out, *val(r, i, SC_FIRST_YEAR_MET) ? val(r, i, SC_FIRST_YEAR_MET) : "-", 11);
-        fprintf(out, "%s\n", sp_report_status_label(w, val(r, i, SC_STATUS)));
-        counts[sp_report_status_index(val(r, i, SC_STATUS))]++;
+        pad(out,
+            *sp_report_val(r, i, SC_FIRST_YEAR_MET) ? sp_report_val(r, i, SC_FIRST_YEAR_MET) : "-",
+            11);
+        fprintf(out, "%s\n", sp_report_status_label(w, sp_report_val(r, i, SC_STATUS)));
+        counts[sp_report_status_index(sp_report_val(r, i, SC_STATUS))]++;
     }
     fputc('\n', out);
     fprintf(out, w->summary, PQntuples(r));
@@ -102,17 +100,19 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
             fprintf(out, "%s%s %d", k ? w->comma : "", w->statuses[k], counts[k]);
     }
     fputc('\n', out);
+    sp_report_regional_text(d, out);
     const PGresult *q = d->quality;
     fprintf(out, "\n%s%s\n", w->h_quality, w->colon);
     for (int i = 0; i < PQntuples(q); i++) {
-        const char *kind = val(q, i, 0);
+        const char *kind = sp_report_val(q, i, 0);
         if (strcmp(kind, "quarantine") == 0)
-            fprintf(out, "  %s%s%s (%s)\n", w->quarantined, w->colon, val(q, i, 2), val(q, i, 1));
+            fprintf(out, "  %s%s%s (%s)\n", w->quarantined, w->colon, sp_report_val(q, i, 2),
+                    sp_report_val(q, i, 1));
         else if (strcmp(kind, "warning") == 0)
-            fprintf(out, "  %s%s%s\n", w->warning, w->colon, val(q, i, 1));
+            fprintf(out, "  %s%s%s\n", w->warning, w->colon, sp_report_val(q, i, 1));
         else
             fprintf(out, "  %s%s%s\n", strcmp(kind, "stale") == 0 ? w->stale : w->missing, w->colon,
-                    val(q, i, 2));
+                    sp_report_val(q, i, 2));
     }
 }
 
@@ -161,8 +161,8 @@ void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
     csv_field(out, "status_label", true);
     for (int i = 0; i < PQntuples(r); i++) {
         for (int c = 0; c < SC__COUNT; c++)
-            csv_field(out, val(r, i, c), false);
-        csv_field(out, sp_report_status_label(d->words, val(r, i, SC_STATUS)), true);
+            csv_field(out, sp_report_val(r, i, c), false);
+        csv_field(out, sp_report_status_label(d->words, sp_report_val(r, i, SC_STATUS)), true);
     }
 }
 
@@ -186,25 +186,28 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *o = json_object();
         for (int c = 0; c < SC__COUNT; c++) {
-            if (PQgetisnull(r, i, c) || *val(r, i, c) == '\0') {
+            if (PQgetisnull(r, i, c) || *sp_report_val(r, i, c) == '\0') {
                 json_object_set_new(o, sc_names[c], json_null());
             } else if (c == SC_YEAR || c == SC_FIRST_YEAR_MET) {
-                json_object_set_new(o, sc_names[c], json_integer(atoi(val(r, i, c))));
+                json_object_set_new(o, sc_names[c], json_integer(atoi(sp_report_val(r, i, c))));
             } else {
                 /* Numbers stay decimal strings: exact, as the contract carries them. */
-                json_object_set_new(o, sc_names[c], json_string(val(r, i, c)));
+                json_object_set_new(o, sc_names[c], json_string(sp_report_val(r, i, c)));
             }
         }
-        json_object_set_new(o, "status_label",
-                            json_string(sp_report_status_label(d->words, val(r, i, SC_STATUS))));
+        json_object_set_new(
+            o, "status_label",
+            json_string(sp_report_status_label(d->words, sp_report_val(r, i, SC_STATUS))));
         json_array_append_new(targets, o);
     }
     json_object_set_new(root, "targets", targets);
+    sp_report_regional_json(d, root);
     json_t *quality = json_array();
     for (int i = 0; i < PQntuples(d->quality); i++)
-        json_array_append_new(quality, json_pack("{s:s,s:s,s:I}", "kind", val(d->quality, i, 0),
-                                                 "what", val(d->quality, i, 1), "count",
-                                                 (json_int_t)atoll(val(d->quality, i, 2))));
+        json_array_append_new(quality,
+                              json_pack("{s:s,s:s,s:I}", "kind", sp_report_val(d->quality, i, 0),
+                                        "what", sp_report_val(d->quality, i, 1), "count",
+                                        (json_int_t)atoll(sp_report_val(d->quality, i, 2))));
     json_object_set_new(root, "data_quality", quality);
     json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);

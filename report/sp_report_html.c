@@ -1,7 +1,8 @@
 /*
  * sp_report_html.c: the scorecard as one self-contained HTML page: inline CSS, one inline
  * SVG chart per indicator (its national series against its targets), the provinces'
- * ranking and the data-quality panel. A Content-Security-Policy forbids every fetch.
+ * ranking, the composite index and the regional gaps (sp_report_regional.c) and the
+ * data-quality panel. A Content-Security-Policy forbids every fetch.
  */
 #include "sp_report_int.h"
 
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void esc(FILE *out, const char *s)
+void sp_report_html_escape(FILE *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -32,11 +33,6 @@ static void esc(FILE *out, const char *s)
             fputc(*s, out);
         }
     }
-}
-
-static const char *val(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
 static const char *status_class(const char *s)
@@ -70,20 +66,20 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
     double vmax = 0;
     int npoints = 0;
     for (int i = 0; i < PQntuples(s); i++) {
-        if (strcmp(val(s, i, 0), indicator) != 0)
+        if (strcmp(sp_report_val(s, i, 0), indicator) != 0)
             continue;
-        int y = atoi(val(s, i, 1));
-        double v = atof(val(s, i, 2));
+        int y = atoi(sp_report_val(s, i, 1));
+        double v = atof(sp_report_val(s, i, 2));
         y0 = y < y0 ? y : y0;
         y1 = y > y1 ? y : y1;
         vmax = v > vmax ? v : vmax;
         npoints++;
     }
     for (int i = 0; i < PQntuples(t); i++) {
-        if (strcmp(val(t, i, SC_INDICATOR), indicator) != 0)
+        if (strcmp(sp_report_val(t, i, SC_INDICATOR), indicator) != 0)
             continue;
-        int y = atoi(val(t, i, SC_YEAR));
-        double v = atof(val(t, i, SC_TARGET));
+        int y = atoi(sp_report_val(t, i, SC_YEAR));
+        double v = atof(sp_report_val(t, i, SC_TARGET));
         y0 = y < y0 ? y : y0;
         y1 = y > y1 ? y : y1;
         vmax = v > vmax ? v : vmax;
@@ -97,7 +93,7 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
 #define X(year) (L + ((year)-y0) * (W - L - R) / (double)(y1 - y0))
 #define Y(v) (T + (H - T - B) * (1 - (v) / vmax))
     fprintf(out, "<svg class=\"chart\" data-indicator=\"");
-    esc(out, indicator);
+    sp_report_html_escape(out, indicator);
     fprintf(out, "\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\">\n", W,
             H, W, H);
     /* axes and grid */
@@ -114,38 +110,43 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%d</text>\n",
                 X(y), H - B + 16, y);
     fprintf(out, "<text x=\"4\" y=\"12\" class=\"tick\">");
-    esc(out, unit);
+    sp_report_html_escape(out, unit);
     fputs("</text>\n", out);
     /* targets */
     for (int i = 0; i < PQntuples(t); i++) {
-        if (strcmp(val(t, i, SC_INDICATOR), indicator) != 0)
+        if (strcmp(sp_report_val(t, i, SC_INDICATOR), indicator) != 0)
             continue;
-        double x = X(atoi(val(t, i, SC_YEAR))), y = Y(atof(val(t, i, SC_TARGET)));
+        double x = X(atoi(sp_report_val(t, i, SC_YEAR))),
+               y = Y(atof(sp_report_val(t, i, SC_TARGET)));
         fprintf(out,
                 "<g class=\"target %s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\"/><title>",
-                status_class(val(t, i, SC_STATUS)), x - 24, y, x + 4, y, x, y);
+                status_class(sp_report_val(t, i, SC_STATUS)), x - 24, y, x + 4, y, x, y);
         char title[256];
-        snprintf(title, sizeof(title), d->words->target_for, val(t, i, SC_PLAN), val(t, i, SC_YEAR),
-                 val(t, i, SC_COMPARATOR), val(t, i, SC_TARGET));
-        esc(out, title);
+        snprintf(title, sizeof(title), d->words->target_for, sp_report_val(t, i, SC_PLAN),
+                 sp_report_val(t, i, SC_YEAR), sp_report_val(t, i, SC_COMPARATOR),
+                 sp_report_val(t, i, SC_TARGET));
+        sp_report_html_escape(out, title);
         fputs("</title></g>\n", out);
     }
     /* the series */
     if (npoints > 0) {
         fputs("<polyline class=\"series\" points=\"", out);
         for (int i = 0; i < PQntuples(s); i++)
-            if (strcmp(val(s, i, 0), indicator) == 0)
-                fprintf(out, "%.1f,%.1f ", X(atoi(val(s, i, 1))), Y(atof(val(s, i, 2))));
+            if (strcmp(sp_report_val(s, i, 0), indicator) == 0)
+                fprintf(out, "%.1f,%.1f ", X(atoi(sp_report_val(s, i, 1))),
+                        Y(atof(sp_report_val(s, i, 2))));
         fputs("\"/>\n", out);
         for (int i = 0; i < PQntuples(s); i++)
-            if (strcmp(val(s, i, 0), indicator) == 0)
+            if (strcmp(sp_report_val(s, i, 0), indicator) == 0)
                 fprintf(out,
                         "<circle class=\"point%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>%s: "
                         "%s%s</title></circle>\n",
-                        strcmp(val(s, i, 3), "t") == 0 ? "" : " partial", X(atoi(val(s, i, 1))),
-                        Y(atof(val(s, i, 2))), val(s, i, 1), val(s, i, 2),
-                        strcmp(val(s, i, 3), "t") == 0 ? "" : d->words->year_not_complete);
+                        strcmp(sp_report_val(s, i, 3), "t") == 0 ? "" : " partial",
+                        X(atoi(sp_report_val(s, i, 1))), Y(atof(sp_report_val(s, i, 2))),
+                        sp_report_val(s, i, 1), sp_report_val(s, i, 2),
+                        strcmp(sp_report_val(s, i, 3), "t") == 0 ? ""
+                                                                 : d->words->year_not_complete);
     } else {
         fprintf(out,
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"nodata\" text-anchor=\"middle\">%s</text>\n",
@@ -172,7 +173,7 @@ static const char style[] =
     "svg .point.partial{fill:#fff;stroke:#1f5fa8}svg .nodata{fill:#999;font-size:13px}"
     "svg .target line{stroke:#b22;stroke-dasharray:4 3;stroke-width:2}"
     "svg .target circle{fill:#fff;stroke:#b22;stroke-width:2}"
-    "svg .target.met circle{fill:#2a2}";
+    "svg .target.met circle{fill:#2a2}svg .bar{fill:#1f5fa8}";
 
 void sp_report_write_html(const sp_report_data_t *d, FILE *out)
 {
@@ -184,33 +185,33 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "style-src 'unsafe-inline'\">\n<title>",
             w->html_lang);
-    esc(out, w->title);
+    sp_report_html_escape(out, w->title);
     fputs("</title>\n<style>", out);
     fputs(style, out);
     fputs("</style>\n</head>\n<body>\n<h1>", out);
-    esc(out, w->title);
+    sp_report_html_escape(out, w->title);
     fputs("</h1>\n<p>", out);
     sp_report_date(w, d->generated, when, sizeof(when));
     snprintf(line, sizeof(line), w->generated, when, d->database);
-    esc(out, line);
+    sp_report_html_escape(out, line);
     if (d->as_of[0]) {
         sp_report_date(w, d->as_of, when, sizeof(when));
         snprintf(line, sizeof(line), w->as_known_at, when);
         fputs(w->comma, out);
-        esc(out, line);
+        sp_report_html_escape(out, line);
     }
     fputs(w->full_stop, out);
-    esc(out, w->values_note);
+    sp_report_html_escape(out, w->values_note);
     fputs("</p>\n", out);
     if (d->evaluation.id[0]) {
         sp_report_date(w, d->evaluation.at, when, sizeof(when));
         snprintf(line, sizeof(line), w->evaluation, d->evaluation.id, d->evaluation.year,
                  d->evaluation.version, when, d->evaluation.by, d->evaluation.catalogue_version);
         fputs("<p id=\"evaluation\">", out);
-        esc(out, line);
+        sp_report_html_escape(out, line);
         if (d->evaluation.note[0]) {
             fprintf(out, "<br>%s%s", w->note, w->colon);
-            esc(out, d->evaluation.note);
+            sp_report_html_escape(out, d->evaluation.note);
         }
         fputs("</p>\n", out);
     }
@@ -225,39 +226,42 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     for (int i = 0; i < PQntuples(t); i++) {
         /* The indicator's name in the report's language, the other below it. */
         fputs("<tr><td>", out);
-        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
+        sp_report_html_escape(
+            out, sp_report_val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
         fputs("<br><small>", out);
-        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
+        sp_report_html_escape(
+            out, sp_report_val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
         fputs("</small></td><td>", out);
-        esc(out, val(t, i, SC_PLAN));
-        fprintf(out, "</td><td>%s</td><td class=\"num\">", val(t, i, SC_YEAR));
-        esc(out, val(t, i, SC_COMPARATOR));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_PLAN));
+        fprintf(out, "</td><td>%s</td><td class=\"num\">", sp_report_val(t, i, SC_YEAR));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_COMPARATOR));
         fputc(' ', out);
-        esc(out, val(t, i, SC_TARGET));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_TARGET));
         fputc(' ', out);
-        esc(out, val(t, i, SC_UNIT));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_UNIT));
         fputs("</td><td class=\"num\">", out);
-        esc(out, *val(t, i, SC_LATEST) ? val(t, i, SC_LATEST) : "–");
+        sp_report_html_escape(out, *sp_report_val(t, i, SC_LATEST) ? sp_report_val(t, i, SC_LATEST)
+                                                                   : "–");
         fputs("</td><td>", out);
-        esc(out, val(t, i, SC_LATEST_PERIOD));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_LATEST_PERIOD));
         fputs("</td><td class=\"num\">", out);
-        if (*val(t, i, SC_PROGRESS_PCT))
-            fprintf(out, "%s %%", val(t, i, SC_PROGRESS_PCT));
+        if (*sp_report_val(t, i, SC_PROGRESS_PCT))
+            fprintf(out, "%s %%", sp_report_val(t, i, SC_PROGRESS_PCT));
         fputs("</td><td class=\"num\">", out);
-        if (*val(t, i, SC_CAGR_NEEDED_PCT))
-            fprintf(out, "%s %%", val(t, i, SC_CAGR_NEEDED_PCT));
+        if (*sp_report_val(t, i, SC_CAGR_NEEDED_PCT))
+            fprintf(out, "%s %%", sp_report_val(t, i, SC_CAGR_NEEDED_PCT));
         fputs("</td><td class=\"num\">", out);
-        esc(out, val(t, i, SC_PROJECTED));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_PROJECTED));
         fputs("</td><td class=\"num\">", out);
-        esc(out, val(t, i, SC_TARGET_YEAR_VALUE));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_TARGET_YEAR_VALUE));
         fputs("</td><td class=\"num\">", out);
-        if (*val(t, i, SC_TARGET_YEAR_PROGRESS_PCT))
-            fprintf(out, "%s %%", val(t, i, SC_TARGET_YEAR_PROGRESS_PCT));
+        if (*sp_report_val(t, i, SC_TARGET_YEAR_PROGRESS_PCT))
+            fprintf(out, "%s %%", sp_report_val(t, i, SC_TARGET_YEAR_PROGRESS_PCT));
         fputs("</td><td>", out);
-        esc(out, val(t, i, SC_FIRST_YEAR_MET));
+        sp_report_html_escape(out, sp_report_val(t, i, SC_FIRST_YEAR_MET));
         fprintf(out, "</td><td><span class=\"status %s\" data-status=\"%s\">",
-                status_class(val(t, i, SC_STATUS)), val(t, i, SC_STATUS));
-        esc(out, sp_report_status_label(w, val(t, i, SC_STATUS)));
+                status_class(sp_report_val(t, i, SC_STATUS)), sp_report_val(t, i, SC_STATUS));
+        sp_report_html_escape(out, sp_report_status_label(w, sp_report_val(t, i, SC_STATUS)));
         fputs("</span></td></tr>\n", out);
     }
     fputs("</table>\n", out);
@@ -266,16 +270,18 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     for (int i = 0; i < PQntuples(t); i++) {
         bool first = true;
         for (int k = 0; k < i; k++)
-            if (strcmp(val(t, k, SC_INDICATOR), val(t, i, SC_INDICATOR)) == 0)
+            if (strcmp(sp_report_val(t, k, SC_INDICATOR), sp_report_val(t, i, SC_INDICATOR)) == 0)
                 first = false;
         if (!first)
             continue;
         fputs("<div class=\"card\"><h3>", out);
-        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
+        sp_report_html_escape(
+            out, sp_report_val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_EN : SC_NAME_ZH));
         fputs(" · ", out);
-        esc(out, val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
+        sp_report_html_escape(
+            out, sp_report_val(t, i, w->lang == SP_REPORT_EN ? SC_NAME_ZH : SC_NAME_EN));
         fputs("</h3>\n", out);
-        chart(out, d, val(t, i, SC_INDICATOR), val(t, i, SC_UNIT));
+        chart(out, d, sp_report_val(t, i, SC_INDICATOR), sp_report_val(t, i, SC_UNIT));
         fputs("</div>\n", out);
     }
     fputs("</div>\n", out);
@@ -285,43 +291,45 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     if (PQntuples(r) == 0)
         fprintf(out, "<p>%s</p>\n", w->no_provinces);
     for (int i = 0; i < PQntuples(r); i++) {
-        if (i == 0 || strcmp(val(r, i, 0), val(r, i - 1, 0)) != 0) {
+        if (i == 0 || strcmp(sp_report_val(r, i, 0), sp_report_val(r, i - 1, 0)) != 0) {
             if (i > 0)
                 fputs("</table>\n", out);
             fputs("<h3>", out);
-            esc(out, val(r, i, 0));
+            sp_report_html_escape(out, sp_report_val(r, i, 0));
             fprintf(out,
                     ", %s</h3>\n<table class=\"ranking\"><tr><th>%s</th><th>%s</th>"
                     "<th>%s</th></tr>\n",
-                    val(r, i, 1), w->rank, w->province, w->value);
+                    sp_report_val(r, i, 1), w->rank, w->province, w->value);
         }
-        fprintf(out, "<tr><td class=\"num\">%s</td><td>", val(r, i, 2));
-        esc(out, val(r, i, 4));
+        fprintf(out, "<tr><td class=\"num\">%s</td><td>", sp_report_val(r, i, 2));
+        sp_report_html_escape(out, sp_report_val(r, i, 4));
         fputs(" ", out);
-        esc(out, val(r, i, 3));
+        sp_report_html_escape(out, sp_report_val(r, i, 3));
         fputs("</td><td class=\"num\">", out);
-        esc(out, val(r, i, 5));
+        sp_report_html_escape(out, sp_report_val(r, i, 5));
         fputc(' ', out);
-        esc(out, val(r, i, 6));
+        sp_report_html_escape(out, sp_report_val(r, i, 6));
         fputs("</td></tr>\n", out);
         if (i == PQntuples(r) - 1)
             fputs("</table>\n", out);
     }
 
+    sp_report_regional_html(d, out);
+
     const PGresult *q = d->quality;
     fprintf(out, "<h2>%s</h2>\n<table id=\"quality\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n",
             w->h_quality, w->check, w->what, w->count);
     for (int i = 0; i < PQntuples(q); i++) {
-        const char *kind = val(q, i, 0);
+        const char *kind = sp_report_val(q, i, 0);
         fprintf(out, "<tr data-kind=\"%s\"><td>", kind);
-        esc(out, strcmp(kind, "quarantine") == 0 ? w->quarantined
-                 : strcmp(kind, "warning") == 0  ? w->warning
-                                                 : w->h_quality);
+        sp_report_html_escape(out, strcmp(kind, "quarantine") == 0 ? w->quarantined
+                                   : strcmp(kind, "warning") == 0  ? w->warning
+                                                                   : w->h_quality);
         fputs("</td><td>", out);
-        esc(out, strcmp(kind, "stale") == 0     ? w->stale
-                 : strcmp(kind, "missing") == 0 ? w->missing
-                                                : val(q, i, 1));
-        fprintf(out, "</td><td class=\"num\">%s</td></tr>\n", val(q, i, 2));
+        sp_report_html_escape(out, strcmp(kind, "stale") == 0     ? w->stale
+                                   : strcmp(kind, "missing") == 0 ? w->missing
+                                                                  : sp_report_val(q, i, 1));
+        fprintf(out, "</td><td class=\"num\">%s</td></tr>\n", sp_report_val(q, i, 2));
     }
     fputs("</table>\n</body>\n</html>\n", out);
 }

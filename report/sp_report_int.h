@@ -4,6 +4,8 @@
 
 #include "sp_report.h"
 
+#include <jansson.h>
+
 /* Columns of the scorecard result, in order. */
 enum {
     SC_INDICATOR,
@@ -29,6 +31,43 @@ enum {
     SC_TARGET_YEAR_PASSED = SC__COUNT /* "t" when judged on the target year's own value */
 };
 
+/* Columns of the index ranking. */
+enum {
+    INDEX_CODE,
+    INDEX_NAME_EN,
+    INDEX_NAME_ZH,
+    INDEX_YEAR,
+    INDEX_RANK,
+    INDEX_AREA_EN,
+    INDEX_AREA_ZH,
+    INDEX_VALUE, /* rounded to 1 decimal */
+    INDEX_COVERAGE_PCT,
+    INDEX_PILLARS_EN, /* "Access 75.2 · Use 60.1 · Impact 40" */
+    INDEX_PILLARS_ZH,
+    INDEX_PROVINCES_RANKED
+};
+
+/* Columns of the regional gaps. */
+enum {
+    GAP_INDICATOR,
+    GAP_NAME_EN,
+    GAP_NAME_ZH,
+    GAP_YEAR,
+    GAP_PROVINCES, /* "31/31" */
+    GAP_MIN,       /* value and unit */
+    GAP_MIN_EN,
+    GAP_MIN_ZH,
+    GAP_MAX,
+    GAP_MAX_EN,
+    GAP_MAX_ZH,
+    GAP_MAX_MIN, /* rounded to 2 decimals */
+    GAP_CV,      /* rounded to 3 decimals */
+    GAP_CV_METHOD,
+    GAP_CENTRAL_TO_EAST, /* rounded to 3 decimals */
+    GAP_WEST_TO_EAST,
+    GAP_NORTHEAST_TO_EAST
+};
+
 /* The words of the report in one language (sp_report_lang.c). */
 #define SP_REPORT_N_STATUSES 7
 typedef struct sp_report_words {
@@ -50,10 +89,21 @@ typedef struct sp_report_words {
     const char *h_targets, *h_charts, *h_provinces, *no_provinces, *rank, *province, *value;
     const char *h_quality, *check, *what, *count, *quarantined, *warning, *stale, *missing;
     const char *chart_no_data, *year_not_complete;
+    /* The composite index and the regional gaps (sp_report_regional.c). */
+    const char *h_index, *no_index, *index_note, *coverage, *pillars;
+    const char *h_gaps, *no_gaps, *gaps_note, *provinces, *lowest, *highest, *max_min, *cv,
+        *to_east;
     const char *target_for; /* %s plan, %s year, %s comparator, %s value */
 } sp_report_words_t;
 
 const sp_report_words_t *sp_report_words(sp_report_lang_t lang);
+/* A result's field, "" when NULL. */
+static inline const char *sp_report_val(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+/* Writes s with HTML's special characters escaped. */
+void sp_report_html_escape(FILE *out, const char *s);
 /* The index of a status of stats.target_progress in sp_report_words_t.statuses. */
 int sp_report_status_index(const char *status);
 const char *sp_report_status_label(const sp_report_words_t *w, const char *status);
@@ -65,6 +115,8 @@ typedef struct sp_report_data {
     PGresult *series;    /* indicator, year, value in target unit (float8), complete */
     PGresult *ranking;   /* indicator, year, rank, name_en, name_zh, value, unit */
     PGresult *quality;   /* kind, what, count */
+    PGresult *index;     /* INDEX_* columns: each index's provinces in its latest ranked year */
+    PGresult *gaps;      /* GAP_* columns: each indicator's latest year with provincial values */
     char generated[64];
     char database[128];
     char as_of[64]; /* "" for now; else the as-of time, in UTC */
@@ -94,5 +146,9 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out);
 void sp_report_write_csv(const sp_report_data_t *d, FILE *out);
 void sp_report_write_json(const sp_report_data_t *d, FILE *out);
 void sp_report_write_html(const sp_report_data_t *d, FILE *out);
+/* The composite index's ranking (with a bar chart) and the regional gaps, in each format. */
+void sp_report_regional_html(const sp_report_data_t *d, FILE *out);
+void sp_report_regional_text(const sp_report_data_t *d, FILE *out);
+void sp_report_regional_json(const sp_report_data_t *d, json_t *root);
 
 #endif

@@ -53,6 +53,21 @@ static const sp_report_words_t zh = {
     .chart_no_data = "暂无数据",
     .year_not_complete = "（年度未完）",
     .target_for = "%s %s 年目标：%s %s",
+    .h_index = "综合指数：各省份排名",
+    .no_index = "尚无可排名的指数值。",
+    .index_note =
+        "综合指数由目录定义（stats.composite_index），为 statpipe 自定的示例权重，非官方指数。",
+    .coverage = "覆盖度",
+    .pillars = "分项",
+    .h_gaps = "区域差距",
+    .no_gaps = "尚无两个以上省份的数据。",
+    .gaps_note = "变异系数：比率指标按权重指标加权，总量指标不加权；中部、西部、东北与东部之比。",
+    .provinces = "省份数",
+    .lowest = "最低",
+    .highest = "最高",
+    .max_min = "最高/最低",
+    .cv = "变异系数",
+    .to_east = "中部/西部/东北 ÷ 东部",
 };
 
 static const sp_report_words_t en = {
@@ -102,6 +117,23 @@ static const sp_report_words_t en = {
     .chart_no_data = "no data yet",
     .year_not_complete = " (year not complete)",
     .target_for = "%s target for %s: %s %s",
+    .h_index = "Composite index: provinces ranked",
+    .no_index = "No index values to rank yet.",
+    .index_note =
+        "Composite indices are defined in the catalogue (stats.composite_index); "
+        "the shipped one is statpipe's example, with its own weights, not an official index.",
+    .coverage = "Coverage",
+    .pillars = "Pillars",
+    .h_gaps = "Regional gaps",
+    .no_gaps = "No indicator has figures for two provinces yet.",
+    .gaps_note = "Coefficient of variation: weighted by the weight indicator for ratios, plain for "
+                 "levels; the Central, West and Northeast roll-ups over the East's.",
+    .provinces = "Provinces",
+    .lowest = "Lowest",
+    .highest = "Highest",
+    .max_min = "Highest / lowest",
+    .cv = "CV",
+    .to_east = "Central / West / Northeast ÷ East",
 };
 
 /* The statuses of stats.target_progress, in the order the words list them. */

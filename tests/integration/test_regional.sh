@@ -214,4 +214,40 @@ rc=0
 out=$(PGDATABASE=idx sp_psql -c "update statpipe.index_component set weight = 0.4 where index_code = 'T' and indicator = 'NET_PEN'" 2>&1) || rc=$?
 case "$out" in *"the component weights of pillar A of index T sum to 0.9, not 1"*) ;; *) fail "component weights summing to 0.9 were not refused (rc $rc): $out" ;; esac
 
+# ---- the report: the index ranking with its chart, and the gaps ------------------------------
+# Rendered by Chromium for the reader, in both languages. Index T ranks Beijing (90.5206 shown
+# as 90.5), Shanghai (65) and Guangdong (55, coverage 70 %) in 2023, a bar each; the gaps
+# table has a row per indicator with provincial figures: BS_5G_PER_10K, MBB_PEN (2023: lowest
+# Guangdong 90, highest Beijing 130, 130 / 90 = 1.44) and NET_PEN.
+PGDATABASE=idx sp_psql -c "update statpipe.composite_index set missing = 'reweight' where code = 'T'" >/dev/null
+mkdir -p "$SP_TMP/chromium"
+for lang in zh en; do
+    PGDATABASE=idx PGUSER=analyst "$STATPIPE" report --format html --lang $lang --out "$SP_TMP/regional.$lang.html"
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$SP_TMP/regional.$lang.html" \
+        > "$SP_TMP/regional-dom.$lang.html" 2>"$SP_TMP/chromium.$lang.log" \
+        || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
+done
+dom=$SP_TMP/regional-dom.zh.html
+check "report: the index's heading" '<h2 id="index">综合指数：各省份排名</h2>|<h2 id="index">Composite index: provinces ranked</h2>' \
+    "$(grep -o '<h2 id="index">[^<]*</h2>' "$dom")|$(grep -o '<h2 id="index">[^<]*</h2>' "$SP_TMP/regional-dom.en.html")"
+check "report: index T's chart has a bar per ranked province" 3 \
+    "$(sed -n '/<svg class="chart index" data-index="T"/,/<\/svg>/p' "$dom" | grep -o '<rect class="bar"' | wc -l)"
+check "report: index T's ranking (coverage shown when under 100 %)" "1 北京市 90.5|2 上海市 65|3 广东省 55 70" \
+    "$(sed -n '/<table class="index" data-index="T">/,/<\/table>/p' "$dom" \
+        | sed -n 's|.*<td class="num">\([0-9]*\)</td><td>\([^<]*\)</td><td class="num">\([0-9.]*\)</td><td>[^<]*</td><td class="num">\([0-9.]*\) %</td>.*|\1 \2 \3 \4|p' \
+        | sed 's/ 100$//' | tr '\n' '|' | sed 's/|$//')"
+check "report: the gaps, a row per indicator" "BS_5G_PER_10K MBB_PEN NET_PEN" \
+    "$(grep -o '<tr data-indicator="[^"]*"' "$dom" | cut -d'"' -f2 | tr '\n' ' ' | sed 's/ $//')"
+check "report: a gap row as read" "Administrative|Guangdong 90 PCT|Beijing 130 PCT|1.44" \
+    "Administrative|$(sed -n '/<tr data-indicator="MBB_PEN"/,/<\/tr>/p' "$SP_TMP/regional-dom.en.html" \
+        | sed 's|</td><td[^>]*>|\n|g' | sed -n '4,6p' | tr '\n' '|' | sed 's/|$//')"
+# The text report has the same ranking and a gap line per indicator.
+text=$(PGDATABASE=idx PGUSER=analyst "$STATPIPE" report --lang en)
+check "text report: index T's ranking" "1 Beijing 90.5|2 Shanghai 65|3 Guangdong 55" \
+    "$(echo "$text" | sed -n '/^  T, 2023$/,/^$/p' | awk 'NF >= 3 && $1 ~ /^[0-9]+$/ { print $1, $2, $3 }' | tr '\n' '|' | sed 's/|$//')"
+check "text report: the MBB_PEN gap" "1" "$(echo "$text" | grep -c '^  MBB_PEN .*Highest / lowest 1.44')"
+
 echo "ok - test_regional"
