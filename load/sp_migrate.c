@@ -45,7 +45,8 @@ static const struct {
     {"targets.csv", "COPY seed_targets FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_targets (indicator text, plan text,"
      " target_year text, comparator text, target_value text, target_unit text,"
-     " baseline_year text, baseline_value text, source text) ON COMMIT DROP"},
+     " baseline_year text, baseline_value text, source text, ref_area text, department text)"
+     " ON COMMIT DROP"},
     {"rules.csv", "COPY seed_rules FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_rules (rule text, kind text, severity text, indicator text,"
      " other text, lower text, upper text, note text) ON COMMIT DROP"},

@@ -6,9 +6,13 @@
 #include <string.h>
 
 /* The scorecard: targets in the units the plans state them, with the latest values in the
- * same units. Rounding here is for display; the views keep exact values. */
+ * same units; a province's target is named with its province. Rounding here is for display; the
+ * views keep exact values. */
 #define SCORECARD_COLUMNS                                                                          \
-    "SELECT t.indicator, i.name_en, i.name_zh, t.plan, t.target_year, t.comparator,"               \
+    "SELECT t.indicator,"                                                                          \
+    "  i.name_en || CASE WHEN t.ref_area <> 'CN' THEN ' (' || r.name_en || ')' ELSE '' END,"       \
+    "  i.name_zh || CASE WHEN t.ref_area <> 'CN' THEN '（' || r.name_zh || '）' ELSE '' END,"    \
+    "  t.plan, t.target_year, t.comparator,"                                                       \
     "  trim_scale(t.target_as_stated), t.target_unit_as_stated,"                                   \
     "  trim_scale(round(t.latest_value / (t.target_value / t.target_as_stated), 4)),"              \
     "  coalesce(t.latest_period, ''), trim_scale(round(t.progress * 100, 1)), t.status,"           \
@@ -16,9 +20,10 @@
     "  trim_scale(round(t.projected_value / (t.target_value / t.target_as_stated), 4)),"           \
     "  trim_scale(round(t.target_year_value / (t.target_value / t.target_as_stated), 4)),"         \
     "  trim_scale(round(t.target_year_progress * 100, 1)), t.first_year_met::text,"                \
-    "  coalesce(t.source, ''), t.target_year_passed"
+    "  coalesce(t.source, ''), t.target_year_passed, t.ref_area"
 #define SCORECARD_ORDER                                                                            \
-    " JOIN stats.indicator i ON i.code = t.indicator ORDER BY t.target_year, t.indicator, t.plan"
+    " JOIN stats.indicator i ON i.code = t.indicator JOIN stats.region r ON r.code = t.ref_area"   \
+    " ORDER BY t.target_year, t.indicator, t.plan, t.ref_area <> 'CN', t.ref_area"
 static const char scorecard_sql[] = SCORECARD_COLUMNS
     " FROM stats.target_progress_asof(coalesce($1::timestamptz, now())) t" SCORECARD_ORDER;
 /* A stored evaluation's rows ($1 is its id). */

@@ -58,7 +58,15 @@ static double nice_ceiling(double v)
     return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
-/* One chart: the indicator's national annual values and its targets. */
+/* Whether scorecard row i is a national target of indicator: a chart draws the national
+ * series, so only national targets belong on it. */
+static bool national_target_of(const PGresult *t, int i, const char *indicator)
+{
+    return strcmp(sp_report_val(t, i, SC_INDICATOR), indicator) == 0 &&
+           strcmp(sp_report_val(t, i, SC_TARGET_AREA), "CN") == 0;
+}
+
+/* One chart: the indicator's national annual values and its national targets. */
 static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, const char *unit)
 {
     const PGresult *s = d->series, *t = d->scorecard;
@@ -76,7 +84,7 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
         npoints++;
     }
     for (int i = 0; i < PQntuples(t); i++) {
-        if (strcmp(sp_report_val(t, i, SC_INDICATOR), indicator) != 0)
+        if (!national_target_of(t, i, indicator))
             continue;
         int y = atoi(sp_report_val(t, i, SC_YEAR));
         double v = atof(sp_report_val(t, i, SC_TARGET));
@@ -114,7 +122,7 @@ static void chart(FILE *out, const sp_report_data_t *d, const char *indicator, c
     fputs("</text>\n", out);
     /* targets */
     for (int i = 0; i < PQntuples(t); i++) {
-        if (strcmp(sp_report_val(t, i, SC_INDICATOR), indicator) != 0)
+        if (!national_target_of(t, i, indicator))
             continue;
         double x = X(atoi(sp_report_val(t, i, SC_YEAR))),
                y = Y(atof(sp_report_val(t, i, SC_TARGET)));

@@ -28,7 +28,8 @@ enum {
     SC_SOURCE,
     SC__COUNT,
     /* Past the shown columns: what the writers read but do not print. */
-    SC_TARGET_YEAR_PASSED = SC__COUNT /* "t" when judged on the target year's own value */
+    SC_TARGET_YEAR_PASSED = SC__COUNT, /* "t" when judged on the target year's own value */
+    SC_TARGET_AREA                     /* CN, or the province the target is for */
 };
 
 /* Columns of the index ranking. */

@@ -11,6 +11,12 @@
 #define V sp_report_val
 #define ESC sp_report_html_escape
 
+/* A field, or a dash where it is NULL (a group without provinces, a ratio without a base). */
+static const char *dash(const PGresult *r, int row, int col)
+{
+    return *V(r, row, col) ? V(r, row, col) : "–";
+}
+
 static bool new_index(const PGresult *r, int i)
 {
     return i == 0 || strcmp(V(r, i, INDEX_CODE), V(r, i - 1, INDEX_CODE)) != 0;
@@ -102,11 +108,11 @@ void sp_report_regional_html(const sp_report_data_t *d, FILE *out)
         fputc(' ', out);
         ESC(out, V(g, i, GAP_MAX));
         fprintf(out, "</td><td class=\"num\">%s</td><td class=\"num\" title=\"",
-                V(g, i, GAP_MAX_MIN));
+                dash(g, i, GAP_MAX_MIN));
         ESC(out, V(g, i, GAP_CV_METHOD));
-        fprintf(out, "\">%s</td><td class=\"num\">%s / %s / %s</td></tr>\n", V(g, i, GAP_CV),
-                V(g, i, GAP_CENTRAL_TO_EAST), V(g, i, GAP_WEST_TO_EAST),
-                V(g, i, GAP_NORTHEAST_TO_EAST));
+        fprintf(out, "\">%s</td><td class=\"num\">%s / %s / %s</td></tr>\n", dash(g, i, GAP_CV),
+                dash(g, i, GAP_CENTRAL_TO_EAST), dash(g, i, GAP_WEST_TO_EAST),
+                dash(g, i, GAP_NORTHEAST_TO_EAST));
     }
     fputs("</table>\n", out);
 }
@@ -138,9 +144,10 @@ void sp_report_regional_text(const sp_report_data_t *d, FILE *out)
         fprintf(out, "%s %s %s%s%s %s %s%s", w->lowest, V(g, i, en ? GAP_MIN_EN : GAP_MIN_ZH),
                 V(g, i, GAP_MIN), w->comma, w->highest, V(g, i, en ? GAP_MAX_EN : GAP_MAX_ZH),
                 V(g, i, GAP_MAX), w->comma);
-        fprintf(out, "%s %s%s%s %s%s%s %s / %s / %s\n", w->max_min, V(g, i, GAP_MAX_MIN), w->comma,
-                w->cv, V(g, i, GAP_CV), w->comma, w->to_east, V(g, i, GAP_CENTRAL_TO_EAST),
-                V(g, i, GAP_WEST_TO_EAST), V(g, i, GAP_NORTHEAST_TO_EAST));
+        fprintf(out, "%s %s%s%s %s%s%s %s / %s / %s\n", w->max_min, dash(g, i, GAP_MAX_MIN),
+                w->comma, w->cv, dash(g, i, GAP_CV), w->comma, w->to_east,
+                dash(g, i, GAP_CENTRAL_TO_EAST), dash(g, i, GAP_WEST_TO_EAST),
+                dash(g, i, GAP_NORTHEAST_TO_EAST));
     }
 }
 

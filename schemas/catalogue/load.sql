@@ -52,14 +52,16 @@ ON CONFLICT (code) DO UPDATE SET
     horizon_to = excluded.horizon_to;
 
 INSERT INTO statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit,
-                             baseline_year, baseline_value, source)
+                             baseline_year, baseline_value, source, ref_area, department)
 SELECT indicator, plan, target_year::int, comparator, target_value::numeric, target_unit,
-       nullif(baseline_year, '')::int, nullif(baseline_value, '')::numeric, nullif(source, '')
+       nullif(baseline_year, '')::int, nullif(baseline_value, '')::numeric, nullif(source, ''),
+       coalesce(nullif(ref_area, ''), 'CN'), nullif(department, '')
   FROM seed_targets
-ON CONFLICT (indicator, plan, target_year) DO UPDATE SET
+ON CONFLICT (indicator, plan, target_year, ref_area) DO UPDATE SET
     comparator = excluded.comparator, target_value = excluded.target_value,
     target_unit = excluded.target_unit, baseline_year = excluded.baseline_year,
-    baseline_value = excluded.baseline_value, source = excluded.source;
+    baseline_value = excluded.baseline_value, source = excluded.source,
+    department = excluded.department;
 
 INSERT INTO statpipe.rule (rule_id, kind, severity, indicator, other, lower, upper, note)
 SELECT rule, kind, severity, indicator, nullif(other, ''), nullif(lower, '')::numeric,

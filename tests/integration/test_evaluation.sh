@@ -69,7 +69,7 @@ check "the stored rows equal stats.target_progress_asof at T1" "0|0" \
                                                         target_year_value, target_year_progress, met, latest_year,
                                                         latest_period, latest_period_end, latest_value, latest_complete,
                                                         progress, trend_cagr, cagr_needed, projected_value, first_year_met,
-                                                        status, baseline_year, baseline_value, source
+                                                        status, baseline_year, baseline_value, source, ref_area, department
                                                    from stats.evaluation_row where evaluation_id = $E1) x) y) d)
                   || '|' || (select count(*) from stats.evaluation_row where evaluation_id = $E1)
                   - (select count(*) from stats.target_progress_asof('$T1'))")"

@@ -41,6 +41,13 @@ sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
     # 10.92 亿 = 1,092,000,000 users = 16,912.087912 bit/s per user.
     msg INTL_BW 2023 18468000 Mbps
     msg NETIZENS 2023 10.92 亿
+    # Beijing, for its own target: 7.5 万个 over 2184.3 万人 in 2022 (75,000 / 21,843,000 ×
+    # 10,000 = 34.335943), 10.1 万个 over 2185.8 万人 in 2023 (101,000 / 21,858,000 × 10,000 =
+    # 46.207338).
+    msg BS_5G 2022 7.5 万个 110000
+    msg POPULATION 2022 2184.3 万人 110000
+    msg BS_5G 2023 10.1 万个 110000
+    msg POPULATION 2023 2185.8 万人 110000
 } > "$SP_TMP/derived.ndjson"
 PGDATABASE=derived "$STATPIPE" load "$SP_TMP/derived.ndjson" >/dev/null
 derived_rows() { # database: the derived indicators' annual values, as the reader sees them
@@ -48,6 +55,7 @@ derived_rows() { # database: the derived indicators' annual values, as the reade
                         || '|' || method || '|' || coalesce(derivation, '-') || '|'
                         || coalesce(missing_reason, '-') || '|' || unit || '|' || sender
                    from stats.annual_value where indicator in ('BS_5G_PER_10K', 'INTL_BW_PER_USER')
+                    and ref_area = 'CN'
                   order by indicator, year"
 }
 expected_derived="BS_5G_PER_10K|2021|NULL|derived|BS_5G / POPULATION × 10000|no value of BS_5G for 2021|PER_10K_PEOPLE|S
@@ -65,7 +73,8 @@ check "derived as of a date" "2021|NULL
 2022|16.376837
 2023|NULL" "$(reader derived "
     select year || '|' || coalesce(trim_scale(round(value, 6))::text, 'NULL')
-      from stats.annual_value_asof('2025-01-01') where indicator = 'BS_5G_PER_10K' order by year")"
+      from stats.annual_value_asof('2025-01-01') where indicator = 'BS_5G_PER_10K' and ref_area = 'CN'
+     order by year")"
 # The national target (26 per 10,000 people by 2025) judged in mid-2025: the latest value is
 # the published 30 of 2024; before the 2024 release it is the derived 16.376837 of 2022 (2023
 # has no value).
@@ -76,6 +85,23 @@ check "a target on a derived indicator" "2024|30
     union all
     select latest_year || '|' || trim_scale(round(latest_value, 6)) from stats.target_progress_asof('2025-01-01')
      where indicator = 'BS_5G_PER_10K'")"
+# A province's target on a derived indicator, with its department: Beijing, 50 per 10,000
+# people by 2025, judged in mid-2024 on Beijing's own values. Latest 46.207338 (2023);
+# progress 46.207338 / 50 = 0.924147; trend from 2022: 46.207338 / 34.335943 - 1 = 0.345743 a
+# year; carried 2 years to the end of 2025: 46.207338 × 1.345743² = 83.68 >= 50: on track.
+# The national target of the same indicator, plan and year is still judged on CN (2022's
+# 16.376837, 2023 having no value: progress 16.376837 / 26 = 0.629878, no trend: unknown).
+PGDATABASE=derived sp_psql -c "insert into statpipe.target (indicator, plan, target_year, comparator, target_value,
+    target_unit, ref_area, department) values ('BS_5G_PER_10K', 'FYP14-ICT', 2025, '>=', 50, '个/万人', '110000',
+    'Beijing Communications Administration')" >/dev/null
+check "a province's target on a derived indicator" "110000|Beijing Communications Administration|2023|46.207338|0.924147|0.345743|83.68|on track
+CN|MIIT|2022|16.376837|0.629878|-|-|unknown" "$(reader derived "
+    select ref_area || '|' || coalesce(department, '-') || '|' || latest_year || '|' || trim_scale(round(latest_value, 6))
+           || '|' || trim_scale(round(progress, 6)) || '|' || coalesce(trim_scale(round(trend_cagr, 6))::text, '-')
+           || '|' || coalesce(trim_scale(round(projected_value, 2))::text, '-') || '|' || status
+      from stats.target_progress_asof('2024-06-30') where indicator = 'BS_5G_PER_10K'
+     order by ref_area = 'CN', ref_area")"
+
 # The catalogue refuses a formula whose input is itself derived.
 rc=0
 out=$(PGDATABASE=derived sp_psql -c "insert into statpipe.indicator_formula values ('NET_PEN', 'share', 'BS_5G_PER_10K', 'POPULATION', 100, null)" 2>&1) || rc=$?

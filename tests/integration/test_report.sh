@@ -14,9 +14,9 @@ targets=$(sp_psql -c 'select count(*) from statpipe.target')
 
 "$STATPIPE" report --lang en > "$SP_TMP/report.txt"
 # Every catalogue target year (2020 and 2025) has passed. Missed: ECOM_TX 2020 (NISDO-2016
-# and FYP13-INFO, 37.21 < 38) and INFO_CONS 2020 (both plans, 5.8 < 6): 4. The other 17 - 4
-# = 13 have no value for their year: no data. TEST-2099 has one level and no trend: unknown.
-grep -q "^$targets targets: 0 met, 4 missed, 13 no data, 0 on track, 0 at risk, 0 off track, 1 unknown$" "$SP_TMP/report.txt" \
+# and FYP13-INFO, 37.21 < 38) and INFO_CONS 2020 (both plans, 5.8 < 6): 4. The other 21 - 4
+# = 17 have no value for their year: no data. TEST-2099 has one level and no trend: unknown.
+grep -q "^$targets targets: 0 met, 4 missed, 17 no data, 0 on track, 0 at risk, 0 off track, 1 unknown$" "$SP_TMP/report.txt" \
     || fail "text summary: $(tail -n 8 "$SP_TMP/report.txt")"
 grep -q "^INTL_BW  *TEST-2099  *2099  *>= 60 Tbps  *18.47 Tbps (2023-S2)  *30.8 %  *-  *unknown$" "$SP_TMP/report.txt" \
     || fail "text row for INTL_BW 2099: $(grep INTL_BW "$SP_TMP/report.txt")"
@@ -30,7 +30,7 @@ echo "ok - text scorecard"
 # In Chinese, the default: the same rows and counts, worded as evaluations word them.
 "$STATPIPE" report > "$SP_TMP/report.zh.txt"
 check "Chinese text: the title" "国家信息化发展目标监测评估" "$(head -n 1 "$SP_TMP/report.zh.txt" | cut -d' ' -f1)"
-grep -q "^共 $targets 项目标：达标 0，未达标 4，无数据 13，进展顺利 0，存在风险 0，滞后 0，无法判断 1$" "$SP_TMP/report.zh.txt" \
+grep -q "^共 $targets 项目标：达标 0，未达标 4，无数据 17，进展顺利 0，存在风险 0，滞后 0，无法判断 1$" "$SP_TMP/report.zh.txt" \
     || fail "Chinese summary: $(tail -n 8 "$SP_TMP/report.zh.txt")"
 grep -q "^ECOM_TX  *NISDO-2016  *2020  *>= 38 万亿元  *37.21 万亿元 (2020)  *97.9 %  *-  *未达标$" "$SP_TMP/report.zh.txt" \
     || fail "Chinese row for ECOM_TX 2020: $(grep ECOM_TX "$SP_TMP/report.zh.txt")"
@@ -98,7 +98,7 @@ check "rendered: a target marker per target of the chart (three plans and the te
 grep -q 'id="quality"' "$SP_TMP/dom.html" || fail "no data-quality panel"
 grep -q '<h2 id="provinces">各省份</h2>' "$SP_TMP/dom.html" || fail "no provinces' ranking"
 # The page in each language, as Chromium renders it: the language of the document, its
-# title, the statuses (4 missed, 13 no data, 1 unknown) and the data-quality panel.
+# title, the statuses (4 missed, 17 no data, 1 unknown) and the data-quality panel.
 "$STATPIPE" report --format html --lang en --out "$SP_TMP/report.en.html"
 for lang in zh en; do
     page=$SP_TMP/report.html
@@ -110,10 +110,10 @@ for lang in zh en; do
         2>"$SP_TMP/chromium.$lang.log" || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
 done
 check "rendered Chinese page: language, title, statuses" \
-    '<html lang="zh-CN">|<h1>国家信息化发展目标监测评估</h1>|4 未达标|13 无数据|1 无法判断|<h2>数据质量</h2>' \
+    '<html lang="zh-CN">|<h1>国家信息化发展目标监测评估</h1>|4 未达标|17 无数据|1 无法判断|<h2>数据质量</h2>' \
     "$(grep -o '<html lang="[^"]*">' "$SP_TMP/dom.zh.html")|$(grep -o '<h1>[^<]*</h1>' "$SP_TMP/dom.zh.html")|$(grep -o 'data-status="missed">未达标<' "$SP_TMP/dom.zh.html" | wc -l) 未达标|$(grep -o 'data-status="no data">无数据<' "$SP_TMP/dom.zh.html" | wc -l) 无数据|$(grep -o 'data-status="unknown">无法判断<' "$SP_TMP/dom.zh.html" | wc -l) 无法判断|$(grep -o '<h2>数据质量</h2>' "$SP_TMP/dom.zh.html")"
 check "rendered English page: language, title, statuses" \
-    '<html lang="en">|<h1>National informatization targets: scorecard</h1>|4 missed|13 no data|1 unknown|<h2>Data quality</h2>' \
+    '<html lang="en">|<h1>National informatization targets: scorecard</h1>|4 missed|17 no data|1 unknown|<h2>Data quality</h2>' \
     "$(grep -o '<html lang="[^"]*">' "$SP_TMP/dom.en.html")|$(grep -o '<h1>[^<]*</h1>' "$SP_TMP/dom.en.html")|$(grep -o 'data-status="missed">missed<' "$SP_TMP/dom.en.html" | wc -l) missed|$(grep -o 'data-status="no data">no data<' "$SP_TMP/dom.en.html" | wc -l) no data|$(grep -o 'data-status="unknown">unknown<' "$SP_TMP/dom.en.html" | wc -l) unknown|$(grep -o '<h2>Data quality</h2>' "$SP_TMP/dom.en.html")"
 check "rendered English page: one chart per indicator too" "$charts" "$(grep -o '<svg class="chart"' "$SP_TMP/dom.en.html" | wc -l)"
 # As a reader sees it: printed, the page's Chinese is set in a CJK font (Debian's

@@ -17,9 +17,18 @@ for f in "$sql"/00[1-7]_*.sql; do
     sp_psql -c "insert into statpipe.schema_migration (name, checksum) values ('$(basename "$f")', '$(md5sum < "$f" | cut -d' ' -f1)')"
 done
 cat=$SP_SOURCE_DIR/schemas/catalogue
-# The catalogue load of that schema had no plans (statpipe.plan comes with 012) and no rules
-# (statpipe.rule comes with 020).
-sed -e '/^INSERT INTO statpipe.plan /,/^$/d' -e '/^INSERT INTO statpipe.rule /,$d' "$cat/load.sql" > "$SP_TMP/load-before-plans.sql"
+# The catalogue load of that schema had no plans (statpipe.plan comes with 012), no rules
+# (statpipe.rule comes with 020) and nothing after them; its targets had no area or department
+# (025), and were loaded by the statement below.
+sed -e '/^INSERT INTO statpipe.plan /,/^$/d' -e '/^INSERT INTO statpipe.target /,/^$/d' \
+    -e '/^INSERT INTO statpipe.rule /,$d' "$cat/load.sql" > "$SP_TMP/load-before-plans.sql"
+cat >> "$SP_TMP/load-before-plans.sql" <<'SQL'
+INSERT INTO statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit,
+                             baseline_year, baseline_value, source)
+SELECT indicator, plan, target_year::int, comparator, target_value::numeric, target_unit,
+       nullif(baseline_year, '')::int, nullif(baseline_value, '')::numeric, nullif(source, '')
+  FROM seed_targets;
+SQL
 sp_psql >/dev/null <<SQL
 create temp table seed_units (code text, dimension text, factor text, aliases text, note text);
 create temp table seed_indicators (code text, name_zh text, name_en text, dimension text,
@@ -28,7 +37,8 @@ create temp table seed_indicators (code text, name_zh text, name_en text, dimens
 create temp table seed_regions (code text, name_zh text, name_en text, level text,
     region_group text, in_national_total text);
 create temp table seed_targets (indicator text, plan text, target_year text, comparator text,
-    target_value text, target_unit text, baseline_year text, baseline_value text, source text);
+    target_value text, target_unit text, baseline_year text, baseline_value text, source text,
+    ref_area text, department text);
 \copy seed_units from '$cat/units.csv' with (format csv, header true)
 \copy seed_indicators from '$cat/indicators.csv' with (format csv, header true)
 \copy seed_regions from '$cat/regions.csv' with (format csv, header true)
@@ -78,7 +88,8 @@ applied migration 020_rules.sql
 applied migration 021_vintages_as_of.sql
 applied migration 022_derived_indicators.sql
 applied migration 023_regional_gap.sql
-applied migration 024_composite_index.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 024_composite_index.sql
+applied migration 025_area_targets.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the kept values are filled from the stored observations" "0|0" \
     "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int
