@@ -70,6 +70,56 @@ COMMENT ON FUNCTION statpipe.catalogue_version() IS 'A digest (md5) of the catal
 ALTER FUNCTION stats.annual_values_of(text, text, timestamptz) RENAME TO annual_values_measured;
 COMMENT ON FUNCTION stats.annual_values_measured(text, text, timestamptz) IS 'The annual values of one indicator in one area from its own published figures, as known at p_as_of, one row per year: see stats.annual_value.';
 
+-- The measured annual values as stats.annual_value has read them: the kept years from
+-- statpipe.annual_value_kept, the others computed at query time. The columns are those of
+-- statpipe.annual_value_kept, in its order.
+CREATE VIEW statpipe.annual_value_measured WITH (security_barrier) AS
+SELECT * FROM (
+    SELECT a.indicator, a.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
+           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release
+      FROM statpipe.kept_year_now k
+      JOIN statpipe.annual_value_kept a
+        ON a.indicator = k.indicator AND a.ref_area = k.ref_area AND a.year = k.year
+     WHERE k.current
+    UNION ALL
+    SELECT ia.indicator, ia.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
+           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release
+      FROM (SELECT DISTINCT k.indicator, k.ref_area FROM statpipe.kept_year_now k
+             WHERE NOT k.current) ia
+     CROSS JOIN LATERAL stats.annual_values_measured(ia.indicator, ia.ref_area, now()) a
+     WHERE EXISTS (SELECT 1 FROM statpipe.kept_year_now k
+                    WHERE k.indicator = ia.indicator AND k.ref_area = ia.ref_area
+                      AND k.year = a.year AND NOT k.current)) u;
+COMMENT ON VIEW statpipe.annual_value_measured IS 'The annual values of the published figures, as the reader sees them: the rows of stats.annual_value that are not derived.';
+
+-- One derived value: formula f for the year of n and d, the annual values of its numerator
+-- and denominator in one area (either NULL when that input has none). The view and the
+-- function of derived values both call it, so that the rule is written once; it reads the
+-- indicator's unit on behalf of readers, who call it through stats.annual_value.
+CREATE FUNCTION statpipe.derive(f statpipe.indicator_formula, n statpipe.annual_value_measured,
+                                d statpipe.annual_value_measured)
+RETURNS TABLE (value numeric, unit text, complete boolean, months_covered int, method text,
+               last_period text, last_period_end date, sender text, freq text,
+               published_as text, release timestamptz, derivation text, missing_reason text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT CASE WHEN (d).value <> 0 THEN (n).value / (d).value * (f).scale END,
+           (SELECT u.code FROM statpipe.indicator i
+              JOIN statpipe.unit u ON u.dimension = i.dimension AND u.factor = 1
+             WHERE i.code = (f).indicator ORDER BY u.code LIMIT 1),
+           coalesce((n).complete AND (d).complete, false), NULL::int, 'derived',
+           (n).last_period, (n).last_period_end, concat_ws('/', (n).sender, (d).sender), 'A',
+           'derived', greatest((n).release, (d).release),
+           (f).numerator || ' / ' || (f).denominator
+               || CASE WHEN (f).scale <> 1 THEN ' × ' || trim_scale((f).scale) ELSE '' END,
+           CASE WHEN (n).value IS NULL
+                THEN format('no value of %s for %s', (f).numerator, coalesce((n).year, (d).year))
+                WHEN (d).value IS NULL
+                THEN format('no value of %s for %s', (f).denominator, coalesce((n).year, (d).year))
+                WHEN (d).value = 0
+                THEN format('%s is 0 in %s', (f).denominator, (d).year) END
+$$;
+COMMENT ON FUNCTION statpipe.derive(statpipe.indicator_formula, statpipe.annual_value_measured, statpipe.annual_value_measured) IS 'A derived indicator''s value and columns for one area and year, from the annual values of its numerator and denominator: see stats.annual_value.';
+
 CREATE FUNCTION stats.derived_values_of(p_indicator text, p_ref_area text,
                                         p_as_of timestamptz DEFAULT now())
 RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, published_as text,
@@ -77,33 +127,25 @@ RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, publi
                last_period_end date, release timestamptz, derivation text,
                missing_reason text)
 LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET jit = off AS $$
-    WITH f AS (
-        SELECT f.*, cu.code AS unit
-          FROM statpipe.indicator_formula f
-          JOIN statpipe.indicator i ON i.code = f.indicator
-          LEFT JOIN LATERAL (SELECT u.code FROM statpipe.unit u
-                              WHERE u.dimension = i.dimension AND u.factor = 1
-                              ORDER BY u.code LIMIT 1) cu ON true
-         WHERE f.indicator = p_indicator),
-    n AS (SELECT v.* FROM f, stats.annual_values_measured(f.numerator, p_ref_area, p_as_of) v),
-    d AS (SELECT v.* FROM f, stats.annual_values_measured(f.denominator, p_ref_area, p_as_of) v),
-    published AS (
-        SELECT v.year FROM f, stats.annual_values_measured(f.indicator, p_ref_area, p_as_of) v)
-    SELECT y.year,
-           CASE WHEN d.value <> 0 THEN n.value / d.value * f.scale END,
-           f.unit, concat_ws('/', n.sender, d.sender), 'A', 'derived', 'derived', NULL::int,
-           coalesce(n.complete AND d.complete, false), n.last_period, n.last_period_end,
-           greatest(n.release, d.release),
-           f.numerator || ' / ' || f.denominator
-               || CASE WHEN f.scale <> 1 THEN ' × ' || trim_scale(f.scale) ELSE '' END,
-           CASE WHEN n.value IS NULL THEN format('no value of %s for %s', f.numerator, y.year)
-                WHEN d.value IS NULL THEN format('no value of %s for %s', f.denominator, y.year)
-                WHEN d.value = 0 THEN format('%s is 0 in %s', f.denominator, y.year) END
-      FROM f
-     CROSS JOIN (SELECT n.year FROM n UNION SELECT d.year FROM d) y
-      LEFT JOIN n ON n.year = y.year
-      LEFT JOIN d ON d.year = y.year
-     WHERE y.year NOT IN (SELECT p.year FROM published p)
+    WITH f AS (SELECT f FROM statpipe.indicator_formula f WHERE f.indicator = p_indicator),
+    m AS (
+        SELECT (f.f).indicator AS formula, x.role,
+               ROW(x.indicator, p_ref_area, v.year, v.value, v.unit, v.complete,
+                   v.months_covered, v.method, v.last_period, v.last_period_end, v.sender,
+                   v.freq, v.published_as, v.release)::statpipe.annual_value_measured AS r
+          FROM f
+         CROSS JOIN LATERAL (VALUES ('n', (f.f).numerator), ('d', (f.f).denominator),
+                                    ('p', (f.f).indicator)) x (role, indicator)
+         CROSS JOIN LATERAL stats.annual_values_measured(x.indicator, p_ref_area, p_as_of) v),
+    y AS (SELECT DISTINCT (m.r).year FROM m WHERE m.role IN ('n', 'd'))
+    SELECT y.year, x.value, x.unit, x.sender, x.freq, x.published_as, x.method,
+           x.months_covered, x.complete, x.last_period, x.last_period_end, x.release,
+           x.derivation, x.missing_reason
+      FROM f CROSS JOIN y
+      LEFT JOIN m n ON n.role = 'n' AND (n.r).year = y.year
+      LEFT JOIN m d ON d.role = 'd' AND (d.r).year = y.year
+     CROSS JOIN LATERAL statpipe.derive(f.f, n.r, d.r) x
+     WHERE NOT EXISTS (SELECT 1 FROM m p WHERE p.role = 'p' AND (p.r).year = y.year)
 $$;
 COMMENT ON FUNCTION stats.derived_values_of(text, text, timestamptz) IS 'The values of a derived indicator (stats.indicator_formula) in one area, one row per year in which an input has a figure, as known at p_as_of, for the years without a published figure (or published missing value) of its own; value NULL with missing_reason when an input is missing or the denominator is 0.';
 
@@ -121,35 +163,31 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
 $$;
 COMMENT ON FUNCTION stats.annual_values_of(text, text, timestamptz) IS 'The annual values of one indicator in one area as known at p_as_of (default now), one row per year, published or derived: see stats.annual_value.';
 
--- The view: its measured arms as before, and the derived indicators of every area where an
--- input has a series.
+-- The view: the measured values, and the derived indicators from them for every area and
+-- year in which an input has a value and the indicator no published one.
 CREATE OR REPLACE VIEW stats.annual_value WITH (security_barrier) AS
-SELECT * FROM (
-    SELECT a.indicator, a.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
-           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release,
-           NULL::text AS derivation, NULL::text AS missing_reason
-      FROM statpipe.kept_year_now k
-      JOIN statpipe.annual_value_kept a
-        ON a.indicator = k.indicator AND a.ref_area = k.ref_area AND a.year = k.year
-     WHERE k.current
-    UNION ALL
-    SELECT ia.indicator, ia.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
-           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release,
-           NULL::text, NULL::text
-      FROM (SELECT DISTINCT k.indicator, k.ref_area FROM statpipe.kept_year_now k
-             WHERE NOT k.current) ia
-     CROSS JOIN LATERAL stats.annual_values_measured(ia.indicator, ia.ref_area, now()) a
-     WHERE EXISTS (SELECT 1 FROM statpipe.kept_year_now k
-                    WHERE k.indicator = ia.indicator AND k.ref_area = ia.ref_area
-                      AND k.year = a.year AND NOT k.current)
-    UNION ALL
-    SELECT fa.indicator, fa.ref_area, d.year, d.value, d.unit, d.complete, d.months_covered,
-           d.method, d.last_period, d.last_period_end, d.sender, d.freq, d.published_as,
-           d.release, d.derivation, d.missing_reason
-      FROM (SELECT DISTINCT f.indicator, s.ref_area
-              FROM statpipe.indicator_formula f
-              JOIN statpipe.series s ON s.indicator IN (f.numerator, f.denominator)) fa
-     CROSS JOIN LATERAL stats.derived_values_of(fa.indicator, fa.ref_area, now()) d) u;
+SELECT m.indicator, m.ref_area, m.year, m.value, m.unit, m.complete, m.months_covered,
+       m.method, m.last_period, m.last_period_end, m.sender, m.freq, m.published_as, m.release,
+       NULL::text AS derivation, NULL::text AS missing_reason
+  FROM statpipe.annual_value_measured m
+UNION ALL
+SELECT f.indicator, k.ref_area, k.year, x.value, x.unit, x.complete, x.months_covered,
+       x.method, x.last_period, x.last_period_end, x.sender, x.freq, x.published_as, x.release,
+       x.derivation, x.missing_reason
+  FROM statpipe.indicator_formula f
+ CROSS JOIN LATERAL (SELECT i.ref_area, i.year FROM statpipe.annual_value_measured i
+                      WHERE i.indicator = f.numerator
+                     UNION
+                     SELECT i.ref_area, i.year FROM statpipe.annual_value_measured i
+                      WHERE i.indicator = f.denominator) k
+  LEFT JOIN statpipe.annual_value_measured n
+    ON n.indicator = f.numerator AND n.ref_area = k.ref_area AND n.year = k.year
+  LEFT JOIN statpipe.annual_value_measured d
+    ON d.indicator = f.denominator AND d.ref_area = k.ref_area AND d.year = k.year
+ CROSS JOIN LATERAL statpipe.derive(f, n, d) x
+ WHERE NOT EXISTS (SELECT 1 FROM statpipe.annual_value_measured p
+                    WHERE p.indicator = f.indicator AND p.ref_area = k.ref_area
+                      AND p.year = k.year);
 COMMENT ON VIEW stats.annual_value IS 'One value per indicator, area and year, by the catalogue''s rules, each from one series: flows (time_agg sum) sum the period values of the year (a year-to-date December figure gives the same), stocks and ratios (time_agg last) take the last period of the year that has a value; ratios are never summed. Per year, the authoritative sender''s figure is used when it has one for that year; others fill in the years where it has none; among the rest a complete year, an annual figure and more months are preferred. Derived indicators (stats.indicator_formula) are computed from their inputs'' annual values where no figure of their own is published.';
 COMMENT ON COLUMN stats.annual_value.method IS 'annual (published for the year), sum_of_periods (flows), last_period (stocks and ratios) or derived (from a formula: see derivation).';
 COMMENT ON COLUMN stats.annual_value.sender IS 'The sender whose figures were used (the authoritative one when it has a figure for the year); for a derived value, the senders of numerator and denominator, as NUMERATOR/DENOMINATOR.';
