@@ -51,45 +51,24 @@ COMMENT ON COLUMN stats.indicator_formula.denominator IS 'The indicator divided 
 COMMENT ON COLUMN stats.indicator_formula.scale IS 'The factor the quotient is multiplied by.';
 COMMENT ON COLUMN stats.indicator_formula.note IS 'What the formula measures and why.';
 
--- The catalogue's version covers the formulas (an empty table adds nothing to the digest).
-CREATE OR REPLACE FUNCTION statpipe.catalogue_version() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT md5(concat_ws('|',
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.indicator t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.unit t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.unit_alias t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.region t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.plan t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.target t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.indicator_formula t)))
-$$;
-COMMENT ON FUNCTION statpipe.catalogue_version() IS 'A digest (md5) of the catalogue''s indicators, units, unit aliases, regions, plans, targets and formulas: equal digests mean the same definitions.';
-
 -- The annual values of measured figures keep their rules and their function, under a name
 -- that says what they are; stats.annual_values_of becomes measured and derived together.
 ALTER FUNCTION stats.annual_values_of(text, text, timestamptz) RENAME TO annual_values_measured;
 COMMENT ON FUNCTION stats.annual_values_measured(text, text, timestamptz) IS 'The annual values of one indicator in one area from its own published figures, as known at p_as_of, one row per year: see stats.annual_value.';
 
--- The measured annual values as stats.annual_value has read them: the kept years from
--- statpipe.annual_value_kept, the others computed at query time. The columns are those of
--- statpipe.annual_value_kept, in its order.
-CREATE VIEW statpipe.annual_value_measured WITH (security_barrier) AS
-SELECT * FROM (
-    SELECT a.indicator, a.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
-           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release
-      FROM statpipe.kept_year_now k
-      JOIN statpipe.annual_value_kept a
-        ON a.indicator = k.indicator AND a.ref_area = k.ref_area AND a.year = k.year
-     WHERE k.current
-    UNION ALL
-    SELECT ia.indicator, ia.ref_area, a.year, a.value, a.unit, a.complete, a.months_covered,
-           a.method, a.last_period, a.last_period_end, a.sender, a.freq, a.published_as, a.release
-      FROM (SELECT DISTINCT k.indicator, k.ref_area FROM statpipe.kept_year_now k
-             WHERE NOT k.current) ia
-     CROSS JOIN LATERAL stats.annual_values_measured(ia.indicator, ia.ref_area, now()) a
-     WHERE EXISTS (SELECT 1 FROM statpipe.kept_year_now k
-                    WHERE k.indicator = ia.indicator AND k.ref_area = ia.ref_area
-                      AND k.year = a.year AND NOT k.current)) u;
+-- The measured annual values as stats.annual_value has read them (the kept years from
+-- statpipe.annual_value_kept, the others computed at query time), made from the view's own
+-- definition; its columns are those of statpipe.annual_value_kept, in its order.
+DO $$
+DECLARE
+    path text := pg_catalog.current_setting('search_path');
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+    EXECUTE 'CREATE VIEW statpipe.annual_value_measured WITH (security_barrier) AS '
+            || pg_catalog.pg_get_viewdef('stats.annual_value'::regclass);
+    PERFORM pg_catalog.set_config('search_path', path, true);
+END
+$$;
 COMMENT ON VIEW statpipe.annual_value_measured IS 'The annual values of the published figures, as the reader sees them: the rows of stats.annual_value that are not derived.';
 
 -- One derived value: formula f for the year of n and d, the annual values of its numerator

@@ -259,8 +259,8 @@ COMMENT ON FUNCTION stats.index_score_asof(timestamptz) IS 'stats.index_score as
 COMMENT ON FUNCTION stats.index_pillar_value_asof(timestamptz) IS 'stats.index_pillar_value as it was known at p_as_of.';
 COMMENT ON FUNCTION stats.index_value_asof(timestamptz) IS 'stats.index_value as it was known at p_as_of. stats.index_value_asof(now()) equals stats.index_value.';
 
--- The catalogue's version covers the indices. (The daemons are not told of changes to
--- formulas and indices: the transform does not read them.)
+-- The catalogue's version covers the formulas (022) and the indices. (The daemons are not
+-- told of changes to either: the transform does not read them.)
 CREATE OR REPLACE FUNCTION statpipe.catalogue_version() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
     SELECT md5(concat_ws('|',
