@@ -71,20 +71,19 @@ END
 $$;
 COMMENT ON VIEW statpipe.annual_value_measured IS 'The annual values of the published figures, as the reader sees them: the rows of stats.annual_value that are not derived.';
 
--- One derived value: formula f for the year of n and d, the annual values of its numerator
--- and denominator in one area (either NULL when that input has none). The view and the
--- function of derived values both call it, so that the rule is written once; it reads the
--- indicator's unit on behalf of readers, who call it through stats.annual_value.
-CREATE FUNCTION statpipe.derive(f statpipe.indicator_formula, n statpipe.annual_value_measured,
+-- One derived value: formula f, whose indicator's canonical unit is unit, for the year of n
+-- and d, the annual values of its numerator and denominator in one area (either NULL when
+-- that input has none). The view and the function of derived values both call it, so that
+-- the rule is written once; it reads no table, so that the planner inlines it into the
+-- caller's plan.
+CREATE FUNCTION statpipe.derive(f statpipe.indicator_formula, unit text,
+                                n statpipe.annual_value_measured,
                                 d statpipe.annual_value_measured)
 RETURNS TABLE (value numeric, unit text, complete boolean, months_covered int, method text,
                last_period text, last_period_end date, sender text, freq text,
                published_as text, release timestamptz, derivation text, missing_reason text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT CASE WHEN (d).value <> 0 THEN (n).value / (d).value * (f).scale END,
-           (SELECT u.code FROM statpipe.indicator i
-              JOIN statpipe.unit u ON u.dimension = i.dimension AND u.factor = 1
-             WHERE i.code = (f).indicator ORDER BY u.code LIMIT 1),
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN (d).value <> 0 THEN (n).value / (d).value * (f).scale END, unit,
            coalesce((n).complete AND (d).complete, false), NULL::int, 'derived',
            (n).last_period, (n).last_period_end, concat_ws('/', (n).sender, (d).sender), 'A',
            'derived', greatest((n).release, (d).release),
@@ -97,7 +96,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
                 WHEN (d).value = 0
                 THEN format('%s is 0 in %s', (f).denominator, (d).year) END
 $$;
-COMMENT ON FUNCTION statpipe.derive(statpipe.indicator_formula, statpipe.annual_value_measured, statpipe.annual_value_measured) IS 'A derived indicator''s value and columns for one area and year, from the annual values of its numerator and denominator: see stats.annual_value.';
+COMMENT ON FUNCTION statpipe.derive(statpipe.indicator_formula, text, statpipe.annual_value_measured, statpipe.annual_value_measured) IS 'A derived indicator''s value and columns for one area and year, from the annual values of its numerator and denominator: see stats.annual_value.';
+
+-- The formulas with their indicators' canonical units.
+CREATE VIEW statpipe.indicator_formula_unit AS
+SELECT f, cu.code AS unit
+  FROM statpipe.indicator_formula f
+  JOIN statpipe.indicator i ON i.code = f.indicator
+  LEFT JOIN LATERAL (SELECT u.code FROM statpipe.unit u
+                      WHERE u.dimension = i.dimension AND u.factor = 1
+                      ORDER BY u.code LIMIT 1) cu ON true;
+COMMENT ON VIEW statpipe.indicator_formula_unit IS 'Each formula (as a row, f) with the canonical unit of its indicator.';
 
 CREATE FUNCTION stats.derived_values_of(p_indicator text, p_ref_area text,
                                         p_as_of timestamptz DEFAULT now())
@@ -106,7 +115,8 @@ RETURNS TABLE (year int, value numeric, unit text, sender text, freq text, publi
                last_period_end date, release timestamptz, derivation text,
                missing_reason text)
 LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET jit = off AS $$
-    WITH f AS (SELECT f FROM statpipe.indicator_formula f WHERE f.indicator = p_indicator),
+    WITH f AS (SELECT fu.f, fu.unit FROM statpipe.indicator_formula_unit fu
+                WHERE (fu.f).indicator = p_indicator),
     m AS (
         SELECT (f.f).indicator AS formula, x.role,
                ROW(x.indicator, p_ref_area, v.year, v.value, v.unit, v.complete,
@@ -123,7 +133,7 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = pg_catalog SET ji
       FROM f CROSS JOIN y
       LEFT JOIN m n ON n.role = 'n' AND (n.r).year = y.year
       LEFT JOIN m d ON d.role = 'd' AND (d.r).year = y.year
-     CROSS JOIN LATERAL statpipe.derive(f.f, n.r, d.r) x
+     CROSS JOIN LATERAL statpipe.derive(f.f, f.unit, n.r, d.r) x
      WHERE NOT EXISTS (SELECT 1 FROM m p WHERE p.role = 'p' AND (p.r).year = y.year)
 $$;
 COMMENT ON FUNCTION stats.derived_values_of(text, text, timestamptz) IS 'The values of a derived indicator (stats.indicator_formula) in one area, one row per year in which an input has a figure, as known at p_as_of, for the years without a published figure (or published missing value) of its own; value NULL with missing_reason when an input is missing or the denominator is 0.';
@@ -143,29 +153,30 @@ $$;
 COMMENT ON FUNCTION stats.annual_values_of(text, text, timestamptz) IS 'The annual values of one indicator in one area as known at p_as_of (default now), one row per year, published or derived: see stats.annual_value.';
 
 -- The view: the measured values, and the derived indicators from them for every area and
--- year in which an input has a value and the indicator no published one.
+-- year in which an input has a value and the indicator no published one: per formula, one
+-- full join of its two inputs' rows, so that a reader who asks for every indicator (or joins
+-- on a weight indicator) pays two scans per formula, not a lookup per area and year.
 CREATE OR REPLACE VIEW stats.annual_value WITH (security_barrier) AS
 SELECT m.indicator, m.ref_area, m.year, m.value, m.unit, m.complete, m.months_covered,
        m.method, m.last_period, m.last_period_end, m.sender, m.freq, m.published_as, m.release,
        NULL::text AS derivation, NULL::text AS missing_reason
   FROM statpipe.annual_value_measured m
 UNION ALL
-SELECT f.indicator, k.ref_area, k.year, x.value, x.unit, x.complete, x.months_covered,
+SELECT (fu.f).indicator, k.ref_area, k.year, x.value, x.unit, x.complete, x.months_covered,
        x.method, x.last_period, x.last_period_end, x.sender, x.freq, x.published_as, x.release,
        x.derivation, x.missing_reason
-  FROM statpipe.indicator_formula f
- CROSS JOIN LATERAL (SELECT i.ref_area, i.year FROM statpipe.annual_value_measured i
-                      WHERE i.indicator = f.numerator
-                     UNION
-                     SELECT i.ref_area, i.year FROM statpipe.annual_value_measured i
-                      WHERE i.indicator = f.denominator) k
-  LEFT JOIN statpipe.annual_value_measured n
-    ON n.indicator = f.numerator AND n.ref_area = k.ref_area AND n.year = k.year
-  LEFT JOIN statpipe.annual_value_measured d
-    ON d.indicator = f.denominator AND d.ref_area = k.ref_area AND d.year = k.year
- CROSS JOIN LATERAL statpipe.derive(f, n, d) x
+  FROM statpipe.indicator_formula_unit fu
+ CROSS JOIN LATERAL (
+       SELECT coalesce(n.ref_area, d.ref_area) AS ref_area, coalesce(n.year, d.year) AS year,
+              n.r AS n, d.r AS d
+         FROM (SELECT i AS r, i.ref_area, i.year FROM statpipe.annual_value_measured i
+                WHERE i.indicator = (fu.f).numerator) n
+         FULL JOIN (SELECT i AS r, i.ref_area, i.year FROM statpipe.annual_value_measured i
+                     WHERE i.indicator = (fu.f).denominator) d
+           ON d.ref_area = n.ref_area AND d.year = n.year) k
+ CROSS JOIN LATERAL statpipe.derive(fu.f, fu.unit, k.n, k.d) x
  WHERE NOT EXISTS (SELECT 1 FROM statpipe.annual_value_measured p
-                    WHERE p.indicator = f.indicator AND p.ref_area = k.ref_area
+                    WHERE p.indicator = (fu.f).indicator AND p.ref_area = k.ref_area
                       AND p.year = k.year);
 COMMENT ON VIEW stats.annual_value IS 'One value per indicator, area and year, by the catalogue''s rules, each from one series: flows (time_agg sum) sum the period values of the year (a year-to-date December figure gives the same), stocks and ratios (time_agg last) take the last period of the year that has a value; ratios are never summed. Per year, the authoritative sender''s figure is used when it has one for that year; others fill in the years where it has none; among the rest a complete year, an annual figure and more months are preferred. Derived indicators (stats.indicator_formula) are computed from their inputs'' annual values where no figure of their own is published.';
 COMMENT ON COLUMN stats.annual_value.method IS 'annual (published for the year), sum_of_periods (flows), last_period (stocks and ratios) or derived (from a formula: see derivation).';
