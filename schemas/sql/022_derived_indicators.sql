@@ -74,15 +74,14 @@ COMMENT ON VIEW statpipe.annual_value_measured IS 'The annual values of the publ
 -- One derived value: formula f, whose indicator's canonical unit is unit, for the year of n
 -- and d, the annual values of its numerator and denominator in one area (either NULL when
 -- that input has none). The view and the function of derived values both call it, so that
--- the rule is written once; it reads no table, so that the planner inlines it into the
--- caller's plan.
+-- the rule is written once. It reads no table: the callers look the unit up.
 CREATE FUNCTION statpipe.derive(f statpipe.indicator_formula, unit text,
                                 n statpipe.annual_value_measured,
                                 d statpipe.annual_value_measured)
 RETURNS TABLE (value numeric, unit text, complete boolean, months_covered int, method text,
                last_period text, last_period_end date, sender text, freq text,
                published_as text, release timestamptz, derivation text, missing_reason text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
     SELECT CASE WHEN (d).value <> 0 THEN (n).value / (d).value * (f).scale END, unit,
            coalesce((n).complete AND (d).complete, false), NULL::int, 'derived',
            (n).last_period, (n).last_period_end, concat_ws('/', (n).sender, (d).sender), 'A',
