@@ -152,33 +152,40 @@ $$;
 COMMENT ON FUNCTION stats.annual_values_of(text, text, timestamptz) IS 'The annual values of one indicator in one area as known at p_as_of (default now), one row per year, published or derived: see stats.annual_value.';
 
 -- The view: the measured values, and the derived indicators from them for every area and
--- year in which an input has a value and the indicator no published one: per formula, one
--- full join of its two inputs' rows less its own, each read for that one indicator, so that
--- a reader who asks for every indicator (or joins on a weight indicator) pays three reads
--- per formula, not a lookup per area and year.
+-- year in which an input has a value and the indicator no published one. The measured
+-- values of every formula's indicators are read once (m), so that a reader who asks for
+-- every indicator, or joins on a weight indicator, pays one read, not one per formula and
+-- input.
 CREATE OR REPLACE VIEW stats.annual_value WITH (security_barrier) AS
 SELECT m.indicator, m.ref_area, m.year, m.value, m.unit, m.complete, m.months_covered,
        m.method, m.last_period, m.last_period_end, m.sender, m.freq, m.published_as, m.release,
        NULL::text AS derivation, NULL::text AS missing_reason
   FROM statpipe.annual_value_measured m
 UNION ALL
-SELECT (fu.f).indicator, k.ref_area, k.year, x.value, x.unit, x.complete, x.months_covered,
+SELECT (y.fu).f.indicator, y.ref_area, y.year, x.value, x.unit, x.complete, x.months_covered,
        x.method, x.last_period, x.last_period_end, x.sender, x.freq, x.published_as, x.release,
        x.derivation, x.missing_reason
-  FROM statpipe.indicator_formula_unit fu
- CROSS JOIN LATERAL (
-       SELECT coalesce(n.ref_area, d.ref_area) AS ref_area, coalesce(n.year, d.year) AS year,
-              n.r AS n, d.r AS d
-         FROM (SELECT i AS r, i.ref_area, i.year FROM statpipe.annual_value_measured i
-                WHERE i.indicator = (fu.f).numerator) n
-         FULL JOIN (SELECT i AS r, i.ref_area, i.year FROM statpipe.annual_value_measured i
-                     WHERE i.indicator = (fu.f).denominator) d
-           ON d.ref_area = n.ref_area AND d.year = n.year
-        WHERE NOT EXISTS (SELECT 1 FROM statpipe.annual_value_measured p
-                           WHERE p.indicator = (fu.f).indicator
-                             AND p.ref_area = coalesce(n.ref_area, d.ref_area)
-                             AND p.year = coalesce(n.year, d.year))) k
- CROSS JOIN LATERAL statpipe.derive(fu.f, fu.unit, k.n, k.d) x;
+  FROM (WITH m AS (
+            SELECT i AS r, i.indicator, i.ref_area, i.year
+              FROM statpipe.annual_value_measured i
+             WHERE i.indicator IN (SELECT v.code FROM statpipe.indicator_formula f,
+                                          LATERAL (VALUES (f.indicator), (f.numerator),
+                                                          (f.denominator)) v (code))),
+        k AS (
+            SELECT DISTINCT f.indicator AS formula, m.ref_area, m.year
+              FROM statpipe.indicator_formula f
+              JOIN m ON m.indicator IN (f.numerator, f.denominator))
+        SELECT fu, k.ref_area, k.year, n.r AS n, d.r AS d
+          FROM k
+          JOIN statpipe.indicator_formula_unit fu ON (fu.f).indicator = k.formula
+          LEFT JOIN m n ON n.indicator = (fu.f).numerator AND n.ref_area = k.ref_area
+                       AND n.year = k.year
+          LEFT JOIN m d ON d.indicator = (fu.f).denominator AND d.ref_area = k.ref_area
+                       AND d.year = k.year
+         WHERE NOT EXISTS (SELECT 1 FROM m p
+                            WHERE p.indicator = (fu.f).indicator AND p.ref_area = k.ref_area
+                              AND p.year = k.year)) y
+ CROSS JOIN LATERAL statpipe.derive((y.fu).f, (y.fu).unit, y.n, y.d) x;
 COMMENT ON VIEW stats.annual_value IS 'One value per indicator, area and year, by the catalogue''s rules, each from one series: flows (time_agg sum) sum the period values of the year (a year-to-date December figure gives the same), stocks and ratios (time_agg last) take the last period of the year that has a value; ratios are never summed. Per year, the authoritative sender''s figure is used when it has one for that year; others fill in the years where it has none; among the rest a complete year, an annual figure and more months are preferred. Derived indicators (stats.indicator_formula) are computed from their inputs'' annual values where no figure of their own is published.';
 COMMENT ON COLUMN stats.annual_value.method IS 'annual (published for the year), sum_of_periods (flows), last_period (stocks and ratios) or derived (from a formula: see derivation).';
 COMMENT ON COLUMN stats.annual_value.sender IS 'The sender whose figures were used (the authoritative one when it has a figure for the year); for a derived value, the senders of numerator and denominator, as NUMERATOR/DENOMINATOR.';
