@@ -155,13 +155,16 @@ void sp_report_write_csv(const sp_report_data_t *d, FILE *out)
 {
     const PGresult *r = d->scorecard;
     /* Column names and status codes stay the same in every language, for the tools that
-     * read them; status_label, last, is the status in the report's language. */
+     * read them; ref_area is the target's area (CN, or a province); status_label, last, is
+     * the status in the report's language. */
     for (int c = 0; c < SC__COUNT; c++)
         csv_field(out, sc_names[c], false);
+    csv_field(out, "ref_area", false);
     csv_field(out, "status_label", true);
     for (int i = 0; i < PQntuples(r); i++) {
         for (int c = 0; c < SC__COUNT; c++)
             csv_field(out, sp_report_val(r, i, c), false);
+        csv_field(out, sp_report_val(r, i, SC_TARGET_AREA), false);
         csv_field(out, sp_report_status_label(d->words, sp_report_val(r, i, SC_STATUS)), true);
     }
 }
@@ -195,6 +198,7 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
                 json_object_set_new(o, sc_names[c], json_string(sp_report_val(r, i, c)));
             }
         }
+        json_object_set_new(o, "ref_area", json_string(sp_report_val(r, i, SC_TARGET_AREA)));
         json_object_set_new(
             o, "status_label",
             json_string(sp_report_status_label(d->words, sp_report_val(r, i, SC_STATUS))));

@@ -102,6 +102,14 @@ CN|MIIT|2022|16.376837|0.629878|-|-|unknown" "$(reader derived "
       from stats.target_progress_asof('2024-06-30') where indicator = 'BS_5G_PER_10K'
      order by ref_area = 'CN', ref_area")"
 
+# The report names the province's target with its province and gives its area.
+check "report: a province's target" "BS_5G_PER_10K|5G base stations per 10000 people (Beijing)|每万人拥有5G基站数（北京市）|110000" \
+    "$(PGDATABASE=derived PGUSER=analyst "$STATPIPE" report --format csv | python3 -c '
+import csv, sys
+for r in csv.DictReader(sys.stdin):
+    if r["ref_area"] != "CN":
+        print("|".join((r["indicator"], r["name_en"], r["name_zh"], r["ref_area"])))')"
+
 # The catalogue refuses a formula whose input is itself derived.
 rc=0
 out=$(PGDATABASE=derived sp_psql -c "insert into statpipe.indicator_formula values ('NET_PEN', 'share', 'BS_5G_PER_10K', 'POPULATION', 100, null)" 2>&1) || rc=$?
