@@ -7,10 +7,11 @@ source "$(dirname "$0")/lib.sh"
 sp_pg_start
 
 n=0
-msg() { # indicator year value unit [ref_area [release]]: an annual figure, released 1 March after
+msg() { # indicator year value unit [ref_area [release [conf_status]]]: an annual figure,
+        # released 1 March after its year unless given
     n=$((n + 1))
-    printf '{"schema":"statpipe.observation/1","message_id":"r%d","sender":"S","indicator":"%s","ref_area":"%s","freq":"A","time_period":"%s","value":"%s","unit":"%s","release":"%s"}\n' \
-        "$n" "$1" "${5:-CN}" "$2" "$3" "$4" "${6:-$(($2 + 1))-03-01T10:00:00+08:00}"
+    printf '{"schema":"statpipe.observation/1","message_id":"r%d","sender":"S","indicator":"%s","ref_area":"%s","freq":"A","time_period":"%s","value":"%s","unit":"%s","release":"%s","conf_status":"%s"}\n' \
+        "$n" "$1" "${5:-CN}" "$2" "$3" "$4" "${6:-$(($2 + 1))-03-01T10:00:00+08:00}" "${7:-F}"
 }
 reader() { # database, SQL: as the reader-only login
     PGDATABASE=$1 PGUSER=analyst sp_psql -c "$2"
@@ -109,6 +110,22 @@ import csv, sys
 for r in csv.DictReader(sys.stdin):
     if r["ref_area"] != "CN":
         print("|".join((r["indicator"], r["name_en"], r["name_zh"], r["ref_area"])))')"
+
+# A confidential input is no input for a public reader: Shanghai's 2022 population is
+# confidential, so the reader gets NULL for want of it, and an internal reader 60,000 /
+# 24,758,900 × 10,000 = 24.233710.
+fresh conf
+{
+    msg BS_5G 2022 6.0 万个 310000
+    msg POPULATION 2022 2475.89 万人 310000 "" C
+} > "$SP_TMP/conf.ndjson"
+PGDATABASE=conf "$STATPIPE" load "$SP_TMP/conf.ndjson" >/dev/null
+sp_psql -c "create role insider login in role statpipe_reader, statpipe_internal" >/dev/null
+conf_row="select coalesce(trim_scale(round(value, 6))::text, 'NULL') || '|' || coalesce(missing_reason, '-')
+            from stats.annual_value where indicator = 'BS_5G_PER_10K' and ref_area = '310000' and year = 2022"
+check "a confidential input, as a public reader sees it" "NULL|no value of POPULATION for 2022" "$(reader conf "$conf_row")"
+check "a confidential input, as an internal reader sees it" "24.23371|-" \
+    "$(PGDATABASE=conf PGUSER=insider sp_psql -c "$conf_row")"
 
 # The catalogue refuses a formula whose input is itself derived.
 rc=0
