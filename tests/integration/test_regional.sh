@@ -257,6 +257,19 @@ PGDATABASE=idx_reversed sp_psql -c "$index_sql" >/dev/null
 tac "$SP_TMP/index.ndjson" > "$SP_TMP/index-reversed.ndjson"
 PGDATABASE=idx_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/index-reversed.ndjson" >/dev/null
 check "the composite index, messages reversed" "$expected_index" "$(index_rows idx_reversed)"
+# Lower is better: MBB_PEN min-max scores 100 × (120 - value) / 40 (Beijing 2023: 130 →
+# -25), NET_PEN against its reference 100 × min(100 / value, 1) (Beijing 2023: 90 → 100,
+# Shanghai 2023: 75 → 100), BS_5G_PER_10K on logarithms 100 × min(ln 100 / ln value, 1)
+# (Beijing 2023: ln 100 / ln 20 = 1.537, capped at 1 → 100).
+PGDATABASE=idx sp_psql -c "update statpipe.index_component set direction = 'lower' where index_code = 'T'" >/dev/null
+check "lower is better" "BS_5G_PER_10K|110000|100,MBB_PEN|110000|-25,NET_PEN|110000|100,NET_PEN|310000|100" \
+    "$(reader idx "select string_agg(indicator || '|' || ref_area || '|' || trim_scale(round(score, 4)), ','
+                                     order by indicator, ref_area)
+                     from stats.index_score where index = 'T' and year = 2023 and ref_area in ('110000', '310000')
+                      and (indicator <> 'BS_5G_PER_10K' or ref_area = '110000')
+                      and (indicator <> 'MBB_PEN' or ref_area = '110000')")"
+PGDATABASE=idx sp_psql -c "update statpipe.index_component set direction = 'higher' where index_code = 'T'" >/dev/null
+
 # The catalogue refuses weights that do not sum to 1.
 rc=0
 out=$(PGDATABASE=idx sp_psql -c "update statpipe.index_pillar set weight = 0.5 where index_code = 'T' and pillar = 'A'" 2>&1) || rc=$?
