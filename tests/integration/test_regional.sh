@@ -257,6 +257,11 @@ PGDATABASE=idx_reversed sp_psql -c "$index_sql" >/dev/null
 tac "$SP_TMP/index.ndjson" > "$SP_TMP/index-reversed.ndjson"
 PGDATABASE=idx_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/index-reversed.ndjson" >/dev/null
 check "the composite index, messages reversed" "$expected_index" "$(index_rows idx_reversed)"
+# A weighted cv needs every province's weight: the index fixture has no population, so
+# NET_PEN's 2022 gap has no cv, and says why.
+check "a weighted cv without its weights" "3/31|NULL|weighted by POPULATION: a weight is missing" \
+    "$(reader idx "select provinces || '/' || provinces_expected || '|' || coalesce(cv::text, 'NULL') || '|' || cv_method
+                     from stats.regional_gap where indicator = 'NET_PEN' and year = 2022")"
 # Lower is better: MBB_PEN min-max scores 100 × (120 - value) / 40 (Beijing 2023: 130 →
 # -25), NET_PEN against its reference 100 × min(100 / value, 1) (Beijing 2023: 90 → 100,
 # Shanghai 2023: 75 → 100), BS_5G_PER_10K on logarithms 100 × min(ln 100 / ln value, 1)
