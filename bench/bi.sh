@@ -37,6 +37,8 @@ growth, one series (CN)|select * from stats.growth where indicator = '$ind' and 
 regional_value, one indicator|select * from stats.regional_value where indicator = '$ind'
 annual_value, one year, every indicator|select * from stats.annual_value where year = 2020
 target_progress|select * from stats.target_progress
+regional_gap, one indicator|select * from stats.regional_gap where indicator = '$ind'
+index_value, every area and year|select * from stats.index_value
 SQL
 ratio=$(awk -v f="$full" -v s="$scan" 'BEGIN {printf "%.2f", f / s}')
 echo "bi: slowest_ms=$slowest full_vs_scan=$ratio"
