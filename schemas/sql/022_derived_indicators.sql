@@ -31,7 +31,7 @@ BEGIN
       JOIN statpipe.indicator_formula i ON i.indicator IN (f.numerator, f.denominator)
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'the formula of % uses % , which is itself derived', bad.indicator, bad.input
+        RAISE EXCEPTION 'the formula of % uses %, which is itself derived', bad.indicator, bad.input
             USING HINT = 'write the formula on the measured indicators that ' || bad.input || ' is made of';
     END IF;
     RETURN NULL;
@@ -52,7 +52,7 @@ COMMENT ON COLUMN stats.indicator_formula.scale IS 'The factor the quotient is m
 COMMENT ON COLUMN stats.indicator_formula.note IS 'What the formula measures and why.';
 
 -- The annual values of measured figures keep their rules and their function, under a name
--- that says what they are; stats.annual_values_of becomes measured and derived together.
+-- that says what they are; stats.annual_values_of gives measured and derived together.
 ALTER FUNCTION stats.annual_values_of(text, text, timestamptz) RENAME TO annual_values_measured;
 COMMENT ON FUNCTION stats.annual_values_measured(text, text, timestamptz) IS 'The annual values of one indicator in one area from its own published figures, as known at p_as_of, one row per year: see stats.annual_value.';
 

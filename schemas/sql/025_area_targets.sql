@@ -96,8 +96,8 @@ LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog SET ji
 $$;
 COMMENT ON FUNCTION stats.target_progress_asof(timestamptz) IS 'stats.target_progress as it stood at p_as_of: target years before p_as_of''s year have passed, and the annual values are those known at p_as_of. stats.target_progress_asof(now()) equals stats.target_progress.';
 
--- Stored evaluations carry the area and the department too; the rows stored before are
--- national targets, as every target was.
+-- Stored evaluations carry the area and the department too; rows already stored are of
+-- national targets (ref_area CN), the only kind their schema had.
 ALTER TABLE statpipe.evaluation_row
     ADD COLUMN ref_area text NOT NULL DEFAULT 'CN',
     ADD COLUMN department text,

@@ -130,7 +130,7 @@ check "a confidential input, as an internal reader sees it" "24.23371|-" \
 # The catalogue refuses a formula whose input is itself derived.
 rc=0
 out=$(PGDATABASE=derived sp_psql -c "insert into statpipe.indicator_formula values ('NET_PEN', 'share', 'BS_5G_PER_10K', 'POPULATION', 100, null)" 2>&1) || rc=$?
-case "$out" in *"uses BS_5G_PER_10K , which is itself derived"*) ;; *) fail "a chained formula was not refused (rc $rc): $out" ;; esac
+case "$out" in *"uses BS_5G_PER_10K, which is itself derived"*) ;; *) fail "a chained formula was not refused (rc $rc): $out" ;; esac
 
 # ---- the gap between the provinces --------------------------------------------------------
 provinces=$(awk -F, '$4 == 1 && $6 == "true" { print $1 }' "$SP_SOURCE_DIR/schemas/catalogue/regions.csv")
