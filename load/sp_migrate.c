@@ -59,8 +59,7 @@ static const struct {
     {"index_pillars.csv", "COPY seed_index_pillars FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_index_pillars (index text, pillar text, name_zh text,"
      " name_en text, weight text) ON COMMIT DROP"},
-    {"index_components.csv",
-     "COPY seed_index_components FROM STDIN WITH (FORMAT csv, HEADER true)",
+    {"index_components.csv", "COPY seed_index_components FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_index_components (index text, pillar text, indicator text,"
      " weight text, normalisation text, reference_value text, base_year text, log text,"
      " direction text, note text) ON COMMIT DROP"},

@@ -91,27 +91,39 @@ COMMENT ON COLUMN stats.regional_gap.northeast_to_east IS 'northeast / east.';
 COMMENT ON COLUMN stats.regional_gap.groups_complete IS 'True when every province of every group contributed a complete year to the roll-ups.';
 GRANT SELECT ON stats.regional_gap TO statpipe_reader;
 
--- stats.regional_gap_asof: the same view on the annual values and roll-ups known at p_as_of,
--- made from the view's own definition so that each measure is written once.
-DO $$
-DECLARE
-    def text;
-    path text := pg_catalog.current_setting('search_path');
+-- What the migrations that make one object from another's definition share: a text with
+-- replacements, each checked to be there, and an as-of function made from a view.
+CREATE FUNCTION statpipe.replace_checked(p_text text, p_edits text[], p_what text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
 BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
-    def := pg_catalog.pg_get_viewdef('stats.regional_gap'::regclass);
-    IF position('stats.annual_value ' IN def) = 0
-       OR position('stats.regional_value ' IN def) = 0 THEN
-        RAISE EXCEPTION 'stats.regional_gap is not the view 023 defines';
-    END IF;
-    EXECUTE format('CREATE FUNCTION stats.regional_gap_asof(p_as_of timestamptz) '
-                   'RETURNS SETOF stats.regional_gap LANGUAGE sql STABLE SECURITY DEFINER '
-                   'ROWS 100 SET search_path = pg_catalog SET jit = off AS %L',
-                   replace(replace(def, 'stats.annual_value ', 'stats.annual_value_asof(p_as_of) '),
-                           'stats.regional_value ', 'stats.regional_value_asof(p_as_of) '));
-    PERFORM pg_catalog.set_config('search_path', path, true);
+    FOR i IN 1 .. coalesce(array_length(p_edits, 1), 0) LOOP
+        IF position(p_edits[i][1] IN p_text) = 0 THEN
+            RAISE EXCEPTION '% is not the definition this migration expects: no "%"', p_what,
+                            p_edits[i][1];
+        END IF;
+        p_text := replace(p_text, p_edits[i][1], p_edits[i][2]);
+    END LOOP;
+    RETURN p_text;
 END
 $$;
+COMMENT ON FUNCTION statpipe.replace_checked(text, text[], text) IS 'p_text with each pair of p_edits ([from, to], ...) replaced; raises, naming p_what, when a from is not in it. Migrations use it to make an object from another''s definition.';
+
+-- With only pg_catalog on the path, the view's definition names every relation in full.
+CREATE FUNCTION statpipe.create_asof(p_view regclass, p_rows int, p_edits text[])
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    EXECUTE format('CREATE FUNCTION %s_asof(p_as_of timestamptz) RETURNS SETOF %s '
+                   'LANGUAGE sql STABLE SECURITY DEFINER ROWS %s SET search_path = pg_catalog '
+                   'SET jit = off AS %L', p_view, p_view, p_rows,
+                   statpipe.replace_checked(pg_get_viewdef(p_view), p_edits, p_view::text));
+END
+$$;
+COMMENT ON FUNCTION statpipe.create_asof(regclass, int, text[]) IS 'Creates VIEW_asof(p_as_of), the view as it was known at p_as_of, from the view''s own definition with p_edits applied (each relation it reads replaced by its as-of form), so that each rule is written once.';
+
+-- stats.regional_gap_asof: the same view on the annual values and roll-ups known at p_as_of.
+SELECT statpipe.create_asof('stats.regional_gap', 100, ARRAY[
+    ['stats.annual_value ', 'stats.annual_value_asof(p_as_of) '],
+    ['stats.regional_value ', 'stats.regional_value_asof(p_as_of) ']]);
 COMMENT ON FUNCTION stats.regional_gap_asof(timestamptz) IS 'stats.regional_gap as it was known at p_as_of. stats.regional_gap_asof(now()) equals stats.regional_gap.';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;

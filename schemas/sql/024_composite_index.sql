@@ -223,38 +223,12 @@ COMMENT ON COLUMN stats.index_value.rank IS 'The province''s rank by value among
 COMMENT ON COLUMN stats.index_value.provinces_ranked IS 'How many provinces are ranked for the index and year.';
 
 -- The as-of forms, made from the views' own definitions.
-DO $$
-DECLARE
-    score text;
-    pillar text;
-    total text;
-    path text := pg_catalog.current_setting('search_path');
-BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
-    score := pg_catalog.pg_get_viewdef('stats.index_score'::regclass);
-    pillar := pg_catalog.pg_get_viewdef('stats.index_pillar_value'::regclass);
-    total := pg_catalog.pg_get_viewdef('stats.index_value'::regclass);
-    IF position('stats.annual_value ' IN score) = 0
-       OR position('stats.index_score ' IN pillar) = 0
-       OR position('stats.index_pillar_value ' IN total) = 0 THEN
-        RAISE EXCEPTION 'the index views are not those 024 defines';
-    END IF;
-    EXECUTE format('CREATE FUNCTION stats.index_score_asof(p_as_of timestamptz) '
-                   'RETURNS SETOF stats.index_score LANGUAGE sql STABLE SECURITY DEFINER '
-                   'ROWS 1000 SET search_path = pg_catalog SET jit = off AS %L',
-                   replace(score, 'stats.annual_value ', 'stats.annual_value_asof(p_as_of) '));
-    EXECUTE format('CREATE FUNCTION stats.index_pillar_value_asof(p_as_of timestamptz) '
-                   'RETURNS SETOF stats.index_pillar_value LANGUAGE sql STABLE SECURITY DEFINER '
-                   'ROWS 1000 SET search_path = pg_catalog SET jit = off AS %L',
-                   replace(pillar, 'stats.index_score ', 'stats.index_score_asof(p_as_of) '));
-    EXECUTE format('CREATE FUNCTION stats.index_value_asof(p_as_of timestamptz) '
-                   'RETURNS SETOF stats.index_value LANGUAGE sql STABLE SECURITY DEFINER '
-                   'ROWS 1000 SET search_path = pg_catalog SET jit = off AS %L',
-                   replace(total, 'stats.index_pillar_value ',
-                           'stats.index_pillar_value_asof(p_as_of) '));
-    PERFORM pg_catalog.set_config('search_path', path, true);
-END
-$$;
+SELECT statpipe.create_asof('stats.index_score', 1000, ARRAY[
+    ['stats.annual_value ', 'stats.annual_value_asof(p_as_of) ']]);
+SELECT statpipe.create_asof('stats.index_pillar_value', 1000, ARRAY[
+    ['stats.index_score ', 'stats.index_score_asof(p_as_of) ']]);
+SELECT statpipe.create_asof('stats.index_value', 1000, ARRAY[
+    ['stats.index_pillar_value ', 'stats.index_pillar_value_asof(p_as_of) ']]);
 COMMENT ON FUNCTION stats.index_score_asof(timestamptz) IS 'stats.index_score as it was known at p_as_of.';
 COMMENT ON FUNCTION stats.index_pillar_value_asof(timestamptz) IS 'stats.index_pillar_value as it was known at p_as_of.';
 COMMENT ON FUNCTION stats.index_value_asof(timestamptz) IS 'stats.index_value as it was known at p_as_of. stats.index_value_asof(now()) equals stats.index_value.';

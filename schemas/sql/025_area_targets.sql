@@ -48,12 +48,7 @@ DECLARE
          'p.baseline_year, p.baseline_value, p.source, p.ref_area, p.department']];
     cols_new text;
 BEGIN
-    FOR i IN 1 .. array_length(edits, 1) LOOP
-        IF position(edits[i][1] IN body) = 0 THEN
-            RAISE EXCEPTION 'stats.target_progress_judged is not the function 018 defines: no %', edits[i][1];
-        END IF;
-        body := replace(body, edits[i][1], edits[i][2]);
-    END LOOP;
+    body := statpipe.replace_checked(body, edits, fn::text);
     IF cols NOT LIKE 'TABLE(%)' THEN
         RAISE EXCEPTION 'stats.target_progress_judged does not return a table';
     END IF;
@@ -119,16 +114,10 @@ DECLARE
         ['USING (indicator, plan, target_year))', 'USING (indicator, plan, target_year, ref_area))'],
         ['ORDER BY d.target_year, d.indicator, d.plan', 'ORDER BY d.target_year, d.indicator, d.plan, d.ref_area']];
 BEGIN
-    FOR i IN 1 .. array_length(edits, 1) LOOP
-        IF position(edits[i][1] IN body) = 0 THEN
-            RAISE EXCEPTION 'stats.evaluation_diff is not the function 019 defines: no %', edits[i][1];
-        END IF;
-        body := replace(body, edits[i][1], edits[i][2]);
-    END LOOP;
-    IF position('target_year integer, reason text' IN cols) = 0 THEN
-        RAISE EXCEPTION 'stats.evaluation_diff does not return the columns 019 defines';
-    END IF;
-    cols := replace(cols, 'target_year integer, reason text', 'target_year integer, ref_area text, reason text');
+    body := statpipe.replace_checked(body, edits, fn::text);
+    cols := statpipe.replace_checked(cols, ARRAY[['target_year integer, reason text',
+                                                  'target_year integer, ref_area text, reason text']],
+                                     fn::text || ' columns');
     DROP FUNCTION stats.evaluation_diff(bigint, bigint);
     EXECUTE format('CREATE FUNCTION stats.evaluation_diff(p_a bigint, p_b bigint) RETURNS %s '
                    'LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS %L',
