@@ -66,6 +66,11 @@ BS_5G_PER_10K|2024|30|annual|-|-|PER_10K_PEOPLE|S
 INTL_BW_PER_USER|2023|16912.087912|derived|INTL_BW / NETIZENS|-|BPS_PER_USER|S/S"
 check "derived indicators: formula, missing inputs, a published figure preferred" \
     "$expected_derived" "$(derived_rows derived)"
+# The same messages reversed, one a batch: the same derived values.
+fresh derived_reversed
+tac "$SP_TMP/derived.ndjson" > "$SP_TMP/derived-reversed.ndjson"
+PGDATABASE=derived_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/derived-reversed.ndjson" >/dev/null
+check "derived indicators, messages reversed" "$expected_derived" "$(derived_rows derived_reversed)"
 check "the as-of form gives the same rows" "0|0" "$(reader derived "
     select (select count(*) from (select * from stats.annual_value except select * from stats.annual_value_asof(now())) x)
            || '|' || (select count(*) from (select * from stats.annual_value_asof(now()) except select * from stats.annual_value) y)")"
