@@ -127,8 +127,11 @@ size_t sp_message_key(const char *payload, size_t len, char *out, size_t cap)
         const char *area = json_string_value(json_object_get(root, "ref_area"));
         const char *freq = json_string_value(json_object_get(root, "freq"));
         const char *basis = json_string_value(json_object_get(root, "calc_basis"));
-        int k = snprintf(out, cap, "%s|%s|%s|%s|%s", sender, ind ? ind : "", area ? area : "",
-                         freq ? freq : "", basis ? basis : "PER");
+        const char *brk = json_string_value(json_object_get(root, "breakdown"));
+        /* A breakdown other than the total adds a part; the total's key is as before. */
+        bool part = brk != NULL && strcmp(brk, "_T") != 0;
+        int k = snprintf(out, cap, "%s|%s|%s|%s|%s%s%s", sender, ind ? ind : "", area ? area : "",
+                         freq ? freq : "", basis ? basis : "PER", part ? "|" : "", part ? brk : "");
         n = k > 0 && (size_t)k < cap ? (size_t)k : 0;
     }
     json_decref(root);

@@ -150,6 +150,7 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
         " FROM statpipe.indicator",
         "SELECT alias, sender, indicator FROM statpipe.indicator_alias",
         "SELECT code FROM statpipe.region",
+        "SELECT code FROM statpipe.breakdown",
         /* the error ranges, after the indicators they narrow */
         "SELECT rule_id, indicator, lower::text, upper::text FROM statpipe.rule"
         " WHERE kind = 'range' AND severity = 'error' ORDER BY rule_id",
@@ -186,6 +187,9 @@ sp_status_t sp_loader_catalogue(sp_loader_t *ld, apr_pool_t *pool, sp_catalogue_
                 break;
             case 4:
                 st = sp_catalogue_add_region(cat, a, err);
+                break;
+            case 5:
+                st = sp_catalogue_add_breakdown(cat, a, err);
                 break;
             default:
                 st = sp_catalogue_add_range_rule(cat, a, PQgetvalue(res, i, 1),

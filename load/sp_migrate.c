@@ -63,6 +63,9 @@ static const struct {
      "CREATE TEMP TABLE seed_index_components (index text, pillar text, indicator text,"
      " weight text, normalisation text, reference_value text, base_year text, log text,"
      " direction text, note text) ON COMMIT DROP"},
+    {"breakdowns.csv", "COPY seed_breakdowns FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_breakdowns (code text, name_zh text, name_en text, note text)"
+     " ON COMMIT DROP"},
 };
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))

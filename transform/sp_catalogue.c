@@ -1,6 +1,6 @@
 /*
  * sp_catalogue.c: the indicator system in memory: indicators with aliases, units with
- * exact factors and aliases, regions. Built once (from the database or seed files) and
+ * exact factors and aliases, regions, breakdowns. Built once (from the database or seed files) and
  * only read on the per-message path, where look-ups are hash probes that never allocate.
  */
 #include "sp_transform.h"
@@ -15,6 +15,7 @@ struct sp_catalogue {
     apr_hash_t *by_sender;  /* SENDER \x1f alias -> sp_indicator_t */
     apr_hash_t *units;      /* code and alias -> sp_unit_t */
     apr_hash_t *regions;    /* code -> sp_region_t */
+    apr_hash_t *breakdowns; /* code -> the code, interned */
     apr_hash_t *canonical;  /* dimension -> sp_unit_t with factor 1 */
     int n_indicators;
 };
@@ -27,6 +28,9 @@ sp_catalogue_t *sp_catalogue_create(apr_pool_t *pool)
     cat->by_sender = apr_hash_make(pool);
     cat->units = apr_hash_make(pool);
     cat->regions = apr_hash_make(pool);
+    cat->breakdowns = apr_hash_make(pool);
+    /* The total is the contract's default: every catalogue knows it. */
+    apr_hash_set(cat->breakdowns, SP_BREAKDOWN_TOTAL, APR_HASH_KEY_STRING, SP_BREAKDOWN_TOTAL);
     cat->canonical = apr_hash_make(pool);
     return cat;
 }
@@ -172,6 +176,14 @@ sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_er
     return SP_OK;
 }
 
+sp_status_t sp_catalogue_add_breakdown(sp_catalogue_t *cat, const char *code, sp_error_t *err)
+{
+    (void)err;
+    const char *c = apr_pstrdup(cat->pool, code);
+    apr_hash_set(cat->breakdowns, c, APR_HASH_KEY_STRING, c);
+    return SP_OK;
+}
+
 const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const char *sender,
                                              size_t sender_len, const char *name, size_t n)
 {
@@ -193,6 +205,11 @@ const sp_unit_t *sp_catalogue_unit(const sp_catalogue_t *cat, const char *name, 
 const sp_region_t *sp_catalogue_region(const sp_catalogue_t *cat, const char *code, size_t n)
 {
     return apr_hash_get(cat->regions, code, (apr_ssize_t)n);
+}
+
+const char *sp_catalogue_breakdown(const sp_catalogue_t *cat, const char *code, size_t n)
+{
+    return apr_hash_get(cat->breakdowns, code, (apr_ssize_t)n);
 }
 
 const sp_unit_t *sp_catalogue_canonical_unit(const sp_catalogue_t *cat, const char *dimension)

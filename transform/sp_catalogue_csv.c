@@ -177,6 +177,14 @@ static sp_status_t region_row(csv_state_t *st, sp_error_t *err)
     return sp_catalogue_add_region(st->opaque, code, err);
 }
 
+static sp_status_t breakdown_row(csv_state_t *st, sp_error_t *err)
+{
+    const char *code;
+    if (need(st, "code", &code, err))
+        return SP_ERR_INVALID;
+    return sp_catalogue_add_breakdown(st->opaque, code, err);
+}
+
 /* rules.csv: the error ranges, which the transform checks on each message. */
 static sp_status_t rule_row(csv_state_t *st, sp_error_t *err)
 {
@@ -203,10 +211,15 @@ sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogu
         (s = read_csv(tmp, dir, "indicators.csv", indicator_row, cat, err)) == SP_OK &&
         (s = read_csv(tmp, dir, "indicators.csv", indicator_alias_row, cat, err)) == SP_OK &&
         (s = read_csv(tmp, dir, "regions.csv", region_row, cat, err)) == SP_OK) {
-        /* rules.csv is optional: a catalogue may have no rules. */
-        const char *rules = apr_pstrcat(tmp, dir, "/rules.csv", NULL);
+        /* breakdowns.csv and rules.csv are optional: a catalogue may have only the total
+         * and no rules. */
         apr_finfo_t fi;
-        if (apr_stat(&fi, rules, APR_FINFO_TYPE, tmp) == APR_SUCCESS)
+        if (apr_stat(&fi, apr_pstrcat(tmp, dir, "/breakdowns.csv", NULL), APR_FINFO_TYPE, tmp) ==
+            APR_SUCCESS)
+            s = read_csv(tmp, dir, "breakdowns.csv", breakdown_row, cat, err);
+        if (s == SP_OK &&
+            apr_stat(&fi, apr_pstrcat(tmp, dir, "/rules.csv", NULL), APR_FINFO_TYPE, tmp) ==
+                APR_SUCCESS)
             s = read_csv(tmp, dir, "rules.csv", rule_row, cat, err);
         if (s == SP_OK)
             *out = cat;

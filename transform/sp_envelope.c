@@ -27,6 +27,7 @@ static uint64_t obs_slot_hash(const sp_obs_t *obs)
     h = fnv(h, obs->ref_area, obs->ref_area_len);
     h = fnv(h, &obs->freq, 1);
     h = fnv(h, &obs->ytd, sizeof(obs->ytd));
+    h = fnv(h, &obs->breakdown, sizeof(obs->breakdown)); /* interned by the catalogue */
     h = fnv(h, &obs->period.start_day, sizeof(obs->period.start_day));
     return h;
 }
@@ -42,6 +43,7 @@ typedef struct keyed {
     int32_t start_day;
     char freq;
     bool ytd;
+    const char *breakdown; /* interned: equal codes are equal pointers */
 } keyed_t;
 
 static int cmp_keyed(const void *a, const void *b)
@@ -133,7 +135,8 @@ static sp_transform_result_t check_duplicates(sp_transformer_t *tf, json_t *entr
         const keyed_t *a = &k[j - 1], *b = &k[j];
         /* Normalised fields: an alias and a code, or 2023-07 and 2023-M07, are the same. */
         if (a->indicator == b->indicator && a->start_day == b->start_day && a->freq == b->freq &&
-            a->ytd == b->ytd && a->ref_area_len == b->ref_area_len &&
+            a->ytd == b->ytd && a->breakdown == b->breakdown &&
+            a->ref_area_len == b->ref_area_len &&
             memcmp(a->ref_area, b->ref_area, a->ref_area_len) == 0)
             return sp_tf_reject(rej, SP_REASON_DUPLICATE_IN_ENVELOPE,
                                 "observations[%zu] and [%zu] give the same series and period twice "
@@ -192,7 +195,7 @@ sp_transform_result_t sp_tf_run_envelope(sp_transformer_t *tf, json_t *root, sp_
         }
         tf->keys[i] =
             (keyed_t){obs_slot_hash(&obs),  i,        obs.indicator, obs.ref_area, obs.ref_area_len,
-                      obs.period.start_day, obs.freq, obs.ytd};
+                      obs.period.start_day, obs.freq, obs.ytd, obs.breakdown};
         if (cb(opaque, &obs, err) != SP_OK)
             return SP_TRANSFORM_FAILED;
     }

@@ -150,6 +150,15 @@ sp_transform_result_t sp_tf_parse_observation(const sp_catalogue_t *cat, size_t 
             obs->indicator->code, obs->indicator->nature == SP_NATURE_STOCK ? "stock" : "ratio");
 
     s = NULL;
+    OPTIONAL_STR(o, "breakdown", s, n);
+    obs->breakdown = s == NULL ? SP_BREAKDOWN_TOTAL : sp_catalogue_breakdown(cat, s, n);
+    if (obs->breakdown == NULL)
+        return sp_tf_reject(rej, SP_REASON_UNKNOWN_BREAKDOWN,
+                            "breakdown \"%.*s\" is not a breakdown code of the catalogue "
+                            "(stats.breakdown lists them; omit it for the total)",
+                            (int)n, s);
+
+    s = NULL;
     OPTIONAL_STR(o, "obs_status", s, n);
     obs->obs_status = 'A';
     if (s != NULL) {

@@ -36,6 +36,7 @@ static const char *const reason_names[SP_REASON__COUNT] = {
     [SP_REASON_BAD_CODE] = "bad_code",
     [SP_REASON_ENVELOPE_CONFLICT] = "envelope_conflict",
     [SP_REASON_BAD_BASIS] = "bad_basis",
+    [SP_REASON_UNKNOWN_BREAKDOWN] = "unknown_breakdown",
 };
 
 /* jansson allocates every object, key and string of a document it parses, and frees them

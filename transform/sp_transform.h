@@ -35,6 +35,9 @@ typedef struct sp_region {
     const char *code;
 } sp_region_t;
 
+/* The breakdown of a message that names none: the total (breakdowns.csv). */
+#define SP_BREAKDOWN_TOTAL "_T"
+
 typedef struct sp_catalogue sp_catalogue_t;
 
 /* Creates an empty catalogue whose every allocation lives in pool. */
@@ -52,6 +55,8 @@ sp_status_t sp_catalogue_add_unit(sp_catalogue_t *cat, const char *code, const c
 sp_status_t sp_catalogue_add_unit_alias(sp_catalogue_t *cat, const char *alias, const char *code,
                                         sp_error_t *err);
 sp_status_t sp_catalogue_add_region(sp_catalogue_t *cat, const char *code, sp_error_t *err);
+/* Adds a breakdown code (URB, RUR ...); the total, SP_BREAKDOWN_TOTAL, is always known. */
+sp_status_t sp_catalogue_add_breakdown(sp_catalogue_t *cat, const char *code, sp_error_t *err);
 /* Applies an error range rule to indicator code: its bounds narrow to lower and upper (NULL
  * or "" for none), and a value outside them names the rule in its quarantine reason. */
 sp_status_t sp_catalogue_add_range_rule(sp_catalogue_t *cat, const char *rule, const char *code,
@@ -64,13 +69,15 @@ const sp_indicator_t *sp_catalogue_indicator(const sp_catalogue_t *cat, const ch
                                              size_t sender_len, const char *name, size_t n);
 const sp_unit_t *sp_catalogue_unit(const sp_catalogue_t *cat, const char *name, size_t n);
 const sp_region_t *sp_catalogue_region(const sp_catalogue_t *cat, const char *code, size_t n);
+/* The catalogue's own copy of breakdown code, or NULL. */
+const char *sp_catalogue_breakdown(const sp_catalogue_t *cat, const char *code, size_t n);
 /* The canonical unit of a dimension (the unit whose factor is 1), or NULL. */
 const sp_unit_t *sp_catalogue_canonical_unit(const sp_catalogue_t *cat, const char *dimension);
 /* Counts, for logs. */
 int sp_catalogue_count_indicators(const sp_catalogue_t *cat);
 
 /* Builds a catalogue from the seed files in dir (indicators.csv, units.csv, regions.csv,
- * as in schemas/catalogue/), the same way `statpipe migrate` loads them into the database.
+ * and breakdowns.csv and rules.csv where present, as in schemas/catalogue/), the same way `statpipe migrate` loads them into the database.
  * Everything lives in pool. Errors name the file and line. */
 sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogue_t **out,
                                   sp_error_t *err);
@@ -100,6 +107,7 @@ typedef enum {
     SP_REASON_BAD_CODE,          /* extension: calc_basis or action outside its code list */
     SP_REASON_ENVELOPE_CONFLICT, /* extension: an entry's sender, release or schema differs */
     SP_REASON_BAD_BASIS,         /* extension: calc_basis YTD for an indicator that is no flow */
+    SP_REASON_UNKNOWN_BREAKDOWN, /* extension: breakdown not in the catalogue */
     SP_REASON__COUNT
 } sp_reason_t;
 
@@ -127,7 +135,8 @@ typedef struct sp_obs {
     const char *ref_area;
     size_t ref_area_len;
     char freq;
-    bool ytd; /* calc_basis YTD, else PER */
+    bool ytd;              /* calc_basis YTD, else PER */
+    const char *breakdown; /* the catalogue's code: SP_BREAKDOWN_TOTAL when the message has none */
     sp_period_t period;
     char period_text[SP_PERIOD_TEXT_MAX];
     bool has_value;              /* false for a missing value (null with status O, M, L, Q or H) */

@@ -10,6 +10,7 @@ CREATE TEMP TABLE IF NOT EXISTS sp_stage_obs (
     ref_area text COLLATE "C",
     freq text COLLATE "C",
     calc_basis text COLLATE "C",
+    breakdown text COLLATE "C",
     time_period text COLLATE "C",
     period_start date,
     period_end date,
@@ -66,7 +67,8 @@ SELECT r.series_id, s.*
         AND r.indicator = s.indicator COLLATE "default"
         AND r.ref_area = s.ref_area COLLATE "default"
         AND r.freq = s.freq COLLATE "default"
-        AND r.calc_basis = s.calc_basis COLLATE "default";
+        AND r.calc_basis = s.calc_basis COLLATE "default"
+        AND r.breakdown = s.breakdown COLLATE "default";
 -- Each staged row with what its own release last gave for its period in the table:
 -- stored_obs_id is NULL when nothing, else the stored value, statuses and withdrawal. The
 -- staged table has no statistics; the lookup is a LATERAL ... LIMIT 1, one index probe per

@@ -100,3 +100,8 @@ ON CONFLICT (index_code, indicator) DO UPDATE SET
     pillar = excluded.pillar, weight = excluded.weight, normalisation = excluded.normalisation,
     reference_value = excluded.reference_value, base_year = excluded.base_year,
     log = excluded.log, direction = excluded.direction, note = excluded.note;
+
+INSERT INTO statpipe.breakdown (code, name_zh, name_en, note)
+SELECT code, name_zh, name_en, nullif(note, '') FROM seed_breakdowns
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, note = excluded.note;

@@ -56,13 +56,18 @@ sp_psql -c "create database scratch"
 PGDATABASE=scratch "$STATPIPE" migrate -q
 oracle_lines | oracle_ndjson > "$SP_TMP/oracle.ndjson"
 PGDATABASE=scratch "$STATPIPE" load "$SP_TMP/oracle.ndjson" >/dev/null 2>&1 || true
-pg_dump --data-only --no-owner -d scratch -t statpipe.series -t statpipe.observation \
+# The series without the breakdown of 026, which the previous schema has not.
+sp_psql -d scratch -c "\\copy (select series_id, sender, indicator, ref_area, freq, calc_basis
+                                from statpipe.series) to '$SP_TMP/series.tsv'"
+sp_psql -c "\\copy statpipe.series (series_id, sender, indicator, ref_area, freq, calc_basis) from '$SP_TMP/series.tsv'" \
+    -c "select setval(pg_get_serial_sequence('statpipe.series', 'series_id'), max(series_id)) from statpipe.series" >/dev/null
+pg_dump --data-only --no-owner -d scratch -t statpipe.observation \
     -t statpipe.message_seen -t statpipe.quarantine > "$SP_TMP/rows.sql"
 sp_psql -f "$SP_TMP/rows.sql" >/dev/null
 sp_psql -c "insert into statpipe.kafka_offset (consumer_group, topic, partition, next_offset) values ('g', 't', 0, 42)"
 snapshot() {
     sp_psql -c "select (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.observation t)
-        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.series t)
+        || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from (select series_id, sender, indicator, ref_area, freq, calc_basis from statpipe.series) t)
         || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.quarantine t)
         || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.message_seen t)
         || ' ' || (select count(*) || ':' || md5(string_agg(t::text, ',' order by t::text)) from statpipe.kafka_offset t)"
@@ -89,7 +94,8 @@ applied migration 021_vintages_as_of.sql
 applied migration 022_derived_indicators.sql
 applied migration 023_regional_gap.sql
 applied migration 024_composite_index.sql
-applied migration 025_area_targets.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 025_area_targets.sql
+applied migration 026_breakdown.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the kept values are filled from the stored observations" "0|0" \
     "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int
@@ -104,11 +110,13 @@ check "the kept growth is filled, as stats.growth_of computes it" "t|t|0" \
     "$(sp_psql -c "select (select count(previous_value) > 0 from statpipe.period_value_kept),
                           (select count(year_ago_value) > 0 from statpipe.period_value_kept),
                           (select count(*) from ((select * from stats.growth except all
-                                  select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
-                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x)
+                                  select g.sender, g.indicator, g.ref_area, g.freq, x.*, g.breakdown
+                                    from (select distinct sender, indicator, ref_area, freq, breakdown from statpipe.series) g
+                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now(), g.breakdown) x)
                                  union all
-                                 (select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
-                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x
+                                 (select g.sender, g.indicator, g.ref_area, g.freq, x.*, g.breakdown
+                                    from (select distinct sender, indicator, ref_area, freq, breakdown from statpipe.series) g
+                                   cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now(), g.breakdown) x
                                   except all select * from stats.growth)) d)")"
 check "the catalogue's plans arrive with the upgrade" 5 "$(sp_psql -c 'select count(*) from stats.plan')"
 check "every migration recorded once" "$(ls "$sql"/*.sql | wc -l)" \

@@ -2,7 +2,8 @@
 # test_upgrade_targets.sh: `statpipe migrate` upgrades a database in use from the schema
 # before 025_area_targets.sql (migrations 001-024, the catalogue, figures and a stored
 # evaluation in it) without losing or changing a row: the stored evaluation keeps every value,
-# its targets become national ones (CN), and it compares with an evaluation made after.
+# its targets become national ones (CN), and it compares with an evaluation made after; the
+# series become totals (026) and every view of series reads as it did.
 source "$(dirname "$0")/lib.sh"
 sp_pg_start
 
@@ -16,7 +17,8 @@ for f in "$sql"/0[01]?_*.sql "$sql"/02[0-4]_*.sql; do
 done
 check "the previous schema is 001-024" 24 "$(sp_psql -c 'select count(*) from statpipe.schema_migration')"
 # The catalogue as that schema's migrate loaded it: targets without area or department.
-sed -e '/^INSERT INTO statpipe.target /,/^$/d' "$cat/load.sql" > "$SP_TMP/load-024.sql"
+sed -e '/^INSERT INTO statpipe.target /,/^$/d' -e '/^INSERT INTO statpipe.breakdown /,$d' \
+    "$cat/load.sql" > "$SP_TMP/load-024.sql"
 cat >> "$SP_TMP/load-024.sql" <<'SQL'
 INSERT INTO statpipe.target (indicator, plan, target_year, comparator, target_value, target_unit,
                              baseline_year, baseline_value, source)
@@ -73,7 +75,17 @@ msg() { # indicator year value unit
     msg BS_5G 2022 231.2 万个
     msg POPULATION 2022 141175 万人
 } > "$SP_TMP/feed.ndjson"
-"$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
+# Loaded as the binary of that schema would: through a scratch database of the current
+# schema, whose rows are copied over (series without 026's breakdown, which 024 has not).
+sp_psql -c "create database scratch" >/dev/null
+PGDATABASE=scratch "$STATPIPE" migrate -q
+PGDATABASE=scratch "$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
+sp_psql -d scratch -c "\\copy (select series_id, sender, indicator, ref_area, freq, calc_basis
+                                from statpipe.series) to '$SP_TMP/series.tsv'"
+sp_psql -c "\\copy statpipe.series (series_id, sender, indicator, ref_area, freq, calc_basis) from '$SP_TMP/series.tsv'" \
+    -c "select setval(pg_get_serial_sequence('statpipe.series', 'series_id'), max(series_id)) from statpipe.series" >/dev/null
+pg_dump --data-only --no-owner -d scratch -t statpipe.observation -t statpipe.message_seen > "$SP_TMP/rows.sql"
+sp_psql -f "$SP_TMP/rows.sql" >/dev/null
 sp_psql -c "select statpipe.evaluate(2023, now(), 'before 025')" >/dev/null
 old_columns=$(sp_psql -c "select string_agg(quote_ident(attname), ', ' order by attnum) from pg_attribute
                            where attrelid = 'statpipe.evaluation_row'::regclass and attnum > 0 and not attisdropped")
@@ -82,11 +94,31 @@ rows() {
                   from (select $old_columns from statpipe.evaluation_row) r"
 }
 before=$(rows)
+# The views of series as they read before 026 adds the breakdown: each column they had.
+views_now() {
+    local v cols out=""
+    for v in stats.annual_value stats.observation_latest stats.period_value stats.growth stats.revision; do
+        cols=$(sp_psql -c "select string_agg(quote_ident(attname), ', ' order by attnum) from pg_attribute
+                            where attrelid = '$v'::regclass and attnum > 0 and attname <> 'breakdown'")
+        out="$out $(sp_psql -c "select count(*) || ':' || md5(coalesce(string_agg(r::text, ',' order by r::text), ''))
+                                  from (select $cols from $v) r")"
+    done
+    echo "$out"
+}
+views_before=$(views_now)
 # Every target of the catalogue is a row: 21 (schemas/catalogue/targets.csv).
 case "$before" in 21:*) ;; *) fail "evaluation rows before the upgrade: $before" ;; esac
 
 out=$("$STATPIPE" migrate)
-check "the upgrade applies 025" "applied migration 025_area_targets.sql" "$(echo "$out" | grep '^applied migration')"
+check "the upgrade applies 025 and 026" "applied migration 025_area_targets.sql
+applied migration 026_breakdown.sql" "$(echo "$out" | grep '^applied migration')"
+check "the views of series read as before, every row and value" "$views_before" "$(views_now)"
+# 3 series (ECOM_TX, BS_5G, POPULATION) and 4 kept annual values (ECOM_TX 2019 and 2020,
+# BS_5G 2022, POPULATION 2022), every one the total; no view row of another breakdown.
+check "every stored series and kept value is a total" "3|4|0" \
+    "$(sp_psql -c "select (select count(*) from statpipe.series where breakdown = '_T') || '|'
+                          || (select count(*) from statpipe.annual_value_kept where breakdown = '_T') || '|'
+                          || (select count(*) from stats.annual_value where breakdown <> '_T')")"
 check "the stored evaluation keeps every row and value" "$before" "$(rows)"
 check "its targets are national" "21|0" \
     "$(sp_psql -c "select count(*) filter (where ref_area = 'CN') || '|' || count(*) filter (where department is not null)

@@ -38,6 +38,8 @@ static const rule_case_t cases[] = {
     {"action", "\"delete\"", SP_REASON_NONE, "8309700000000"},
     {"comment", "\"修订\"", SP_REASON_NONE, "8309700000000"},
     {"indicator", "\"A0701\"", SP_REASON_NONE, "8309700000000"}, /* NBS's own code */
+    {"breakdown", "\"URB\"", SP_REASON_NONE, "8309700000000"},
+    {"breakdown", "\"_T\"", SP_REASON_NONE, "8309700000000"}, /* known without a row */
     /* rejected, with the contract's reason */
     {"schema", "\"statpipe.observation/2\"", SP_REASON_UNKNOWN_SCHEMA, NULL},
     {"schema", NULL, SP_REASON_MISSING_FIELD, NULL},
@@ -69,6 +71,9 @@ static const rule_case_t cases[] = {
     {"release", "\"2023-08-15T10:00:00\"", SP_REASON_BAD_RELEASE, NULL},
     {"calc_basis", "\"CUM\"", SP_REASON_BAD_CODE, NULL},
     {"action", "\"upsert\"", SP_REASON_BAD_CODE, NULL},
+    {"breakdown", "\"RUR\"", SP_REASON_UNKNOWN_BREAKDOWN, NULL}, /* not in this catalogue */
+    {"breakdown", "\"urb\"", SP_REASON_UNKNOWN_BREAKDOWN, NULL}, /* codes are exact */
+    {"breakdown", "1", SP_REASON_BAD_TYPE, NULL},
 };
 
 static void test_each_rule(void **state)
@@ -121,6 +126,7 @@ static void test_observation_fields_are_normalised(void **state)
     assert_int_equal(cap.obs.obs_status, 'P');
     assert_int_equal(cap.obs.conf_status, 'N');
     assert_false(cap.obs.ytd);
+    assert_string_equal(cap.obs.breakdown, SP_BREAKDOWN_TOTAL); /* none named: the total */
     assert_false(cap.obs.delete_action);
     assert_int_equal(cap.obs.release_us, 1485050400LL * 1000000);
 }

@@ -45,6 +45,7 @@ int tf_setup(void **state)
                      SP_OK);
     assert_int_equal(sp_catalogue_add_region(c, "CN", NULL), SP_OK);
     assert_int_equal(sp_catalogue_add_region(c, "440000", NULL), SP_OK);
+    assert_int_equal(sp_catalogue_add_breakdown(c, "URB", NULL), SP_OK);
     fx.tf = sp_transformer_create(fx.pool, fx.cat, NULL);
     *state = &fx;
     return 0;
