@@ -112,15 +112,11 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     if (!sp_keyset_add2(&ld->cur->ids, obs->sender, obs->sender_len, obs->message_id,
                         obs->message_id_len))
         return SP_OK;
-    const char *slot[7] = {obs->sender, obs->indicator->code, obs->ref_area,  &obs->freq,
-                           obs->ytd ? "Y" : "P", obs->breakdown, obs->period_text};
-    const size_t slot_lens[7] = {obs->sender_len,
-                                 strlen(obs->indicator->code),
-                                 obs->ref_area_len,
-                                 1,
-                                 1,
-                                 strlen(obs->breakdown),
-                                 strlen(obs->period_text)};
+    const char *slot[7] = {obs->sender,          obs->indicator->code, obs->ref_area,   &obs->freq,
+                           obs->ytd ? "Y" : "P", obs->breakdown,       obs->period_text};
+    const size_t slot_lens[7] = {
+        obs->sender_len,        strlen(obs->indicator->code), obs->ref_area_len, 1, 1,
+        strlen(obs->breakdown), strlen(obs->period_text)};
     if (!sp_keyset_addv(&ld->cur->slots, slot, slot_lens, 7))
         ld->cur->slot_repeats = true;
     if (!sp_keyset_contains(&ld->known_series, slot, slot_lens, 6)) /* the series: 6 parts */

@@ -55,7 +55,9 @@ static const char series_sql[] =
  * kept values of stats.annual_value serve; the other arm is not run. */
 static const char ranking_sql[] =
     "WITH a AS (SELECT * FROM stats.annual_value WHERE $1::timestamptz IS NULL"
-    "   UNION ALL SELECT * FROM stats.annual_value_asof($1::timestamptz) WHERE $1 IS NOT NULL),"
+    "    AND breakdown = '_T'"
+    "   UNION ALL SELECT * FROM stats.annual_value_asof($1::timestamptz) WHERE $1 IS NOT NULL"
+    "    AND breakdown = '_T'),"
     " p AS (SELECT a.indicator, a.year, a.value, a.unit, r.name_en, r.name_zh"
     "   FROM a JOIN stats.region r ON r.code = a.ref_area AND r.level = 1"
     "    AND r.in_national_total"
@@ -83,6 +85,19 @@ static const char index_sql[] =
     " JOIN stats.composite_index ci ON ci.code = v.index"
     " JOIN stats.region r ON r.code = v.ref_area"
     " WHERE v.rank IS NOT NULL ORDER BY v.index, v.rank, v.ref_area";
+
+/* Each indicator's urban and rural values in each area's latest year with both. */
+static const char urban_sql[] =
+    "WITH g AS (SELECT * FROM stats.urban_rural_gap WHERE $1::timestamptz IS NULL"
+    "   UNION ALL SELECT * FROM stats.urban_rural_gap_asof($1::timestamptz) WHERE $1 IS NOT NULL),"
+    " y AS (SELECT indicator, ref_area, max(year) AS year FROM g GROUP BY indicator, ref_area)"
+    " SELECT g.indicator, i.name_en, i.name_zh, g.ref_area, r.name_en, r.name_zh, g.year,"
+    "  trim_scale(g.urban), trim_scale(g.rural), trim_scale(g.urban_minus_rural),"
+    "  trim_scale(round(g.urban_over_rural, 3)),"
+    "  CASE g.unit WHEN 'PCT' THEN '%' ELSE g.unit END, g.complete"
+    " FROM g JOIN y USING (indicator, ref_area, year)"
+    " JOIN stats.indicator i ON i.code = g.indicator JOIN stats.region r ON r.code = g.ref_area"
+    " ORDER BY g.indicator, r.level, g.ref_area";
 
 /* Each indicator's gap between the provinces, in its latest year with two or more. */
 static const char gaps_sql[] =
@@ -216,6 +231,7 @@ sp_status_t sp_report_data_load(PGconn *conn, const sp_report_opts_t *opts, sp_r
         (st = query(conn, ranking_sql, true, as_of, &d->ranking, err)) != SP_OK ||
         (st = query(conn, index_sql, true, as_of, &d->index, err)) != SP_OK ||
         (st = query(conn, gaps_sql, true, as_of, &d->gaps, err)) != SP_OK ||
+        (st = query(conn, urban_sql, true, as_of, &d->urban, err)) != SP_OK ||
         (st = query(conn, quality_sql, false, NULL, &d->quality, err)) != SP_OK) {
         sp_report_data_free(d);
         sp_pg_exec(conn, "ROLLBACK", NULL);
@@ -233,5 +249,6 @@ void sp_report_data_free(sp_report_data_t *d)
     PQclear(d->quality);
     PQclear(d->index);
     PQclear(d->gaps);
+    PQclear(d->urban);
     memset(d, 0, sizeof(*d));
 }

@@ -101,6 +101,7 @@ void sp_report_write_text(const sp_report_data_t *d, FILE *out)
     }
     fputc('\n', out);
     sp_report_regional_text(d, out);
+    sp_report_urban_text(d, out);
     const PGresult *q = d->quality;
     fprintf(out, "\n%s%s\n", w->h_quality, w->colon);
     for (int i = 0; i < PQntuples(q); i++) {
@@ -206,6 +207,7 @@ void sp_report_write_json(const sp_report_data_t *d, FILE *out)
     }
     json_object_set_new(root, "targets", targets);
     sp_report_regional_json(d, root);
+    sp_report_urban_json(d, root);
     json_t *quality = json_array();
     for (int i = 0; i < PQntuples(d->quality); i++)
         json_array_append_new(quality,

@@ -181,7 +181,8 @@ static const char style[] =
     "svg .point.partial{fill:#fff;stroke:#1f5fa8}svg .nodata{fill:#999;font-size:13px}"
     "svg .target line{stroke:#b22;stroke-dasharray:4 3;stroke-width:2}"
     "svg .target circle{fill:#fff;stroke:#b22;stroke-width:2}"
-    "svg .target.met circle{fill:#2a2}svg .bar{fill:#1f5fa8}";
+    "svg .target.met circle{fill:#2a2}svg .bar{fill:#1f5fa8}"
+    "svg .bar.rur{fill:#8fb36b}";
 
 void sp_report_write_html(const sp_report_data_t *d, FILE *out)
 {
@@ -323,6 +324,7 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out)
     }
 
     sp_report_regional_html(d, out);
+    sp_report_urban_html(d, out);
 
     const PGresult *q = d->quality;
     fprintf(out, "<h2>%s</h2>\n<table id=\"quality\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n",

@@ -69,6 +69,23 @@ enum {
     GAP_NORTHEAST_TO_EAST
 };
 
+/* Columns of the urban–rural gaps. */
+enum {
+    UR_INDICATOR,
+    UR_NAME_EN,
+    UR_NAME_ZH,
+    UR_AREA,
+    UR_AREA_EN,
+    UR_AREA_ZH,
+    UR_YEAR,
+    UR_URBAN,
+    UR_RURAL,
+    UR_DIFFERENCE,
+    UR_RATIO, /* rounded to 3 decimals; NULL when rural is 0 */
+    UR_UNIT,  /* "%" for percent, else the canonical unit's code */
+    UR_COMPLETE
+};
+
 /* The words of the report in one language (sp_report_lang.c). */
 #define SP_REPORT_N_STATUSES 7
 typedef struct sp_report_words {
@@ -94,6 +111,9 @@ typedef struct sp_report_words {
     const char *h_index, *no_index, *index_note, *coverage, *pillars;
     const char *h_gaps, *no_gaps, *gaps_note, *provinces, *lowest, *highest, *max_min, *cv,
         *to_east;
+    /* The urban–rural gaps (sp_report_urban.c). */
+    const char *h_urban, *no_urban, *urban_note, *area, *calendar_year, *urban, *rural,
+        *urban_minus_rural, *urban_over_rural;
     const char *target_for; /* %s plan, %s year, %s comparator, %s value */
 } sp_report_words_t;
 
@@ -118,6 +138,7 @@ typedef struct sp_report_data {
     PGresult *quality;   /* kind, what, count */
     PGresult *index;     /* INDEX_* columns: each index's provinces in its latest ranked year */
     PGresult *gaps;      /* GAP_* columns: each indicator's latest year with provincial values */
+    PGresult *urban;     /* UR_* columns: each indicator and area's latest year with both */
     char generated[64];
     char database[128];
     char as_of[64]; /* "" for now; else the as-of time, in UTC */
@@ -151,5 +172,9 @@ void sp_report_write_html(const sp_report_data_t *d, FILE *out);
 void sp_report_regional_html(const sp_report_data_t *d, FILE *out);
 void sp_report_regional_text(const sp_report_data_t *d, FILE *out);
 void sp_report_regional_json(const sp_report_data_t *d, json_t *root);
+/* The urban–rural gaps (with a paired bar chart), in each format. */
+void sp_report_urban_html(const sp_report_data_t *d, FILE *out);
+void sp_report_urban_text(const sp_report_data_t *d, FILE *out);
+void sp_report_urban_json(const sp_report_data_t *d, json_t *root);
 
 #endif

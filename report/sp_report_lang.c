@@ -68,6 +68,16 @@ static const sp_report_words_t zh = {
     .max_min = "最高/最低",
     .cv = "变异系数",
     .to_east = "中部/西部/东北 ÷ 东部",
+    .h_urban = "城乡差距",
+    .no_urban = "尚无同时发布城镇与农村数值的指标。",
+    .urban_note =
+        "各地区最近一年的城镇（上）与农村（下）数值；比率指标之差为百分点；* 表示该年尚不完整。",
+    .area = "地区",
+    .calendar_year = "年份",
+    .urban = "城镇",
+    .rural = "农村",
+    .urban_minus_rural = "城镇−农村",
+    .urban_over_rural = "城镇/农村",
 };
 
 static const sp_report_words_t en = {
@@ -135,6 +145,17 @@ static const sp_report_words_t en = {
     .max_min = "Highest / lowest",
     .cv = "CV",
     .to_east = "Central / West / Northeast ÷ East",
+    .h_urban = "Urban–rural gaps",
+    .no_urban = "No indicator has both an urban and a rural figure yet.",
+    .urban_note = "Each area's latest year with both, urban (upper bar) and rural (lower bar); "
+                  "the difference of a rate is in percentage points; * marks a year not "
+                  "complete yet.",
+    .area = "Area",
+    .calendar_year = "Year",
+    .urban = "Urban",
+    .rural = "Rural",
+    .urban_minus_rural = "Urban − rural",
+    .urban_over_rural = "Urban / rural",
 };
 
 /* The statuses of stats.target_progress, in the order the words list them. */

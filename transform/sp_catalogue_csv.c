@@ -217,9 +217,8 @@ sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogu
         if (apr_stat(&fi, apr_pstrcat(tmp, dir, "/breakdowns.csv", NULL), APR_FINFO_TYPE, tmp) ==
             APR_SUCCESS)
             s = read_csv(tmp, dir, "breakdowns.csv", breakdown_row, cat, err);
-        if (s == SP_OK &&
-            apr_stat(&fi, apr_pstrcat(tmp, dir, "/rules.csv", NULL), APR_FINFO_TYPE, tmp) ==
-                APR_SUCCESS)
+        if (s == SP_OK && apr_stat(&fi, apr_pstrcat(tmp, dir, "/rules.csv", NULL), APR_FINFO_TYPE,
+                                   tmp) == APR_SUCCESS)
             s = read_csv(tmp, dir, "rules.csv", rule_row, cat, err);
         if (s == SP_OK)
             *out = cat;

@@ -195,7 +195,7 @@ sp_transform_result_t sp_tf_run_envelope(sp_transformer_t *tf, json_t *root, sp_
         }
         tf->keys[i] =
             (keyed_t){obs_slot_hash(&obs),  i,        obs.indicator, obs.ref_area, obs.ref_area_len,
-                      obs.period.start_day, obs.freq, obs.ytd, obs.breakdown};
+                      obs.period.start_day, obs.freq, obs.ytd,       obs.breakdown};
         if (cb(opaque, &obs, err) != SP_OK)
             return SP_TRANSFORM_FAILED;
     }

@@ -77,8 +77,9 @@ const sp_unit_t *sp_catalogue_canonical_unit(const sp_catalogue_t *cat, const ch
 int sp_catalogue_count_indicators(const sp_catalogue_t *cat);
 
 /* Builds a catalogue from the seed files in dir (indicators.csv, units.csv, regions.csv,
- * and breakdowns.csv and rules.csv where present, as in schemas/catalogue/), the same way `statpipe migrate` loads them into the database.
- * Everything lives in pool. Errors name the file and line. */
+ * and breakdowns.csv and rules.csv where present, as in schemas/catalogue/), the same way `statpipe
+ * migrate` loads them into the database. Everything lives in pool. Errors name the file and line.
+ */
 sp_status_t sp_catalogue_load_dir(apr_pool_t *pool, const char *dir, sp_catalogue_t **out,
                                   sp_error_t *err);
 

@@ -149,6 +149,36 @@ check "the year under embargo is computed at query time" "f" \
     "$(PGDATABASE=fwd sp_psql -c "select current from statpipe.kept_year_now
                                    where indicator = 'NET_PEN' and ref_area = 'CN' and year = 2024")"
 
+# ---- the report: the urban–rural gaps with their chart ------------------------------------
+# Rendered by Chromium for the reader, in both languages. NET_PEN's latest year with both is
+# 2024 for CN (S1 only: marked *; 85.6 − 63.8 = 21.8, 85.6 / 63.8 = 1.342) and 2023 for
+# Guangdong (17.6, 1.25); two bars an area.
+mkdir -p "$SP_TMP/chromium"
+for lang in zh en; do
+    PGDATABASE=fwd PGUSER=analyst "$STATPIPE" report --format html --lang $lang --out "$SP_TMP/report.$lang.html"
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$SP_TMP/report.$lang.html" \
+        > "$SP_TMP/report-dom.$lang.html" 2>"$SP_TMP/chromium.$lang.log" \
+        || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
+done
+check "report: the urban–rural heading" '<h2 id="urban">城乡差距</h2>|<h2 id="urban">Urban–rural gaps</h2>' \
+    "$(grep -o '<h2 id="urban">[^<]*</h2>' "$SP_TMP/report-dom.zh.html")|$(grep -o '<h2 id="urban">[^<]*</h2>' "$SP_TMP/report-dom.en.html")"
+check "report: NET_PEN's chart has an urban and a rural bar per area" "2|2" \
+    "$(sed -n '/<svg class="chart urban" data-indicator="NET_PEN"/,/<\/svg>/p' "$SP_TMP/report-dom.zh.html" | grep -o '<rect class="bar urb"' | wc -l)|$(sed -n '/<svg class="chart urban" data-indicator="NET_PEN"/,/<\/svg>/p' "$SP_TMP/report-dom.zh.html" | grep -o '<rect class="bar rur"' | wc -l)"
+check "report: the rows as read" "China (national total)|2024 *|85.6 %|63.8 %|21.8|1.342 Guangdong|2023|88 %|70.4 %|17.6|1.25" \
+    "$(sed -n '/<table class="urban" data-indicator="NET_PEN">/,/<\/table>/p' "$SP_TMP/report-dom.en.html" \
+        | grep '<tr data-area=' | sed -e 's|<tr[^>]*><td>||' -e 's|</td></tr>||' -e 's|</td><td[^>]*>|\||g' | tr '\n' ' ' | sed 's/ $//')"
+text=$(PGDATABASE=fwd PGUSER=analyst "$STATPIPE" report --lang en)
+check "text report: Guangdong's urban–rural line" 1 \
+    "$(echo "$text" | grep -c '^    Guangdong .*2023, Urban 88 %, Rural 70.4 %, Urban − rural 17.6, Urban / rural 1.25$')"
+check "json report: the urban–rural gaps" "NET_PEN CN 2024 21.8 1.342 False|NET_PEN 440000 2023 17.6 1.25 True" \
+    "$(PGDATABASE=fwd PGUSER=analyst "$STATPIPE" report --format json | python3 -c '
+import json, sys
+print("|".join(" ".join([g["indicator"], g["ref_area"], str(g["year"]), g["urban_minus_rural"], g["urban_over_rural"], str(g["complete"])])
+               for g in json.load(sys.stdin)["urban_rural_gaps"]))')"
+
 # The same messages reversed and shuffled, one a batch: the same views.
 views() { # database: every view that carries the breakdown, as text
     local v
