@@ -505,21 +505,9 @@ $$;
 COMMENT ON COLUMN statpipe.annual_value_measured.breakdown IS 'The breakdown of the series the value comes from.';
 
 -- The catalogue's version covers the breakdowns.
-CREATE OR REPLACE FUNCTION statpipe.catalogue_version() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT md5(concat_ws('|',
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.indicator t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.unit t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.unit_alias t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.region t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.plan t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.target t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.indicator_formula t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.composite_index t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.index_pillar t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.index_component t),
-        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM statpipe.breakdown t)))
-$$;
+SELECT statpipe.redefine_function('statpipe.catalogue_version()', ARRAY[
+    ['FROM statpipe.index_component t)))', 'FROM statpipe.index_component t),
+        (SELECT string_agg(t::text, '','' ORDER BY t::text) FROM statpipe.breakdown t)))']]);
 COMMENT ON FUNCTION statpipe.catalogue_version() IS 'A digest (md5) of the catalogue''s indicators, units, unit aliases, regions, plans, targets, formulas, composite indices and breakdowns: equal digests mean the same definitions.';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;

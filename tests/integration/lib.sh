@@ -114,6 +114,17 @@ sp_kafka_start() {
     return 1
 }
 
+# sp_chromium_dom PAGE OUT: the DOM of the local file PAGE as headless Chromium renders it,
+# offline (no network, no proxy, no updates), into OUT.
+sp_chromium_dom() {
+    mkdir -p "$SP_TMP/chromium"
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
+        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$1" > "$2" 2>"$2.log" \
+        || fail "chromium failed: $(tail -n 5 "$2.log")"
+}
+
 sp_psql() {
     psql -X -q -v ON_ERROR_STOP=1 -At "$@"
 }

@@ -153,15 +153,9 @@ check "the year under embargo is computed at query time" "f" \
 # Rendered by Chromium for the reader, in both languages. NET_PEN's latest year with both is
 # 2024 for CN (S1 only: marked *; 85.6 − 63.8 = 21.8, 85.6 / 63.8 = 1.342) and 2023 for
 # Guangdong (17.6, 1.25); two bars an area.
-mkdir -p "$SP_TMP/chromium"
 for lang in zh en; do
     PGDATABASE=fwd PGUSER=analyst "$STATPIPE" report --format html --lang $lang --out "$SP_TMP/report.$lang.html"
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
-        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$SP_TMP/report.$lang.html" \
-        > "$SP_TMP/report-dom.$lang.html" 2>"$SP_TMP/chromium.$lang.log" \
-        || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
+    sp_chromium_dom "$SP_TMP/report.$lang.html" "$SP_TMP/report-dom.$lang.html"
 done
 check "report: the urban–rural heading" '<h2 id="urban">城乡差距</h2>|<h2 id="urban">Urban–rural gaps</h2>' \
     "$(grep -o '<h2 id="urban">[^<]*</h2>' "$SP_TMP/report-dom.zh.html")|$(grep -o '<h2 id="urban">[^<]*</h2>' "$SP_TMP/report-dom.en.html")"

@@ -294,15 +294,9 @@ case "$out" in *"the component weights of pillar A of index T sum to 0.9, not 1"
 # table has a row per indicator with provincial figures: BS_5G_PER_10K, MBB_PEN (2023: lowest
 # Guangdong 90, highest Beijing 130, 130 / 90 = 1.44) and NET_PEN.
 PGDATABASE=idx sp_psql -c "update statpipe.composite_index set missing = 'reweight' where code = 'T'" >/dev/null
-mkdir -p "$SP_TMP/chromium"
 for lang in zh en; do
     PGDATABASE=idx PGUSER=analyst "$STATPIPE" report --format html --lang $lang --out "$SP_TMP/regional.$lang.html"
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
-        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$SP_TMP/regional.$lang.html" \
-        > "$SP_TMP/regional-dom.$lang.html" 2>"$SP_TMP/chromium.$lang.log" \
-        || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
+    sp_chromium_dom "$SP_TMP/regional.$lang.html" "$SP_TMP/regional-dom.$lang.html"
 done
 dom=$SP_TMP/regional-dom.zh.html
 check "report: the index's heading" '<h2 id="index">综合指数：各省份排名</h2>|<h2 id="index">Composite index: provinces ranked</h2>' \

@@ -103,11 +103,7 @@ grep -q '<h2 id="provinces">各省份</h2>' "$SP_TMP/dom.html" || fail "no provi
 for lang in zh en; do
     page=$SP_TMP/report.html
     [ "$lang" = en ] && page=$SP_TMP/report.en.html
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --proxy-server=http://127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" \
-        --user-data-dir="$SP_TMP/chromium" --dump-dom "file://$page" > "$SP_TMP/dom.$lang.html" \
-        2>"$SP_TMP/chromium.$lang.log" || fail "chromium failed: $(tail -n 5 "$SP_TMP/chromium.$lang.log")"
+    sp_chromium_dom "$page" "$SP_TMP/dom.$lang.html"
 done
 check "rendered Chinese page: language, title, statuses" \
     '<html lang="zh-CN">|<h1>国家信息化发展目标监测评估</h1>|4 未达标|17 无数据|1 无法判断|<h2>数据质量</h2>' \
