@@ -60,8 +60,10 @@ kept_as_computed() {
                   join cur c on c.indicator = s.indicator and c.ref_area = s.ref_area
                    and c.year = extract(year from p.period_end);
                 create temp table la as
-                select a.* from (select distinct indicator, ref_area from cur) ia
-                 cross join lateral stats.annual_values_measured(ia.indicator, ia.ref_area, now()) a
+                select ia.breakdown, a.*
+                  from (select distinct s.indicator, s.ref_area, s.breakdown from cur
+                          join statpipe.series s using (indicator, ref_area)) ia
+                 cross join lateral stats.annual_values_measured(ia.indicator, ia.ref_area, now(), ia.breakdown) a
                   join cur c on c.indicator = ia.indicator and c.ref_area = ia.ref_area and c.year = a.year;
                 create temp table kps as
                 select k.series_id, k.time_period, k.period_start, k.period_end, k.value, k.unit,
@@ -94,10 +96,11 @@ kept_as_computed() {
                                       and n.ref_area = k.ref_area and n.year = k.year - 1);
                 create temp table vg as select * from stats.growth;
                 create temp table fg as
-                select g.*, x.* from (select distinct sender, indicator, ref_area, freq from statpipe.series) g
-                 cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now()) x;
+                select g.sender, g.indicator, g.ref_area, g.freq, x.*, g.breakdown
+                  from (select distinct sender, indicator, ref_area, freq, breakdown from statpipe.series) g
+                 cross join lateral stats.growth_of(g.sender, g.indicator, g.ref_area, g.freq, now(), g.breakdown) x;
                 create temp table kas as
-                select k.year, k.value, k.unit, k.sender, k.freq, k.published_as, k.method,
+                select k.breakdown, k.year, k.value, k.unit, k.sender, k.freq, k.published_as, k.method,
                        k.months_covered, k.complete, k.last_period, k.last_period_end, k.release
                   from statpipe.annual_value_kept k
                   join cur c on c.indicator = k.indicator and c.ref_area = k.ref_area and c.year = k.year;

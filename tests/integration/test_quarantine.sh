@@ -41,13 +41,15 @@ for f in "$data"/invalid/*.ndjson; do
     check "quarantined as $reason" "$want" \
         "$(sp_psql -c "select count(*) from statpipe.quarantine where reason = '$reason'")"
 done
-check "every reason code of the contract is covered (18 and the extensions bad_code, envelope_conflict, bad_basis)" 21 "$(ls "$data"/invalid/*.ndjson | wc -l)"
+check "every reason code of the contract is covered (18 and the extensions bad_code, envelope_conflict, bad_basis, unknown_breakdown)" 22 "$(ls "$data"/invalid/*.ndjson | wc -l)"
 check "quarantine keeps non-UTF-8 bytes exactly" 1 \
     "$(sp_psql -c "select count(*) from statpipe.quarantine where reason = 'invalid_utf8' and position('\\xfffe'::bytea in payload) > 0")"
 check "details say what to fix" 0 "$(sp_psql -c "select count(*) from statpipe.quarantine where coalesce(detail, '') = ''")"
-# valid messages: 6 observations and 2 + 1 envelope entries, each re-sent many times (no-ops);
-# valid-env-2's entry repeats valid-env-1#0 exactly (same release and value): no new vintage.
-check "valid messages loaded once each" 8 "$(sp_psql -c 'select count(*) from statpipe.observation')"
+# valid messages: 7 observations and 2 + 1 + 3 envelope entries, each re-sent many times
+# (no-ops); valid-env-2's entry repeats valid-env-1#0 exactly (same release and value), and
+# valid-env-3's urban entry repeats valid-7: no new vintage. 7 + 6 - 2 = 11; valid-env-3's
+# total, urban and rural entries of one period are three series.
+check "valid messages loaded once each" 11 "$(sp_psql -c 'select count(*) from statpipe.observation')"
 check "message ids recorded" 9 "$(sp_psql -c "select count(*) from statpipe.message_seen where message_id like 'valid-%' or message_id = 'own-id'")"
 check "a correction under the same release is kept, later wins" "636310000 636315000|O" \
     "$(sp_psql -c "select string_agg(value::text, ' ' order by obs_id) from statpipe.observation where message_id in ('valid-1', 'valid-2')")|$(sp_psql -c "select obs_status from stats.observation_latest where indicator = 'FBB_USERS' and time_period = '2023-12'")"
