@@ -50,7 +50,9 @@ check "details say what to fix" 0 "$(sp_psql -c "select count(*) from statpipe.q
 # valid-env-3's urban entry repeats valid-7: no new vintage. 7 + 6 - 2 = 11; valid-env-3's
 # total, urban and rural entries of one period are three series.
 check "valid messages loaded once each" 11 "$(sp_psql -c 'select count(*) from statpipe.observation')"
-check "message ids recorded" 9 "$(sp_psql -c "select count(*) from statpipe.message_seen where message_id like 'valid-%' or message_id = 'own-id'")"
+# Every id is recorded, a repeat's too: 7 observations, valid-env-1#0 and #1, own-id, and
+# valid-env-3#0, #1 and #2: 7 + 2 + 1 + 3 = 13.
+check "message ids recorded" 13 "$(sp_psql -c "select count(*) from statpipe.message_seen where message_id like 'valid-%' or message_id = 'own-id'")"
 check "a correction under the same release is kept, later wins" "636310000 636315000|O" \
     "$(sp_psql -c "select string_agg(value::text, ' ' order by obs_id) from statpipe.observation where message_id in ('valid-1', 'valid-2')")|$(sp_psql -c "select obs_status from stats.observation_latest where indicator = 'FBB_USERS' and time_period = '2023-12'")"
 check "envelope entries share the envelope's release" 1 \
