@@ -22,6 +22,7 @@ static const struct {
     {"report", sp_cmd_report, "render the monitoring scorecard (text, csv, json, html)"},
     {"evaluate", sp_cmd_evaluate, "store the annual evaluation of every target, frozen"},
     {"validate", sp_cmd_validate, "list the figures the plausibility rules flag"},
+    {"export", sp_cmd_export, "write the data or its structure as SDMX (CSV, SDMX-ML)"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
 };

@@ -66,6 +66,12 @@ static const struct {
     {"breakdowns.csv", "COPY seed_breakdowns FROM STDIN WITH (FORMAT csv, HEADER true)",
      "CREATE TEMP TABLE seed_breakdowns (code text, name_zh text, name_en text, note text)"
      " ON COMMIT DROP"},
+    {"senders.csv", "COPY seed_senders FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_senders (code text, name_zh text, name_en text, note text)"
+     " ON COMMIT DROP"},
+    {"sdmx_codes.csv", "COPY seed_sdmx_codes FROM STDIN WITH (FORMAT csv, HEADER true)",
+     "CREATE TEMP TABLE seed_sdmx_codes (codelist text, code text, name_zh text, name_en text)"
+     " ON COMMIT DROP"},
 };
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))

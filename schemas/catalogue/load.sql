@@ -105,3 +105,12 @@ INSERT INTO statpipe.breakdown (code, name_zh, name_en, note)
 SELECT code, name_zh, name_en, nullif(note, '') FROM seed_breakdowns
 ON CONFLICT (code) DO UPDATE SET
     name_zh = excluded.name_zh, name_en = excluded.name_en, note = excluded.note;
+
+INSERT INTO statpipe.sender (code, name_zh, name_en, note)
+SELECT code, name_zh, name_en, nullif(note, '') FROM seed_senders
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = excluded.name_zh, name_en = excluded.name_en, note = excluded.note;
+
+INSERT INTO statpipe.sdmx_code (codelist, code, name_zh, name_en)
+SELECT codelist, code, name_zh, name_en FROM seed_sdmx_codes
+ON CONFLICT (codelist, code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en;

@@ -9,7 +9,9 @@ echo "$out" | grep -q "applied migration 001_core.sql" || fail "first migrate sa
 # The data lines of schemas/catalogue/*.csv: 28 indicators (22 of the Outline's plans, 5 of
 # the ICT plan, INTL_BW_PER_USER), 22 units, 35 regions (national, 31 provinces, 3 others),
 # 21 targets (17, and 4 of the ICT plan), 2 formulas (BS_5G_PER_10K, INTL_BW_PER_USER), one
-# composite index (SP_IDI) of 3 pillars and 6 components, 3 breakdowns (_T, URB, RUR).
+# composite index (SP_IDI) of 3 pillars and 6 components, 3 breakdowns (_T, URB, RUR), 5
+# senders, and 30 SDMX codes (CL_FREQ 4, CL_CALC_BASIS 2, CL_UNIT_MULT 1, CL_OBS_STATUS 18,
+# CL_CONF_STATUS 5).
 check "indicators loaded" 28 "$(sp_psql -c 'select count(*) from statpipe.indicator')"
 check "units loaded" 22 "$(sp_psql -c 'select count(*) from statpipe.unit')"
 check "regions loaded" 35 "$(sp_psql -c 'select count(*) from statpipe.region')"
@@ -17,6 +19,11 @@ check "targets loaded" 21 "$(sp_psql -c 'select count(*) from statpipe.target')"
 check "breakdowns loaded, the total's from the migration too" "RUR,URB,_T|Rural" \
     "$(sp_psql -c "select string_agg(code, ',' order by code) || '|' || max(name_en) filter (where code = 'RUR')
                      from statpipe.breakdown")"
+check "senders and SDMX codes loaded" "5|30|4,2,1,18,5" \
+    "$(sp_psql -c "select (select count(*) from statpipe.sender) || '|' || (select count(*) from statpipe.sdmx_code) || '|'
+        || (select string_agg(n::text, ',' order by o) from (select codelist, count(*) n,
+            array_position(array['CL_FREQ', 'CL_CALC_BASIS', 'CL_UNIT_MULT', 'CL_OBS_STATUS', 'CL_CONF_STATUS'], codelist) o
+              from statpipe.sdmx_code group by codelist) c)")"
 check "formulas loaded" 2 "$(sp_psql -c 'select count(*) from statpipe.indicator_formula')"
 check "index loaded" "1|3|6" "$(sp_psql -c "select (select count(*) from statpipe.composite_index) || '|'
     || (select count(*) from statpipe.index_pillar) || '|' || (select count(*) from statpipe.index_component)")"

@@ -110,8 +110,9 @@ views_before=$(views_now)
 case "$before" in 21:*) ;; *) fail "evaluation rows before the upgrade: $before" ;; esac
 
 out=$("$STATPIPE" migrate)
-check "the upgrade applies 025 and 026" "applied migration 025_area_targets.sql
-applied migration 026_breakdown.sql" "$(echo "$out" | grep '^applied migration')"
+check "the upgrade applies 025 to 027" "applied migration 025_area_targets.sql
+applied migration 026_breakdown.sql
+applied migration 027_sdmx.sql" "$(echo "$out" | grep '^applied migration')"
 check "the views of series read as before, every row and value" "$views_before" "$(views_now)"
 # 3 series (ECOM_TX, BS_5G, POPULATION) and 4 kept annual values (ECOM_TX 2019 and 2020,
 # BS_5G 2022, POPULATION 2022), every one the total; no view row of another breakdown.

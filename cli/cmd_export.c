@@ -1,0 +1,148 @@
+/* cmd_export.c: `statpipe export`: statpipe's data, or its structure, as SDMX files. */
+#include "sp_cli.h"
+#include "sp_pg.h"
+#include "sp_sdmx.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void export_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: statpipe export [--format sdmx-csv|sdmx-ml] [--structure] [--as-of TIME]\n"
+            "                       [--include-history] [--start-period P] [--end-period P]\n"
+            "                       [--updated-after TIME] [--first N | --last N]\n"
+            "                       [--out FILE] [-d CONNINFO] [KEY]\n\n"
+            "Writes the observations a login may read as SDMX (docs/sdmx.md): the dataflow\n"
+            "STATPIPE:INFORMATIZATION(1.0), one row or Obs per (series, period), values exact\n"
+            "in the canonical unit (UNIT_MULT 0). KEY selects series as the SDMX REST API\n"
+            "does: INDICATOR.REF_AREA.FREQ.SENDER.CALC_BASIS.BREAKDOWN, each part empty for\n"
+            "any or codes joined by +, e.g. NET_PEN.CN+440000..CNNIC; trailing parts may be\n"
+            "left out.\n\n"
+            "options:\n"
+            "  --format F          sdmx-csv (SDMX-CSV 2.0, the default) or sdmx-ml (SDMX-ML\n"
+            "                      2.1 structure-specific data)\n"
+            "  --structure         the structure message instead (SDMX-ML 2.1): dataflow,\n"
+            "                      data structure, concepts and code lists in zh and en\n"
+            "  --as-of TIME        the figures as known at TIME\n"
+            "  --include-history   every vintage with its validity (VALID_FROM, VALID_TO in\n"
+            "                      CSV; one data set per validity in SDMX-ML)\n"
+            "  --start-period P    periods that end on or after P (2023, 2023-Q2, 2023-07)\n"
+            "  --end-period P      periods that start on or before P\n"
+            "  --updated-after T   only figures released after T\n"
+            "  --first N, --last N the first or last N periods of each series\n"
+            "  --out FILE          write to FILE instead of stdout\n"
+            "  -d CONNINFO         PostgreSQL connection string (default: PG* variables)\n"
+            "  -h, --help          show this help\n");
+}
+
+int sp_cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 1},
+                                             {"out", required_argument, NULL, 2},
+                                             {"as-of", required_argument, NULL, 3},
+                                             {"include-history", no_argument, NULL, 4},
+                                             {"structure", no_argument, NULL, 5},
+                                             {"start-period", required_argument, NULL, 6},
+                                             {"end-period", required_argument, NULL, 7},
+                                             {"updated-after", required_argument, NULL, 8},
+                                             {"first", required_argument, NULL, 9},
+                                             {"last", required_argument, NULL, 10},
+                                             {NULL, 0, NULL, 0}};
+    sp_sdmx_query_t q = {0};
+    sp_sdmx_format_t format = SP_SDMX_CSV;
+    const char *conninfo = "", *path = NULL;
+    bool structure = false;
+    size_t n;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "hd:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            export_usage(stdout);
+            return SP_EXIT_OK;
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 1:
+            if (strcmp(optarg, "sdmx-csv") == 0) {
+                format = SP_SDMX_CSV;
+            } else if (strcmp(optarg, "sdmx-ml") == 0) {
+                format = SP_SDMX_ML;
+            } else {
+                fprintf(stderr, "statpipe: --format must be sdmx-csv or sdmx-ml, not \"%s\"\n",
+                        optarg);
+                return SP_EXIT_USAGE;
+            }
+            break;
+        case 2:
+            path = optarg;
+            break;
+        case 3:
+            q.as_of = optarg;
+            break;
+        case 4:
+            q.include_history = true;
+            break;
+        case 5:
+            structure = true;
+            break;
+        case 6:
+            q.start_period = optarg;
+            break;
+        case 7:
+            q.end_period = optarg;
+            break;
+        case 8:
+            q.updated_after = optarg;
+            break;
+        case 9:
+        case 10:
+            if (!sp_cli_parse_size(opt == 9 ? "--first" : "--last", optarg, &n))
+                return SP_EXIT_USAGE;
+            *(opt == 9 ? &q.first_n : &q.last_n) = (long)n;
+            break;
+        default:
+            export_usage(stderr);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        q.key = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "statpipe: export takes one KEY at most; join codes with + "
+                        "(NET_PEN+MBB_PEN)\n");
+        return SP_EXIT_USAGE;
+    }
+    sp_error_t err;
+    if (!structure && sp_sdmx_query_check(&q, &err) != SP_OK) {
+        sp_cli_error(&err);
+        return SP_EXIT_USAGE;
+    }
+    PGconn *conn;
+    int rc = sp_cli_connect(conninfo, &conn);
+    if (rc != SP_EXIT_OK)
+        return rc;
+    FILE *out = stdout;
+    if (path != NULL && (out = fopen(path, "w")) == NULL) {
+        fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));
+        sp_pg_close(conn);
+        return SP_EXIT_USAGE;
+    }
+    long n_obs = 0;
+    sp_status_t st = structure ? sp_sdmx_write_structure(conn, out, &err)
+                               : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
+    if (st != SP_OK) {
+        sp_cli_error(&err);
+        rc = st == SP_ERR_INVALID ? SP_EXIT_USAGE : SP_EXIT_SERVICE;
+    }
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));
+        rc = SP_EXIT_SERVICE;
+    }
+    sp_pg_close(conn);
+    return rc;
+}

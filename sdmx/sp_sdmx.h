@@ -1,0 +1,59 @@
+/*
+ * sp_sdmx.h: SDMX, the exchange standard of official statistics (ISO 17369), out of
+ * statpipe: the data structure of its observations and its code lists as an SDMX-ML 2.1
+ * structure message, and data as SDMX-CSV 2.0 or SDMX-ML 2.1 structure-specific data,
+ * read through the stats views, so that a reader login's embargo and confidentiality hold.
+ * docs/sdmx.md describes the structure and the mappings.
+ */
+#ifndef SP_SDMX_H
+#define SP_SDMX_H
+
+#include "sp_core.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+#define SP_SDMX_AGENCY "STATPIPE"
+#define SP_SDMX_FLOW "INFORMATIZATION"
+#define SP_SDMX_DSD "DSD_INFORMATIZATION"
+#define SP_SDMX_VERSION "1.0"
+
+/* The dimensions of the series key, in the order of keys in queries and of columns. */
+enum {
+    SP_SDMX_INDICATOR,
+    SP_SDMX_REF_AREA,
+    SP_SDMX_FREQ,
+    SP_SDMX_SENDER,
+    SP_SDMX_CALC_BASIS,
+    SP_SDMX_BREAKDOWN,
+    SP_SDMX_N_DIMS
+};
+extern const char *const sp_sdmx_dim_id[SP_SDMX_N_DIMS];
+
+typedef enum { SP_SDMX_CSV = 0, SP_SDMX_ML } sp_sdmx_format_t;
+
+/* A data query, as the SDMX REST API spells its parts. Strings may be NULL for none. */
+typedef struct sp_sdmx_query {
+    const char *key;          /* "ONLINE_RETAIL.CN+110000.M": "+" or, empty parts match any */
+    const char *start_period; /* SDMX periods ("2023", "2023-Q2", "2023-07") or dates */
+    const char *end_period;
+    const char *updated_after; /* a time: only figures released after it */
+    const char *as_of;         /* a time: the figures as known then; NULL for now */
+    bool include_history;      /* every vintage, with its validity */
+    long first_n, last_n;      /* per series, the first or last N periods; 0 for all */
+} sp_sdmx_query_t;
+
+/* Checks a query before it runs: a key with more parts than dimensions, or a period that is
+ * no SDMX period or date, is SP_ERR_INVALID with a message that says what to send. */
+sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err);
+
+/* Writes the data that match q in format to out, reading row by row (a large answer does not
+ * sit in memory). *n_obs is the number of observations written. */
+sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
+                               FILE *out, long *n_obs, sp_error_t *err);
+
+/* Writes the structure message (SDMX-ML 2.1): the dataflow, the data structure, its concept
+ * scheme and its code lists, names in Chinese and English. */
+sp_status_t sp_sdmx_write_structure(PGconn *conn, FILE *out, sp_error_t *err);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * sp_sdmx_query.c: an SDMX data query (key, periods, updatedAfter, first or last N,
+ * includeHistory, as of a time) checked, then run against the stats views with every part
+ * as a parameter, its rows handed one at a time to a writer.
+ */
+#include "sp_sdmx_int.h"
+#include "sp_pg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sp_sdmx_dim_id[SP_SDMX_N_DIMS] = {"INDICATOR", "REF_AREA",   "FREQ",
+                                                    "SENDER",    "CALC_BASIS", "BREAKDOWN"};
+
+/* The first or last day of an SDMX period ("2023", "2023-S1", "2023-Q3", "2023-07",
+ * "2023-M07") or of a date ("2023-07-15"), as "YYYY-MM-DD". */
+static bool period_bound(const char *s, bool last, char out[16])
+{
+    size_t n = strlen(s);
+    int y, m, d;
+    char tail;
+    if (n == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 &&
+        d >= 1 && d <= 31) {
+        int32_t days = sp_days_from_civil(y, m, d);
+        int yy, mm, dd;
+        sp_civil_from_days(days, &yy, &mm, &dd);
+        if (yy != y || mm != m || dd != d)
+            return false;
+        sp_date_format(days, out);
+        return true;
+    }
+    static const char freqs[] = "ASQM";
+    for (int i = 0; i < 4; i++) {
+        sp_period_t p;
+        bool mismatch = false;
+        sp_error_t e;
+        if (sp_period_parse(&p, freqs[i], s, n, &mismatch, &e) == SP_OK) {
+            sp_date_format(last ? p.end_day : p.start_day, out);
+            return true;
+        }
+    }
+    return false;
+}
+
+static int key_parts(const char *key)
+{
+    int parts = 1;
+    for (const char *c = key; *c; c++)
+        parts += *c == '.';
+    return parts;
+}
+
+sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err)
+{
+    char bound[16];
+    if (q->key != NULL && strcmp(q->key, "all") != 0 && key_parts(q->key) > SP_SDMX_N_DIMS)
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "the key \"%s\" has %d parts; the data structure has %d dimensions: "
+                            "INDICATOR.REF_AREA.FREQ.SENDER.CALC_BASIS.BREAKDOWN",
+                            q->key, key_parts(q->key), SP_SDMX_N_DIMS);
+    if (q->start_period != NULL && !period_bound(q->start_period, false, bound))
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "startPeriod \"%s\" is no SDMX period (2023, 2023-S1, 2023-Q3, "
+                            "2023-07) or date (2023-07-15)",
+                            q->start_period);
+    if (q->end_period != NULL && !period_bound(q->end_period, true, bound))
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "endPeriod \"%s\" is no SDMX period (2023, 2023-S1, 2023-Q3, "
+                            "2023-07) or date (2023-07-15)",
+                            q->end_period);
+    if (q->first_n < 0 || q->last_n < 0)
+        return sp_error_set(err, SP_ERR_INVALID,
+                            "firstNObservations and lastNObservations must be positive");
+    return SP_OK;
+}
+
+/* The observations a reader sees, now or as of $11, with the series key's filters ($1-$6,
+ * each "" for any or codes joined by "+"), the period bounds ($7, $8), updatedAfter ($12)
+ * and the first or last N periods of each series ($9, $10). Latest values: one row per
+ * (series, period). */
+#define FILTERS                                                                                    \
+    " WHERE ($1 = '' OR o.indicator = ANY (string_to_array($1, '+')))"                             \
+    "   AND ($2 = '' OR o.ref_area = ANY (string_to_array($2, '+')))"                              \
+    "   AND ($3 = '' OR o.freq = ANY (string_to_array($3, '+')))"                                  \
+    "   AND ($4 = '' OR o.sender = ANY (string_to_array($4, '+')))"                                \
+    "   AND ($5 = '' OR o.calc_basis = ANY (string_to_array($5, '+')))"                            \
+    "   AND ($6 = '' OR o.breakdown = ANY (string_to_array($6, '+')))"                             \
+    "   AND ($7::date IS NULL OR o.period_end >= $7::date)"                                        \
+    "   AND ($8::date IS NULL OR o.period_start <= $8::date)"
+#define NTH                                                                                        \
+    " dense_rank() OVER (PARTITION BY o.indicator, o.ref_area, o.freq, o.sender, o.calc_basis,"    \
+    "                                 o.breakdown ORDER BY o.period_start) AS n_first,"            \
+    " dense_rank() OVER (PARTITION BY o.indicator, o.ref_area, o.freq, o.sender, o.calc_basis,"    \
+    "                                 o.breakdown ORDER BY o.period_start DESC) AS n_last"
+#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static const char latest_sql[] =
+    "SELECT x.indicator, x.ref_area, x.freq, x.sender, x.calc_basis, x.breakdown, x.time_period,"
+    "  trim_scale(x.value)::text, x.unit, x.obs_status, x.conf_status, NULL::text,"
+    "  " UTC(
+        "x.release") ", NULL::text, false"
+                     " FROM (SELECT o.*," NTH "   FROM (SELECT * FROM stats.observation_latest "
+                     "WHERE $11::timestamptz IS NULL"
+                     "         UNION ALL SELECT * FROM stats.observation_asof($11::timestamptz)"
+                     "          WHERE $11 IS NOT NULL) o" FILTERS
+                     "    AND ($12::timestamptz IS NULL OR o.release > $12::timestamptz)) x"
+                     " WHERE ($9::int IS NULL OR x.n_first <= $9::int) AND ($10::int IS NULL OR "
+                     "x.n_last <= $10::int)"
+                     " ORDER BY x.indicator, x.ref_area, x.freq, x.sender, x.calc_basis, "
+                     "x.breakdown,"
+                     "  x.period_start";
+
+/* Every vintage, with its validity, grouped by validity (one SDMX data set each). */
+static const char history_sql[] =
+    "SELECT x.indicator, x.ref_area, x.freq, x.sender, x.calc_basis, x.breakdown, x.time_period,"
+    "  trim_scale(x.value)::text, x.unit, x.obs_status, x.conf_status, x.comment,"
+    "  " UTC("x.valid_from") ", " UTC(
+        "x.valid_to") ", x.is_deleted"
+                      " FROM (SELECT o.*," NTH "   FROM (SELECT * FROM stats.observation_vintage "
+                      "WHERE $11::timestamptz IS NULL"
+                      "         UNION ALL SELECT * FROM "
+                      "stats.observation_vintage_asof($11::timestamptz)"
+                      "          WHERE $11 IS NOT NULL) o" FILTERS
+                      "    AND ($12::timestamptz IS NULL OR o.valid_from > $12::timestamptz)) x"
+                      " WHERE ($9::int IS NULL OR x.n_first <= $9::int) AND ($10::int IS NULL OR "
+                      "x.n_last <= $10::int)"
+                      " ORDER BY x.valid_from, x.valid_to NULLS LAST, x.is_deleted, x.indicator, "
+                      "x.ref_area,"
+                      "  x.freq, x.sender, x.calc_basis, x.breakdown, x.period_start";
+
+sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
+                               FILE *out, long *n_obs, sp_error_t *err)
+{
+    if (sp_sdmx_query_check(q, err) != SP_OK)
+        return SP_ERR_INVALID;
+    /* The key's parts, each "" for any. */
+    char keybuf[1024] = "";
+    char *part[SP_SDMX_N_DIMS];
+    for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+        part[i] = "";
+    if (q->key != NULL && strcmp(q->key, "all") != 0) {
+        if (strlen(q->key) >= sizeof(keybuf))
+            return sp_error_set(err, SP_ERR_INVALID, "the key is longer than %zu bytes",
+                                sizeof(keybuf) - 1);
+        strcpy(keybuf, q->key);
+        char *s = keybuf;
+        for (int i = 0; i < SP_SDMX_N_DIMS && s != NULL; i++) {
+            part[i] = s;
+            s = strchr(s, '.');
+            if (s != NULL)
+                *s++ = '\0';
+        }
+    }
+    char start[16], end[16], first[24], last[24];
+    const char *params[12];
+    for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+        params[i] = part[i];
+    params[6] = q->start_period && period_bound(q->start_period, false, start) ? start : NULL;
+    params[7] = q->end_period && period_bound(q->end_period, true, end) ? end : NULL;
+    snprintf(first, sizeof(first), "%ld", q->first_n);
+    snprintf(last, sizeof(last), "%ld", q->last_n);
+    params[8] = q->first_n > 0 ? first : NULL;
+    params[9] = q->last_n > 0 ? last : NULL;
+    params[10] = q->as_of;
+    params[11] = q->updated_after;
+
+    if (!PQsendQueryParams(conn, q->include_history ? history_sql : latest_sql, 12, NULL, params,
+                           NULL, NULL, 0) ||
+        !PQsetSingleRowMode(conn))
+        return sp_pg_error(conn, NULL, "querying SDMX data", err);
+    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q->include_history);
+    sp_status_t st = SP_OK;
+    long n = 0;
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType rs = PQresultStatus(res);
+        if (rs == PGRES_SINGLE_TUPLE) {
+            sp_sdmx_obs_t o;
+            for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+                o.dim[i] = PQgetvalue(res, 0, i);
+            o.time_period = PQgetvalue(res, 0, 6);
+            o.value = PQgetisnull(res, 0, 7) ? NULL : PQgetvalue(res, 0, 7);
+            o.unit = PQgetvalue(res, 0, 8);
+            o.obs_status = PQgetvalue(res, 0, 9);
+            o.conf_status = PQgetvalue(res, 0, 10);
+            o.comment = PQgetisnull(res, 0, 11) ? NULL : PQgetvalue(res, 0, 11);
+            o.valid_from = PQgetvalue(res, 0, 12);
+            o.valid_to = PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13);
+            o.deleted = PQgetvalue(res, 0, 14)[0] == 't';
+            sp_sdmx_writer_obs(w, &o);
+            n++;
+            PQclear(res);
+        } else if (rs == PGRES_TUPLES_OK) {
+            PQclear(res);
+        } else if (st == SP_OK) {
+            st = sp_pg_error(conn, res, "querying SDMX data", err);
+        } else {
+            PQclear(res);
+        }
+    }
+    sp_sdmx_writer_close(w);
+    if (st == SP_OK && ferror(out))
+        st = sp_error_set(err, SP_ERR_IO, "writing the SDMX data failed");
+    *n_obs = n;
+    return st;
+}

@@ -1,0 +1,223 @@
+/*
+ * sp_sdmx_structure.c: the structure message (SDMX-ML 2.1): statpipe's dataflow, its data
+ * structure definition, the concept scheme of its components and their code lists, the
+ * codes read from stats.sdmx_code. Names are given in Chinese and English (xml:lang).
+ */
+#include "sp_sdmx_int.h"
+#include "sp_pg.h"
+
+#include <string.h>
+
+typedef enum { DIM, TIME, MEASURE, ATTR } kind_t;
+
+/* The components of the data structure, in its order, with their concepts and code lists. */
+static const struct {
+    const char *id, *name_zh, *name_en, *codelist;
+    kind_t kind;
+} components[] = {
+    {"INDICATOR", "指标", "Indicator", "CL_INDICATOR", DIM},
+    {"REF_AREA", "地区", "Reference area", "CL_AREA", DIM},
+    {"FREQ", "频率", "Frequency", "CL_FREQ", DIM},
+    {"SENDER", "报送机构", "Sender", "CL_SENDER", DIM},
+    {"CALC_BASIS", "计算口径", "Calculation basis", "CL_CALC_BASIS", DIM},
+    {"BREAKDOWN", "分组", "Breakdown", "CL_BREAKDOWN", DIM},
+    {"TIME_PERIOD", "时间", "Time period", NULL, TIME},
+    {"OBS_VALUE", "观测值", "Observation value", NULL, MEASURE},
+    {"UNIT_MEASURE", "计量单位", "Unit of measure", "CL_UNIT", ATTR},
+    {"UNIT_MULT", "单位乘数", "Unit multiplier", "CL_UNIT_MULT", ATTR},
+    {"OBS_STATUS", "观测值状态", "Observation status", "CL_OBS_STATUS", ATTR},
+    {"CONF_STATUS", "保密状态", "Confidentiality status", "CL_CONF_STATUS", ATTR},
+    {"COMMENT", "注释", "Comment", NULL, ATTR},
+};
+#define N_COMPONENTS (sizeof(components) / sizeof(components[0]))
+
+static void names(xmlTextWriterPtr x, const char *zh, const char *en)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "common:Name");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "zh");
+    xmlTextWriterWriteString(x, BAD_CAST zh);
+    xmlTextWriterEndElement(x);
+    xmlTextWriterStartElement(x, BAD_CAST "common:Name");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "en");
+    xmlTextWriterWriteString(x, BAD_CAST en);
+    xmlTextWriterEndElement(x);
+}
+
+/* Starts a maintainable artefact: id, the agency, version 1.0 and its URN. */
+static void maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id)
+{
+    xmlTextWriterStartElement(x, BAD_CAST element);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
+    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "urn", "urn:sdmx:org.sdmx.infomodel.%s=%s:%s(%s)",
+                                      cls, SP_SDMX_AGENCY, id, SP_SDMX_VERSION);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "isFinal", BAD_CAST "false");
+}
+
+static void ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
+                const char *package, const char *cls)
+{
+    xmlTextWriterStartElement(x, BAD_CAST element);
+    xmlTextWriterStartElement(x, BAD_CAST "Ref");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
+    if (parent != NULL) {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "maintainableParentID", BAD_CAST parent);
+        xmlTextWriterWriteAttribute(x, BAD_CAST "maintainableParentVersion",
+                                    BAD_CAST SP_SDMX_VERSION);
+    } else {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
+    }
+    xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "package", BAD_CAST package);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "class", BAD_CAST cls);
+    xmlTextWriterEndElement(x);
+    xmlTextWriterEndElement(x);
+}
+
+static void codelists(xmlTextWriterPtr x, const PGresult *codes)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
+    for (size_t c = 0; c < N_COMPONENTS; c++) {
+        const char *cl = components[c].codelist;
+        if (cl == NULL)
+            continue;
+        maintainable(x, "structure:Codelist", "codelist.Codelist", cl);
+        names(x, components[c].name_zh, components[c].name_en);
+        for (int i = 0; i < PQntuples(codes); i++) {
+            if (strcmp(PQgetvalue(codes, i, 0), cl) != 0)
+                continue;
+            xmlTextWriterStartElement(x, BAD_CAST "structure:Code");
+            xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST PQgetvalue(codes, i, 1));
+            xmlTextWriterWriteFormatAttribute(
+                x, BAD_CAST "urn", "urn:sdmx:org.sdmx.infomodel.codelist.Code=%s:%s(%s).%s",
+                SP_SDMX_AGENCY, cl, SP_SDMX_VERSION, PQgetvalue(codes, i, 1));
+            names(x, PQgetvalue(codes, i, 2), PQgetvalue(codes, i, 3));
+            xmlTextWriterEndElement(x);
+        }
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+}
+
+static void concepts(xmlTextWriterPtr x)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "structure:Concepts");
+    maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE");
+    names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
+    for (size_t c = 0; c < N_COMPONENTS; c++) {
+        xmlTextWriterStartElement(x, BAD_CAST "structure:Concept");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST components[c].id);
+        xmlTextWriterWriteFormatAttribute(
+            x, BAD_CAST "urn",
+            "urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=%s:CS_STATPIPE(%s).%s",
+            SP_SDMX_AGENCY, SP_SDMX_VERSION, components[c].id);
+        names(x, components[c].name_zh, components[c].name_en);
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+    xmlTextWriterEndElement(x);
+}
+
+static void component(xmlTextWriterPtr x, size_t c, int position)
+{
+    static const char *const element[] = {"structure:Dimension", "structure:TimeDimension",
+                                          "structure:PrimaryMeasure", "structure:Attribute"};
+    kind_t k = components[c].kind;
+    xmlTextWriterStartElement(x, BAD_CAST element[k]);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST components[c].id);
+    if (k == DIM || k == TIME)
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "position", "%d", position);
+    if (k == ATTR)
+        xmlTextWriterWriteAttribute(
+            x, BAD_CAST "assignmentStatus",
+            BAD_CAST(strcmp(components[c].id, "COMMENT") == 0 ? "Conditional" : "Mandatory"));
+    ref(x, "structure:ConceptIdentity", components[c].id, "CS_STATPIPE", "conceptscheme",
+        "Concept");
+    xmlTextWriterStartElement(x, BAD_CAST "structure:LocalRepresentation");
+    if (components[c].codelist != NULL) {
+        ref(x, "structure:Enumeration", components[c].codelist, NULL, "codelist", "Codelist");
+    } else {
+        xmlTextWriterStartElement(x, BAD_CAST "structure:TextFormat");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "textType",
+                                    BAD_CAST(k == TIME      ? "ObservationalTimePeriod"
+                                             : k == MEASURE ? "Decimal"
+                                                            : "String"));
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+    if (k == ATTR) {
+        xmlTextWriterStartElement(x, BAD_CAST "structure:AttributeRelationship");
+        xmlTextWriterStartElement(x, BAD_CAST "structure:PrimaryMeasure");
+        xmlTextWriterStartElement(x, BAD_CAST "Ref");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST "OBS_VALUE");
+        xmlTextWriterEndElement(x);
+        xmlTextWriterEndElement(x);
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+}
+
+static void data_structure(xmlTextWriterPtr x)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructures");
+    maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD);
+    names(x, "国家信息化发展战略统计监测数据结构",
+          "Informatization strategy monitoring data structure");
+    xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructureComponents");
+    static const struct {
+        const char *element, *id;
+        kind_t kinds[2];
+    } lists[] = {{"structure:DimensionList", "DimensionDescriptor", {DIM, TIME}},
+                 {"structure:AttributeList", "AttributeDescriptor", {ATTR, ATTR}},
+                 {"structure:MeasureList", "MeasureDescriptor", {MEASURE, MEASURE}}};
+    for (size_t l = 0; l < 3; l++) {
+        xmlTextWriterStartElement(x, BAD_CAST lists[l].element);
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST lists[l].id);
+        int position = 0;
+        for (size_t c = 0; c < N_COMPONENTS; c++)
+            if (components[c].kind == lists[l].kinds[0] || components[c].kind == lists[l].kinds[1])
+                component(x, c, ++position);
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+    xmlTextWriterEndElement(x);
+    xmlTextWriterEndElement(x);
+}
+
+static void dataflow(xmlTextWriterPtr x)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "structure:Dataflows");
+    maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW);
+    names(x, "国家信息化发展战略统计监测", "Informatization strategy statistical monitoring");
+    ref(x, "structure:Structure", SP_SDMX_DSD, NULL, "datastructure", "DataStructure");
+    xmlTextWriterEndElement(x);
+    xmlTextWriterEndElement(x);
+}
+
+sp_status_t sp_sdmx_write_structure(PGconn *conn, FILE *out, sp_error_t *err)
+{
+    PGresult *codes;
+    if (sp_pg_query(conn,
+                    "SELECT codelist, code, name_zh, name_en FROM stats.sdmx_code"
+                    " ORDER BY codelist, code",
+                    0, NULL, "reading the SDMX code lists", &codes, err) != SP_OK)
+        return err->code;
+    xmlTextWriterPtr x = sp_sdmx_xml_open(out);
+    xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:structure", BAD_CAST SP_SDMX_NS_STRUCTURE);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:common", BAD_CAST SP_SDMX_NS_COMMON);
+    sp_sdmx_xml_header(x, "STATPIPE_STRUCTURE");
+    xmlTextWriterEndElement(x); /* message:Header */
+    xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
+    dataflow(x);
+    codelists(x, codes);
+    concepts(x);
+    data_structure(x);
+    xmlTextWriterEndDocument(x);
+    xmlFreeTextWriter(x);
+    PQclear(codes);
+    fflush(out);
+    return ferror(out) ? sp_error_set(err, SP_ERR_IO, "writing the SDMX structure failed") : SP_OK;
+}

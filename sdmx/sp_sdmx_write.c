@@ -1,0 +1,236 @@
+/*
+ * sp_sdmx_write.c: a data answer written as SDMX-CSV 2.0 (one row per observation) or as
+ * SDMX-ML 2.1 structure-specific data (Series of Obs), row by row as the query gives them.
+ * XML is written by libxml2's xmlTextWriter, which escapes what it writes.
+ */
+#include "sp_sdmx_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sp_sdmx_writer {
+    sp_sdmx_format_t format;
+    FILE *out;
+    bool history;
+    xmlTextWriterPtr x;
+    bool in_series, in_set;
+    char series[SP_SDMX_N_DIMS][128]; /* the open Series' key */
+    char set_from[32], set_to[32];    /* the open DataSet's validity (history) */
+    bool set_deleted;
+};
+
+/* ---- SDMX-CSV ------------------------------------------------------------------------- */
+
+/* A field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *out, const char *s, bool last)
+{
+    if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
+        fputc('"', out);
+        for (const char *c = s; *c; c++) {
+            if (*c == '"')
+                fputc('"', out);
+            fputc(*c, out);
+        }
+        fputc('"', out);
+    } else if (s != NULL) {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
+
+static void csv_header(sp_sdmx_writer_t *w)
+{
+    fputs("STRUCTURE,STRUCTURE_ID,ACTION", w->out);
+    for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+        fprintf(w->out, ",%s", sp_sdmx_dim_id[i]);
+    fputs(",TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS,CONF_STATUS,COMMENT", w->out);
+    fputs(w->history ? ",VALID_FROM,VALID_TO\n" : "\n", w->out);
+}
+
+static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    fputs("dataflow," SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION "),", w->out);
+    fputs(o->deleted ? "D," : "R,", w->out);
+    for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+        csv_field(w->out, o->dim[i], false);
+    csv_field(w->out, o->time_period, false);
+    csv_field(w->out, o->value ? o->value : "NaN", false); /* intentionally missing */
+    csv_field(w->out, o->unit, false);
+    csv_field(w->out, "0", false);
+    csv_field(w->out, o->obs_status, false);
+    csv_field(w->out, o->conf_status, false);
+    csv_field(w->out, o->comment, !w->history);
+    if (w->history) {
+        csv_field(w->out, o->valid_from, false);
+        csv_field(w->out, o->valid_to, true);
+    }
+}
+
+/* ---- SDMX-ML ---------------------------------------------------------------------------- */
+
+xmlTextWriterPtr sp_sdmx_xml_open(FILE *out)
+{
+    xmlOutputBufferPtr buf = xmlOutputBufferCreateFile(out, NULL);
+    xmlTextWriterPtr x = xmlNewTextWriter(buf);
+    xmlTextWriterSetIndent(x, 1);
+    xmlTextWriterSetIndentString(x, BAD_CAST " ");
+    xmlTextWriterStartDocument(x, NULL, "UTF-8", NULL);
+    return x;
+}
+
+void sp_sdmx_xml_header(xmlTextWriterPtr x, const char *id)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    xmlTextWriterStartElement(x, BAD_CAST "message:Header");
+    xmlTextWriterWriteElement(x, BAD_CAST "message:ID", BAD_CAST id);
+    xmlTextWriterWriteElement(x, BAD_CAST "message:Test", BAD_CAST "false");
+    xmlTextWriterWriteElement(x, BAD_CAST "message:Prepared", BAD_CAST now);
+    xmlTextWriterStartElement(x, BAD_CAST "message:Sender");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_AGENCY);
+    xmlTextWriterEndElement(x);
+}
+
+#define STRUCTURE_ID SP_SDMX_AGENCY "_" SP_SDMX_DSD "_1_0"
+#define OBS_NS SP_SDMX_DSD_URN ":ObsLevelDim:TIME_PERIOD"
+
+static void ml_open(sp_sdmx_writer_t *w)
+{
+    xmlTextWriterPtr x = w->x = sp_sdmx_xml_open(w->out);
+    xmlTextWriterStartElement(x, BAD_CAST "message:StructureSpecificData");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:common", BAD_CAST SP_SDMX_NS_COMMON);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ss", BAD_CAST SP_SDMX_NS_SS);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:xsi",
+                                BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ns1", BAD_CAST OBS_NS);
+    sp_sdmx_xml_header(x, "STATPIPE_DATA");
+    xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST "TIME_PERIOD");
+    xmlTextWriterStartElement(x, BAD_CAST "common:Structure");
+    xmlTextWriterStartElement(x, BAD_CAST "Ref");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_DSD);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
+    xmlTextWriterEndElement(x); /* Ref */
+    xmlTextWriterEndElement(x); /* common:Structure */
+    xmlTextWriterEndElement(x); /* message:Structure */
+    xmlTextWriterEndElement(x); /* message:Header */
+}
+
+static void ml_set_open(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    xmlTextWriterPtr x = w->x;
+    xmlTextWriterStartElement(x, BAD_CAST "message:DataSet");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "ss:dataScope", BAD_CAST "DataStructure");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xsi:type", BAD_CAST "ns1:DataSetType");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "ss:structureRef", BAD_CAST STRUCTURE_ID);
+    if (w->history) {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "action",
+                                    BAD_CAST(o->deleted ? "Delete" : "Replace"));
+        xmlTextWriterWriteAttribute(x, BAD_CAST "validFromDate", BAD_CAST o->valid_from);
+        if (o->valid_to != NULL)
+            xmlTextWriterWriteAttribute(x, BAD_CAST "validToDate", BAD_CAST o->valid_to);
+        snprintf(w->set_from, sizeof(w->set_from), "%s", o->valid_from);
+        snprintf(w->set_to, sizeof(w->set_to), "%s", o->valid_to ? o->valid_to : "");
+        w->set_deleted = o->deleted;
+    }
+    w->in_set = true;
+}
+
+static bool same_set(const sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    return !w->history ||
+           (strcmp(w->set_from, o->valid_from) == 0 &&
+            strcmp(w->set_to, o->valid_to ? o->valid_to : "") == 0 && w->set_deleted == o->deleted);
+}
+
+static bool same_series(const sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+        if (strcmp(w->series[i], o->dim[i]) != 0)
+            return false;
+    return true;
+}
+
+static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    xmlTextWriterPtr x = w->x;
+    if (w->in_set && !same_set(w, o)) {
+        if (w->in_series)
+            xmlTextWriterEndElement(x);
+        xmlTextWriterEndElement(x);
+        w->in_series = w->in_set = false;
+    }
+    if (!w->in_set)
+        ml_set_open(w, o);
+    if (w->in_series && !same_series(w, o)) {
+        xmlTextWriterEndElement(x);
+        w->in_series = false;
+    }
+    if (!w->in_series) {
+        xmlTextWriterStartElement(x, BAD_CAST "Series");
+        for (int i = 0; i < SP_SDMX_N_DIMS; i++) {
+            xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[i], BAD_CAST o->dim[i]);
+            snprintf(w->series[i], sizeof(w->series[i]), "%s", o->dim[i]);
+        }
+        w->in_series = true;
+    }
+    xmlTextWriterStartElement(x, BAD_CAST "Obs");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
+    xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MEASURE", BAD_CAST o->unit);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MULT", BAD_CAST "0");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_STATUS", BAD_CAST o->obs_status);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "CONF_STATUS", BAD_CAST o->conf_status);
+    if (o->comment != NULL)
+        xmlTextWriterWriteAttribute(x, BAD_CAST "COMMENT", BAD_CAST o->comment);
+    xmlTextWriterEndElement(x);
+}
+
+/* ---- the writer ------------------------------------------------------------------------- */
+
+sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history)
+{
+    sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
+    memset(w, 0, sizeof(*w));
+    w->format = format;
+    w->out = out;
+    w->history = history;
+    if (format == SP_SDMX_CSV)
+        csv_header(w);
+    else
+        ml_open(w);
+    return w;
+}
+
+void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    if (w->format == SP_SDMX_CSV)
+        csv_obs(w, o);
+    else
+        ml_obs(w, o);
+}
+
+void sp_sdmx_writer_close(sp_sdmx_writer_t *w)
+{
+    if (w->format == SP_SDMX_ML) {
+        /* An answer without observations is one empty data set. */
+        if (!w->in_set) {
+            xmlTextWriterStartElement(w->x, BAD_CAST "message:DataSet");
+            xmlTextWriterWriteAttribute(w->x, BAD_CAST "ss:dataScope", BAD_CAST "DataStructure");
+            xmlTextWriterWriteAttribute(w->x, BAD_CAST "xsi:type", BAD_CAST "ns1:DataSetType");
+            xmlTextWriterWriteAttribute(w->x, BAD_CAST "ss:structureRef", BAD_CAST STRUCTURE_ID);
+        }
+        xmlTextWriterEndDocument(w->x); /* closes every open element */
+        xmlFreeTextWriter(w->x);
+    }
+    fflush(w->out);
+    free(w);
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# test_sdmx.sh: `statpipe export` writes SDMX that a real SDMX client reads as statpipe's
+# views say: R's rsdmx reads the structure message (code lists with names in Chinese and
+# English) and the SDMX-ML data, equal value for value to stats.observation_latest as the
+# reader login sees it; SDMX-CSV has the standard's header and the same rows; keys with
+# wildcards and +, periods, first and last N, history, as-of and updatedAfter select what
+# the SDMX REST API says they select; bad queries are refused with what to fix.
+source "$(dirname "$0")/lib.sh"
+sp_pg_start
+
+n=0
+obs() { # indicator ref_area freq period value unit release [breakdown [conf_status [sender]]]
+    n=$((n + 1))
+    printf '{"schema":"statpipe.observation/1","message_id":"x%d","sender":"%s","indicator":"%s","ref_area":"%s","freq":"%s","time_period":"%s","breakdown":"%s","value":"%s","unit":"%s","release":"%s","conf_status":"%s"}\n' \
+        "$n" "${10:-CNNIC}" "$1" "$2" "$3" "$4" "${8:-_T}" "$5" "$6" "$7" "${9:-F}"
+}
+{
+    obs NET_PEN CN S 2023-S1 76.4 % 2023-08-28T10:00:00+08:00
+    obs NET_PEN CN S 2023-S2 77.5 % 2024-03-22T10:00:00+08:00
+    obs NET_PEN CN S 2023-S2 77.6 % 2024-08-29T10:00:00+08:00          # a revision
+    obs NET_PEN CN S 2024-S1 78.0 % 2024-08-29T10:00:00+08:00
+    obs NET_PEN CN S 2023-S2 83.3 % 2024-03-22T10:00:00+08:00 URB
+    obs NET_PEN CN S 2023-S2 66.5 % 2024-03-22T10:00:00+08:00 RUR
+    obs NET_PEN 440000 S 2023-S2 80.1 % 2024-03-22T10:00:00+08:00
+    obs NET_PEN CN S 2024-S2 79.0 % 2030-03-01T10:00:00+08:00          # under embargo
+    obs FBB_USERS CN M 2024-10 66500 万户 2024-11-20T10:00:00+08:00 _T C MIIT # confidential
+    obs FBB_USERS CN M 2024-11 66800 万户 2024-12-20T10:00:00+08:00 _T F MIIT
+    obs FBB_USERS CN M 2024-12 67000 万户 2025-01-20T10:00:00+08:00 _T F MIIT
+} > "$SP_TMP/feed.ndjson"
+sp_psql -c "create database sdmx" >/dev/null
+export PGDATABASE=sdmx
+"$STATPIPE" migrate -q
+"$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
+sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
+as_reader() { PGUSER=analyst "$@"; }
+
+# ---- the structure -------------------------------------------------------------------------
+as_reader "$STATPIPE" export --structure --out "$SP_TMP/structure.xml"
+cat > "$SP_TMP/structure.R" <<EOF
+suppressMessages(library(rsdmx))
+s <- readSDMX(file = "$SP_TMP/structure.xml", isURL = FALSE)
+cl <- slot(s, "codelists")
+cat(paste(sapply(slot(cl, "codelists"), function(x) slot(x, "id")), collapse = ","), "\n")
+b <- as.data.frame(cl, codelistId = "CL_BREAKDOWN")
+cat(paste(b\$id, b\$name.zh, b\$name.en, sep = "/", collapse = ","), "\n")
+i <- as.data.frame(cl, codelistId = "CL_INDICATOR")
+cat(nrow(i), i[i\$id == "NET_PEN", "name.zh"], i[i\$id == "NET_PEN", "name.en"], "\n")
+f <- as.data.frame(cl, codelistId = "CL_FREQ")
+cat(paste(f\$id, f\$name.en, sep = "/", collapse = ","), "\n")
+d <- slot(slot(s, "datastructures"), "datastructures")[[1]]
+c <- as.data.frame(slot(d, "Components"))
+dims <- c[c\$component == "Dimension", ]
+cat(slot(d, "id"), paste(dims\$conceptRef, collapse = "."), paste(dims\$codelist, collapse = "."), "\n")
+EOF
+Rscript "$SP_TMP/structure.R" > "$SP_TMP/structure.out" 2>"$SP_TMP/structure.log" \
+    || fail "rsdmx could not read the structure: $(tail -n 5 "$SP_TMP/structure.log")"
+check "rsdmx reads every code list" \
+    "CL_INDICATOR,CL_AREA,CL_FREQ,CL_SENDER,CL_CALC_BASIS,CL_BREAKDOWN,CL_UNIT,CL_UNIT_MULT,CL_OBS_STATUS,CL_CONF_STATUS" \
+    "$(sed -n 1p "$SP_TMP/structure.out" | sed 's/ *$//')"
+check "the breakdowns, named in Chinese and English" "RUR/农村/Rural,URB/城镇/Urban,_T/合计/Total" \
+    "$(sed -n 2p "$SP_TMP/structure.out" | sed 's/ *$//')"
+# Every catalogue indicator is a code: 28 (test_migrate counts them).
+check "the indicators, named in both languages" "28 互联网普及率 Internet penetration rate" \
+    "$(sed -n 3p "$SP_TMP/structure.out" | sed 's/ *$//')"
+check "FREQ with the SDMX global code list's codes" "A/Annual,M/Monthly,Q/Quarterly,S/Half-yearly" \
+    "$(sed -n 4p "$SP_TMP/structure.out" | sed 's/ *$//')"
+check "the data structure's dimensions, in order" \
+    "DSD_INFORMATIZATION INDICATOR.REF_AREA.FREQ.SENDER.CALC_BASIS.BREAKDOWN CL_INDICATOR.CL_AREA.CL_FREQ.CL_SENDER.CL_CALC_BASIS.CL_BREAKDOWN" \
+    "$(sed -n 5p "$SP_TMP/structure.out" | sed 's/ *$//')"
+
+# ---- data: rsdmx's data frame against the view -----------------------------------------------
+view_rows() { # [WHERE]: stats.observation_latest as the reader sees it, one line per row
+    PGUSER=analyst sp_psql -c "select concat_ws('|', indicator, ref_area, freq, sender, calc_basis,
+            breakdown, time_period, trim_scale(value), unit, obs_status, conf_status)
+        from stats.observation_latest ${1:-} order by 1"
+}
+r_rows() { # file: the SDMX-ML data as rsdmx reads it, in the same form
+    cat > "$SP_TMP/data.R" <<EOF
+suppressMessages(library(rsdmx))
+d <- as.data.frame(readSDMX(file = "$1", isURL = FALSE))
+if (nrow(d) > 0) {
+  l <- sort(paste(d\$INDICATOR, d\$REF_AREA, d\$FREQ, d\$SENDER, d\$CALC_BASIS, d\$BREAKDOWN,
+                  d\$TIME_PERIOD, d\$OBS_VALUE, d\$UNIT_MEASURE, d\$OBS_STATUS, d\$CONF_STATUS, sep = "|"),
+            method = "radix")
+  writeLines(l)
+}
+EOF
+    Rscript "$SP_TMP/data.R" 2>"$SP_TMP/data.log" || fail "rsdmx could not read $1: $(tail -n 5 "$SP_TMP/data.log")"
+}
+as_reader "$STATPIPE" export --format sdmx-ml --out "$SP_TMP/all.xml"
+want=$(view_rows)
+# 11 messages: less the revised vintage, the confidential and the embargoed figure: 8 rows.
+check "the reader's view has 8 rows" 8 "$(echo "$want" | wc -l)"
+check "rsdmx reads the SDMX-ML data as the view, value for value" "$want" "$(r_rows "$SP_TMP/all.xml")"
+check "SDMX-ML data: one Series per series" 5 "$(grep -c '<Series ' "$SP_TMP/all.xml")"
+
+# SDMX-CSV: the standard's header, a row per observation, the same values.
+as_reader "$STATPIPE" export --out "$SP_TMP/all.csv"
+check "SDMX-CSV header" \
+    "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,FREQ,SENDER,CALC_BASIS,BREAKDOWN,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS,CONF_STATUS,COMMENT" \
+    "$(head -n 1 "$SP_TMP/all.csv")"
+check "SDMX-CSV rows as the view" "$want" \
+    "$(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert all(r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == "STATPIPE:INFORMATIZATION(1.0)"
+           and r["ACTION"] == "R" and r["UNIT_MULT"] == "0" for r in rows)
+k = ["INDICATOR", "REF_AREA", "FREQ", "SENDER", "CALC_BASIS", "BREAKDOWN", "TIME_PERIOD",
+     "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "CONF_STATUS"]
+print("\n".join(sorted("|".join(r[c] for c in k) for r in rows)))' "$SP_TMP/all.csv")"
+# An internal reader sees the confidential figure too: 9 rows.
+check "an internal login sees the confidential figure" 9 \
+    "$(sp_psql -c "create role insider login in role statpipe_reader, statpipe_internal" >/dev/null
+       PGUSER=insider "$STATPIPE" export | tail -n +2 | wc -l)"
+
+# ---- what a key and the parameters select ----------------------------------------------------
+# CN and Guangdong's NET_PEN of any frequency from CNNIC, urban only: 1 row (CN 2023-S2 83.3).
+as_reader "$STATPIPE" export --format sdmx-ml --out "$SP_TMP/key.xml" NET_PEN.CN+440000..CNNIC..URB
+check "a key with + and wildcards" "$(view_rows "where indicator = 'NET_PEN' and ref_area in ('CN', '440000') and breakdown = 'URB'")" \
+    "$(r_rows "$SP_TMP/key.xml")"
+# Trailing parts left out: every NET_PEN total of CN and Guangdong: CN 2023-S1, 2023-S2,
+# 2024-S1 and Guangdong 2023-S2.
+check "a key whose trailing parts are left out" "NET_PEN|440000|2023-S2 NET_PEN|CN|2023-S1 NET_PEN|CN|2023-S2 NET_PEN|CN|2024-S1" \
+    "$(as_reader "$STATPIPE" export NET_PEN.CN+440000 | tail -n +2 | grep ',_T,' | cut -d, -f4,5,10 | tr ',' '|' | sort | tr '\n' ' ' | sed 's/ $//')"
+# Periods overlap the bounds: 2024 holds 2024-S1 and FBB_USERS' 2024-11 and 2024-12.
+check "startPeriod and endPeriod" "2024-11 2024-12 2024-S1" \
+    "$(as_reader "$STATPIPE" export --start-period 2024 --end-period 2024-Q4 | tail -n +2 | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
+check "lastNObservations: the last period of each series" "2023-S2 2023-S2 2023-S2 2024-12 2024-S1" \
+    "$(as_reader "$STATPIPE" export --last 1 | tail -n +2 | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
+check "firstNObservations" "2023-S1 2024-11" \
+    "$(as_reader "$STATPIPE" export --first 1 NET_PEN+FBB_USERS.CN | tail -n +2 | grep ',_T,' | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
+# Released after 2024-08-01: the 2023-S2 revision and 2024-S1 (both 2024-08-29), and FBB_USERS
+# (66800 万户 = 668,000,000 and 67000 万户 = 670,000,000 households).
+check "updatedAfter" "2023-S2|77.6 2024-11|668000000 2024-12|670000000 2024-S1|78" \
+    "$(as_reader "$STATPIPE" export --updated-after 2024-08-01T00:00:00Z | tail -n +2 | cut -d, -f10,11 | tr ',' '|' | sort | tr '\n' ' ' | sed 's/ $//')"
+# As of 2024-06-30: 2023-S2 before its revision, no 2024-S1 yet.
+check "as of a time" "2023-S1|76.4 2023-S2|77.5" \
+    "$(as_reader "$STATPIPE" export --as-of 2024-06-30 NET_PEN.CN.S.CNNIC.PER._T | tail -n +2 | cut -d, -f10,11 | tr ',' '|' | sort | tr '\n' ' ' | sed 's/ $//')"
+# Every vintage with its validity: 2023-S2 was 77.5 until the revision's release.
+check "includeHistory in SDMX-CSV" "2023-S1,76.4,2023-08-28T02:00:00Z, 2023-S2,77.5,2024-03-22T02:00:00Z,2024-08-29T02:00:00Z 2023-S2,77.6,2024-08-29T02:00:00Z, 2024-S1,78,2024-08-29T02:00:00Z," \
+    "$(as_reader "$STATPIPE" export --include-history NET_PEN.CN.S.CNNIC.PER._T | tail -n +2 | cut -d, -f10,11,17,18 | sort | tr '\n' ' ' | sed 's/ $//')"
+as_reader "$STATPIPE" export --format sdmx-ml --include-history --out "$SP_TMP/history.xml" NET_PEN.CN.S.CNNIC.PER._T
+check "includeHistory in SDMX-ML: a data set per validity" \
+    'validFromDate="2023-08-28T02:00:00Z"|validFromDate="2024-03-22T02:00:00Z" validToDate="2024-08-29T02:00:00Z"|validFromDate="2024-08-29T02:00:00Z"' \
+    "$(grep -o '<message:DataSet [^>]*>' "$SP_TMP/history.xml" | grep -o 'validFromDate="[^"]*"\( validToDate="[^"]*"\)\?' | tr '\n' '|' | sed 's/|$//')"
+check "the empty answer is a valid, empty data set" "0|1" \
+    "$(as_reader "$STATPIPE" export --format sdmx-ml NOPE > "$SP_TMP/empty.xml"
+       echo "$(grep -c '<Series' "$SP_TMP/empty.xml")|$(xmllint --noout "$SP_TMP/empty.xml" && grep -c '<message:DataSet ' "$SP_TMP/empty.xml")")"
+
+# ---- refusals ------------------------------------------------------------------------------
+rc=0
+out=$("$STATPIPE" export A.B.C.D.E.F.G 2>&1) || rc=$?
+check "a key with too many parts" "2|1" "$rc|$(echo "$out" | grep -c 'has 7 parts; the data structure has 6 dimensions')"
+rc=0
+out=$("$STATPIPE" export --start-period 2023-13 2>&1) || rc=$?
+check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2023-13" is no SDMX period')"
+rc=0
+out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
+check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv or sdmx-ml')"
+echo "ok - test_sdmx"
