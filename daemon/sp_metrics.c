@@ -1,10 +1,9 @@
 /* sp_metrics.c: metrics in the Prometheus text format and health checks, served by
  * libmicrohttpd on its own thread from a snapshot the daemon's loop publishes. */
 #include "sp_metrics.h"
+#include "sp_http.h"
 
-#include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,60 +145,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "see /metrics, /health, /ready\n", 30);
 }
 
-sp_status_t sp_listen_split(const char *listen, char *host, size_t cap, const char **port,
-                            sp_error_t *err)
-{
-    const char *colon = strrchr(listen, ':');
-    const char *p = colon != NULL ? colon + 1 : "";
-    char *end;
-    errno = 0;
-    long v = strtol(p, &end, 10);
-    if (colon == NULL || colon == listen || p[0] < '0' || p[0] > '9' || *end != '\0' ||
-        errno == ERANGE || v < 1 || v > 65535)
-        return sp_error_set(err, SP_ERR_INVALID,
-                            "metrics address \"%s\" is not HOST:PORT with a port from 1 to 65535",
-                            listen);
-    snprintf(host, cap, "%.*s", (int)(colon - listen), listen);
-    *port = p;
-    return SP_OK;
-}
-
 sp_status_t sp_http_start(sp_metrics_t *m, const char *listen, sp_http_t **out, sp_error_t *err)
 {
-    char host[256];
-    const char *port;
-    if (sp_listen_split(listen, host, sizeof(host), &port, err) != SP_OK)
-        return err ? err->code : SP_ERR_INVALID;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    int gai = getaddrinfo(host, port, &hints, &ai);
-    if (gai != 0)
-        return sp_error_set(err, SP_ERR_INVALID, "metrics address \"%s\": %s", listen,
-                            gai_strerror(gai));
     sp_http_t *h = calloc(1, sizeof(*h));
-    if (h == NULL) {
-        freeaddrinfo(ai);
+    if (h == NULL)
         return sp_error_set(err, SP_ERR_NOMEM, "out of memory");
-    }
     h->m = m;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    /* Scrapes and probes are a few small requests: a bounded number of connections, each
-     * closed after a few idle seconds and given little memory, so that a flood of slow
-     * clients cannot take the file descriptors the database connections need. */
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)SP_HTTP_MAX_CONNECTIONS,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SP_HTTP_MAX_PER_IP,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SP_HTTP_IDLE_SECONDS,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 16u, MHD_OPTION_END);
-    freeaddrinfo(ai);
-    if (h->d == NULL) {
+    /* Scrapes and probes are a few small requests. */
+    const sp_http_limits_t lim = {.max_connections = SP_HTTP_MAX_CONNECTIONS,
+                                  .max_per_ip = SP_HTTP_MAX_PER_IP,
+                                  .idle_seconds = SP_HTTP_IDLE_SECONDS,
+                                  .memory = 16384};
+    if (sp_http_listen(listen, "metrics", &lim, handler, m, &h->d, err) != SP_OK) {
         free(h);
-        return sp_error_set(err, SP_ERR_IO, "could not listen on %s for metrics", listen);
+        return err ? err->code : SP_ERR_IO;
     }
     *out = h;
     return SP_OK;

@@ -37,10 +37,6 @@ void sp_metrics_init(sp_metrics_t *m);
 void sp_metrics_commit(sp_metrics_t *m, size_t n, double seconds);
 /* Serves /metrics, /health and /ready on listen ("HOST:PORT"). */
 sp_status_t sp_http_start(sp_metrics_t *m, const char *listen, sp_http_t **out, sp_error_t *err);
-/* Splits listen, "HOST:PORT" with a port from 1 to 65535, into host (cap bytes) and port (a
- * pointer into listen). */
-sp_status_t sp_listen_split(const char *listen, char *host, size_t cap, const char **port,
-                            sp_error_t *err);
 void sp_http_stop(sp_http_t *h);
 
 #endif

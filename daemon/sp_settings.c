@@ -1,6 +1,7 @@
 /* sp_settings.c: the keys of statpipe's config file, with defaults and checks, and the
  * settings of a command built from its file, the environment and its flags. */
 #include "sp_settings.h"
+#include "sp_http.h"
 #include "sp_metrics.h"
 
 #include "sp_pg.h"
@@ -223,7 +224,7 @@ sp_status_t sp_settings_check(const sp_settings_t *s, sp_error_t *err)
     char host[256];
     const char *port;
     if (s->metrics_listen[0] != '\0')
-        return sp_listen_split(s->metrics_listen, host, sizeof(host), &port, err);
+        return sp_listen_split(s->metrics_listen, "metrics", host, sizeof(host), &port, err);
     return SP_OK;
 }
 

@@ -37,9 +37,20 @@ COMMENT ON COLUMN stats.breakdown.note IS 'Who publishes figures of this breakdo
 
 -- ---- the series key and the kept values -------------------------------------------------
 
+-- The new columns are added without a default and filled, and the kept tables are emptied
+-- and filled again: PostgreSQL keeps the default of a column added with one aside, and every
+-- row of the table is then read by a path that fills it in, three times slower for a scan.
+CREATE TEMP TABLE kept_before_breakdown ON COMMIT DROP AS
+SELECT indicator, ref_area, year FROM statpipe.kept_year;
+TRUNCATE statpipe.kept_year, statpipe.observation_latest_kept, statpipe.period_value_kept,
+         statpipe.annual_value_kept;
+
+ALTER TABLE statpipe.series ADD COLUMN breakdown text;
+UPDATE statpipe.series SET breakdown = '_T';
 ALTER TABLE statpipe.series
-    ADD COLUMN breakdown text NOT NULL DEFAULT '_T'
-        REFERENCES statpipe.breakdown (code) ON UPDATE CASCADE,
+    ALTER COLUMN breakdown SET DEFAULT '_T',
+    ALTER COLUMN breakdown SET NOT NULL,
+    ADD FOREIGN KEY (breakdown) REFERENCES statpipe.breakdown (code) ON UPDATE CASCADE,
     DROP CONSTRAINT series_sender_indicator_ref_area_freq_calc_basis_key,
     ADD CONSTRAINT series_key UNIQUE (sender, indicator, ref_area, freq, calc_basis, breakdown);
 COMMENT ON TABLE statpipe.series IS 'One row per series: (sender, indicator, ref_area, freq, calc_basis, breakdown).';
@@ -47,12 +58,12 @@ COMMENT ON COLUMN statpipe.series.breakdown IS 'The breakdown (statpipe.breakdow
 
 -- A kept year (statpipe.kept_year) holds every breakdown of its indicator and area.
 ALTER TABLE statpipe.observation_latest_kept
-    ADD COLUMN breakdown text NOT NULL DEFAULT '_T',
+    ADD COLUMN breakdown text NOT NULL,
     DROP CONSTRAINT observation_latest_kept_pkey,
     ADD PRIMARY KEY (indicator, ref_area, time_period, sender, freq, calc_basis, breakdown);
-ALTER TABLE statpipe.period_value_kept ADD COLUMN breakdown text NOT NULL DEFAULT '_T';
+ALTER TABLE statpipe.period_value_kept ADD COLUMN breakdown text NOT NULL;
 ALTER TABLE statpipe.annual_value_kept
-    ADD COLUMN breakdown text NOT NULL DEFAULT '_T',
+    ADD COLUMN breakdown text NOT NULL,
     DROP CONSTRAINT annual_value_kept_pkey,
     ADD PRIMARY KEY (indicator, ref_area, year, breakdown);
 COMMENT ON COLUMN statpipe.annual_value_kept.breakdown IS 'The breakdown of the series the value comes from.';
@@ -153,6 +164,10 @@ SELECT statpipe.redefine_function('statpipe.refresh_kept(text[], text[], int[])'
      'j.sender, j.freq, j.calc_basis, j.release, j.breakdown'],
     ['ORDER BY j.indicator, j.ref_area, j.year,',
      'ORDER BY j.indicator, j.ref_area, j.breakdown, j.year,']]);
+
+-- Every kept year computed again, into the emptied tables.
+SELECT statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
+  FROM kept_before_breakdown;
 
 -- A YTD-derived value is hidden by a PER value of its own breakdown only.
 SELECT statpipe.redefine_function('stats.period_values_shown(bigint, timestamptz)', ARRAY[
