@@ -133,7 +133,8 @@ int sp_cmd_export(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     long n_obs = 0;
-    sp_status_t st = structure ? sp_sdmx_write_structure(conn, out, &err)
+    bool found;
+    sp_status_t st = structure ? sp_sdmx_write_structure(conn, NULL, out, &found, &err)
                                : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
     if (st != SP_OK) {
         sp_cli_error(&err);

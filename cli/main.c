@@ -23,6 +23,7 @@ static const struct {
     {"evaluate", sp_cmd_evaluate, "store the annual evaluation of every target, frozen"},
     {"validate", sp_cmd_validate, "list the figures the plausibility rules flag"},
     {"export", sp_cmd_export, "write the data or its structure as SDMX (CSV, SDMX-ML)"},
+    {"serve", sp_cmd_serve, "serve the data and its structure over the SDMX REST API"},
     {"produce", sp_cmd_produce, "publish NDJSON lines to a Kafka topic, keyed by series"},
     {"mock-cluster", sp_cmd_mock_cluster, "start librdkafka's built-in Kafka cluster"},
 };

@@ -16,6 +16,7 @@ int sp_cmd_report(int argc, char **argv);
 int sp_cmd_evaluate(int argc, char **argv);
 int sp_cmd_validate(int argc, char **argv);
 int sp_cmd_export(int argc, char **argv);
+int sp_cmd_serve(int argc, char **argv);
 int sp_cmd_produce(int argc, char **argv);
 int sp_cmd_mock_cluster(int argc, char **argv);
 

@@ -51,9 +51,28 @@ sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err);
  * sit in memory). *n_obs is the number of observations written. */
 sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                FILE *out, long *n_obs, sp_error_t *err);
+/* The same, stopping with SP_ERR_RANGE once more than max observations (0: no bound) match. */
+sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q,
+                                   sp_sdmx_format_t format, long max, FILE *out, long *n_obs,
+                                   sp_error_t *err);
 
 /* Writes the structure message (SDMX-ML 2.1): the dataflow, the data structure, its concept
- * scheme and its code lists, names in Chinese and English. */
-sp_status_t sp_sdmx_write_structure(PGconn *conn, FILE *out, sp_error_t *err);
+ * scheme and its code lists, names in Chinese and English; with codelist, only that code
+ * list ("all": every code list). *found is false when codelist names none. */
+sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *out, bool *found,
+                                    sp_error_t *err);
+
+/* The REST service (sp_sdmx_serve.c): the SDMX REST API 2.1's structure and data queries
+ * under /rest/ on listen, each answered through its own connection with conninfo. */
+typedef struct sp_sdmx_server sp_sdmx_server_t;
+typedef struct sp_sdmx_serve_opts {
+    const char *conninfo;
+    const char *listen;    /* "HOST:PORT" */
+    long max_observations; /* a larger answer is refused (413) */
+    unsigned max_connections;
+} sp_sdmx_serve_opts_t;
+sp_status_t sp_sdmx_serve_start(const sp_sdmx_serve_opts_t *opts, sp_sdmx_server_t **out,
+                                sp_error_t *err);
+void sp_sdmx_serve_stop(sp_sdmx_server_t *s);
 
 #endif

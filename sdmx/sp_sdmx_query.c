@@ -131,6 +131,12 @@ static const char history_sql[] =
 sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                FILE *out, long *n_obs, sp_error_t *err)
 {
+    return sp_sdmx_write_data_max(conn, q, format, 0, out, n_obs, err);
+}
+
+sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
+                                   long max, FILE *out, long *n_obs, sp_error_t *err)
+{
     if (sp_sdmx_query_check(q, err) != SP_OK)
         return SP_ERR_INVALID;
     /* The key's parts, each "" for any. */
@@ -174,7 +180,13 @@ sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_f
     PGresult *res;
     while ((res = PQgetResult(conn)) != NULL) {
         ExecStatusType rs = PQresultStatus(res);
-        if (rs == PGRES_SINGLE_TUPLE) {
+        if (rs == PGRES_SINGLE_TUPLE && max > 0 && n >= max) {
+            /* Too large: the rest is read and dropped, the answer refused. */
+            if (st == SP_OK)
+                st = sp_error_set(err, SP_ERR_RANGE, "the answer has more than %ld observations",
+                                  max);
+            PQclear(res);
+        } else if (rs == PGRES_SINGLE_TUPLE) {
             sp_sdmx_obs_t o;
             for (int i = 0; i < SP_SDMX_N_DIMS; i++)
                 o.dim[i] = PQgetvalue(res, 0, i);

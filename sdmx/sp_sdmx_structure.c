@@ -75,12 +75,17 @@ static void ref(xmlTextWriterPtr x, const char *element, const char *id, const c
     xmlTextWriterEndElement(x);
 }
 
-static void codelists(xmlTextWriterPtr x, const PGresult *codes)
+static bool wanted(const char *cl, const char *only)
+{
+    return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
+}
+
+static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
     for (size_t c = 0; c < N_COMPONENTS; c++) {
         const char *cl = components[c].codelist;
-        if (cl == NULL)
+        if (!wanted(cl, only))
             continue;
         maintainable(x, "structure:Codelist", "codelist.Codelist", cl);
         names(x, components[c].name_zh, components[c].name_en);
@@ -195,8 +200,14 @@ static void dataflow(xmlTextWriterPtr x)
     xmlTextWriterEndElement(x);
 }
 
-sp_status_t sp_sdmx_write_structure(PGconn *conn, FILE *out, sp_error_t *err)
+sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *out, bool *found,
+                                    sp_error_t *err)
 {
+    *found = codelist == NULL;
+    for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
+        *found = wanted(components[c].codelist, codelist);
+    if (!*found)
+        return SP_OK;
     PGresult *codes;
     if (sp_pg_query(conn,
                     "SELECT codelist, code, name_zh, name_en FROM stats.sdmx_code"
@@ -211,10 +222,13 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, FILE *out, sp_error_t *err)
     sp_sdmx_xml_header(x, "STATPIPE_STRUCTURE");
     xmlTextWriterEndElement(x); /* message:Header */
     xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
-    dataflow(x);
-    codelists(x, codes);
-    concepts(x);
-    data_structure(x);
+    if (codelist == NULL)
+        dataflow(x);
+    codelists(x, codes, codelist);
+    if (codelist == NULL) {
+        concepts(x);
+        data_structure(x);
+    }
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     PQclear(codes);

@@ -157,4 +157,69 @@ check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2
 rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
 check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv or sdmx-ml')"
+# ---- the REST service ------------------------------------------------------------------------
+# statpipe serve as the reader, answers of at most 7 observations (the reader's whole view has
+# 8), on a free loopback port.
+port=$(sp_free_port)
+PGUSER=analyst "$STATPIPE" serve --listen "127.0.0.1:$port" --max-observations 7 \
+    2>"$SP_TMP/serve.log" &
+serve_pid=$!
+SP_PIDS+=("$serve_pid")
+base="http://127.0.0.1:$port/rest"
+for i in $(seq 1 50); do
+    curl -s -o /dev/null "$base/dataflow" && break
+    sleep 0.1
+done
+cat > "$SP_TMP/rest.R" <<EOF
+suppressMessages(library(rsdmx))
+d <- as.data.frame(readSDMX(file = "$base/data/STATPIPE,INFORMATIZATION,1.0/NET_PEN.CN/all?startPeriod=2023&endPeriod=2023"))
+writeLines(sort(paste(d\$INDICATOR, d\$REF_AREA, d\$FREQ, d\$SENDER, d\$CALC_BASIS, d\$BREAKDOWN,
+                      d\$TIME_PERIOD, d\$OBS_VALUE, d\$UNIT_MEASURE, d\$OBS_STATUS, d\$CONF_STATUS, sep = "|"),
+                method = "radix"))
+s <- readSDMX(file = "$base/datastructure/STATPIPE/DSD_INFORMATIZATION/latest?references=children")
+a <- as.data.frame(slot(s, "codelists"), codelistId = "CL_AREA")
+cat("areas", nrow(a), a[a\$id == "440000", "name.zh"], a[a\$id == "440000", "name.en"], "\n")
+h <- as.data.frame(readSDMX(file = "$base/data/INFORMATIZATION/NET_PEN.CN.S.CNNIC.PER._T?includeHistory=true"))
+cat("history", nrow(h), paste(sort(paste(h\$TIME_PERIOD, h\$OBS_VALUE)), collapse = ","), "\n")
+EOF
+Rscript "$SP_TMP/rest.R" > "$SP_TMP/rest.out" 2>"$SP_TMP/rest.log" \
+    || fail "rsdmx could not read from statpipe serve: $(tail -n 5 "$SP_TMP/rest.log")"
+# NET_PEN in CN, 2023: 2023-S1 and 2023-S2 of the total, and 2023-S2 urban and rural.
+check "rsdmx reads data for a key and period range from the service, as the view" \
+    "$(view_rows "where indicator = 'NET_PEN' and ref_area = 'CN' and time_period like '2023%'")" \
+    "$(grep -v '^areas\|^history' "$SP_TMP/rest.out")"
+# 35 areas: CN, 31 provinces and 3 others (test_migrate counts them).
+check "rsdmx reads the data structure's code lists from the service" "areas 35 广东省 Guangdong" \
+    "$(grep '^areas' "$SP_TMP/rest.out" | sed 's/ *$//')"
+# Every vintage: 2023-S1 76.4, 2023-S2 77.5 then 77.6, 2024-S1 78.
+check "rsdmx reads includeHistory=true" "history 4 2023-S1 76.4,2023-S2 77.5,2023-S2 77.6,2024-S1 78" \
+    "$(grep '^history' "$SP_TMP/rest.out" | sed 's/ *$//')"
+status() { # URL [curl options]: the HTTP status and the SDMX error code
+    local body=$SP_TMP/body code
+    code=$(curl -s -o "$body" -w '%{http_code}' "${@:2}" "$1")
+    echo "$code $(grep -o 'ErrorMessage code="[0-9]*"' "$body" | grep -o '[0-9]*' || true)"
+}
+check "SDMX-CSV by the Accept header" "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR" \
+    "$(curl -s -H 'Accept: application/vnd.sdmx.data+csv; version=2.0.0' "$base/data/INFORMATIZATION/FBB_USERS" | head -n 1 | cut -d, -f1-4)"
+check "SDMX-CSV by format=csv, lastNObservations" "2024-12" \
+    "$(curl -s "$base/data/INFORMATIZATION/FBB_USERS?format=csv&lastNObservations=1" | tail -n +2 | cut -d, -f10)"
+check "no results: 404, SDMX code 100" "404 100" "$(status "$base/data/INFORMATIZATION/NOPE")"
+check "an unknown dataflow: 404" "404 100" "$(status "$base/data/OTHER/all")"
+check "a bad key: 400, SDMX code 140" "400 140" "$(status "$base/data/INFORMATIZATION/A.B.C.D.E.F.G")"
+check "a bad period: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?startPeriod=2023-13")"
+check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+json')"
+check "a detail not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?detail=serieskeysonly")"
+# The reader's 8 observations are more than the 7 the service answers with.
+check "an answer too large: 413, SDMX code 510" "413 510" "$(status "$base/data/INFORMATIZATION/all")"
+check "the same, narrowed, answers" "200 " "$(status "$base/data/INFORMATIZATION/NET_PEN")"
+check "a code list" "200 |3" \
+    "$(status "$base/codelist/STATPIPE/CL_BREAKDOWN/latest")|$(grep -c '<structure:Code ' "$SP_TMP/body")"
+check "an unknown code list: 404" "404 100" "$(status "$base/codelist/all/CL_NOPE")"
+check "the structure message validates as XML" "200 |1" \
+    "$(status "$base/dataflow/all/all/latest")|$(xmllint --noout "$SP_TMP/body" && grep -c '<structure:Dataflow ' "$SP_TMP/body")"
+check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
+kill -TERM "$serve_pid"
+rc=0
+wait "$serve_pid" || rc=$?
+check "SIGTERM stops the service cleanly" 0 "$rc"
 echo "ok - test_sdmx"

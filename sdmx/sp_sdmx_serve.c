@@ -1,0 +1,312 @@
+/*
+ * sp_sdmx_serve.c: the read-only SDMX REST service: the SDMX REST API 2.1's structure
+ * queries (dataflow, datastructure, conceptscheme, codelist) and data queries under /rest/,
+ * formats by the Accept header or format=, errors as SDMX error messages with their HTTP
+ * codes. Each request reads through its own connection, made with the service's conninfo
+ * (a reader login), one thread per connection; an answer is written to an unlinked
+ * temporary file and sent from it, so that a large one never sits in memory.
+ */
+#include "sp_http.h"
+#include "sp_pg.h"
+#include "sp_sdmx_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sp_sdmx_server {
+    struct MHD_Daemon *d;
+    char conninfo[1024];
+    long max_observations;
+};
+
+/* An SDMX error code and the HTTP status the REST API gives it. */
+typedef struct {
+    int sdmx;
+    unsigned http;
+    const char *title;
+} sdmx_error_t;
+static const sdmx_error_t NO_RESULTS = {100, 404, "No results found"};
+static const sdmx_error_t SYNTAX = {140, 400, "Syntax error"};
+static const sdmx_error_t NOT_ACCEPTABLE = {406, 406, "Not acceptable"};
+static const sdmx_error_t TOO_LARGE = {510, 413, "Response size exceeds service limit"};
+static const sdmx_error_t INTERNAL = {500, 500, "Internal server error"};
+static const sdmx_error_t NOT_IMPLEMENTED = {501, 501, "Not implemented"};
+static const sdmx_error_t UNAVAILABLE = {503, 503, "Service unavailable"};
+
+#define TYPE_CSV "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"
+#define TYPE_DATA "application/vnd.sdmx.structurespecificdata+xml; version=2.1"
+#define TYPE_STRUCTURE "application/vnd.sdmx.structure+xml; version=2.1"
+#define TYPE_ERROR "application/xml"
+
+/* Sends what f holds (from its start to where it is) and closes f. */
+static enum MHD_Result reply_file(struct MHD_Connection *c, unsigned code, const char *type,
+                                  FILE *f)
+{
+    fflush(f);
+    off_t size = ftello(f);
+    int fd = dup(fileno(f));
+    fclose(f);
+    struct MHD_Response *r =
+        fd < 0 ? NULL : MHD_create_response_from_fd_at_offset64((uint64_t)size, fd, 0);
+    if (r == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Content-Language", "zh, en");
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* An SDMX-ML 2.1 error message. */
+static enum MHD_Result reply_error(struct MHD_Connection *c, sdmx_error_t e, const char *detail)
+{
+    FILE *f = tmpfile();
+    if (f == NULL)
+        return MHD_NO;
+    xmlTextWriterPtr x = sp_sdmx_xml_open(f);
+    xmlTextWriterStartElement(x, BAD_CAST "message:Error");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:common", BAD_CAST SP_SDMX_NS_COMMON);
+    xmlTextWriterStartElement(x, BAD_CAST "message:ErrorMessage");
+    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "code", "%d", e.sdmx);
+    xmlTextWriterStartElement(x, BAD_CAST "common:Text");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "en");
+    xmlTextWriterWriteFormatString(x, "%s%s%s", e.title, detail ? ": " : "", detail ? detail : "");
+    xmlTextWriterEndDocument(x);
+    xmlFreeTextWriter(x);
+    return reply_file(c, e.http, TYPE_ERROR, f);
+}
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* A time in a query string: a '+' of its offset arrives as a space. */
+static const char *time_arg(struct MHD_Connection *c, const char *name, char *buf, size_t cap)
+{
+    const char *v = arg(c, name);
+    if (v == NULL)
+        return NULL;
+    snprintf(buf, cap, "%s", v);
+    for (char *p = buf; *p; p++)
+        if (*p == ' ')
+            *p = '+';
+    return buf;
+}
+
+/* The data format: format= first, then the Accept header; SDMX-ML by default. */
+static bool data_format(struct MHD_Connection *c, sp_sdmx_format_t *f)
+{
+    const char *fmt = arg(c, "format");
+    if (fmt != NULL) {
+        if (strcmp(fmt, "csv") == 0 || strcmp(fmt, "sdmx-csv") == 0)
+            *f = SP_SDMX_CSV;
+        else if (strcmp(fmt, "structurespecificdata") == 0 || strcmp(fmt, "sdmx-ml") == 0)
+            *f = SP_SDMX_ML;
+        else
+            return false;
+        return true;
+    }
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+    *f = SP_SDMX_ML;
+    if (accept == NULL || strstr(accept, "structurespecificdata+xml") != NULL ||
+        strstr(accept, "*/*") != NULL || strstr(accept, "application/xml") != NULL ||
+        strstr(accept, "text/xml") != NULL)
+        return true;
+    if (strstr(accept, "csv") != NULL) {
+        *f = SP_SDMX_CSV;
+        return true;
+    }
+    return false;
+}
+
+static bool is_any(const char *s, const char *a, const char *b)
+{
+    return s == NULL || strcmp(s, a) == 0 || (b != NULL && strcmp(s, b) == 0);
+}
+
+/* The dataflow reference of a data query: INFORMATIZATION, AGENCY,ID or AGENCY,ID,VERSION. */
+static bool flow_ours(const char *flow)
+{
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", flow);
+    char *id = buf, *agency = NULL, *version = NULL, *comma = strchr(buf, ',');
+    if (strcmp(flow, "all") == 0)
+        return true;
+    if (comma != NULL) {
+        *comma = '\0';
+        agency = buf;
+        id = comma + 1;
+        if ((comma = strchr(id, ',')) != NULL) {
+            *comma = '\0';
+            version = comma + 1;
+        }
+    }
+    return is_any(agency, SP_SDMX_AGENCY, "all") && strcmp(id, SP_SDMX_FLOW) == 0 &&
+           is_any(version, SP_SDMX_VERSION, "latest");
+}
+
+static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGconn *conn, char **seg,
+                            int n)
+{
+    if (n < 2 || !flow_ours(seg[1]))
+        return reply_error(c, NO_RESULTS,
+                           "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW
+                           "," SP_SDMX_VERSION);
+    sp_sdmx_format_t format;
+    if (!data_format(c, &format))
+        return reply_error(c, NOT_ACCEPTABLE,
+                           "statpipe serves SDMX-ML 2.1 structure-specific data and SDMX-CSV "
+                           "2.0 (format=structurespecificdata or format=csv)");
+    const char *detail = arg(c, "detail"), *at_obs = arg(c, "dimensionAtObservation");
+    if ((detail != NULL && strcmp(detail, "full") != 0) ||
+        (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0))
+        return reply_error(c, NOT_IMPLEMENTED,
+                           "detail=full and dimensionAtObservation=TIME_PERIOD only");
+    char after[64], as_of[64];
+    sp_sdmx_query_t q = {.key = n > 2 ? seg[2] : NULL,
+                         .start_period = arg(c, "startPeriod"),
+                         .end_period = arg(c, "endPeriod"),
+                         .updated_after = time_arg(c, "updatedAfter", after, sizeof(after)),
+                         .as_of = time_arg(c, "asOf", as_of, sizeof(as_of))};
+    const char *hist = arg(c, "includeHistory"), *first = arg(c, "firstNObservations"),
+               *last = arg(c, "lastNObservations");
+    char *end = NULL;
+    if (hist != NULL && strcmp(hist, "true") != 0 && strcmp(hist, "false") != 0)
+        return reply_error(c, SYNTAX, "includeHistory is true or false");
+    q.include_history = hist != NULL && strcmp(hist, "true") == 0;
+    if (first != NULL && ((q.first_n = strtol(first, &end, 10)) <= 0 || *end != '\0'))
+        return reply_error(c, SYNTAX, "firstNObservations is a positive integer");
+    if (last != NULL && ((q.last_n = strtol(last, &end, 10)) <= 0 || *end != '\0'))
+        return reply_error(c, SYNTAX, "lastNObservations is a positive integer");
+    sp_error_t err;
+    if (sp_sdmx_query_check(&q, &err) != SP_OK)
+        return reply_error(c, SYNTAX, err.message);
+    FILE *f = tmpfile();
+    if (f == NULL)
+        return reply_error(c, INTERNAL, "no temporary file");
+    long n_obs = 0;
+    sp_status_t st = sp_sdmx_write_data_max(conn, &q, format, s->max_observations, f, &n_obs, &err);
+    if (st != SP_OK || n_obs == 0) {
+        fclose(f);
+        if (st == SP_ERR_RANGE)
+            return reply_error(c, TOO_LARGE, "narrow the key or the periods");
+        if (st == SP_ERR_INVALID)
+            return reply_error(c, SYNTAX, err.message);
+        return st != SP_OK ? reply_error(c, INTERNAL, err.message)
+                           : reply_error(c, NO_RESULTS, NULL);
+    }
+    return reply_file(c, MHD_HTTP_OK, format == SP_SDMX_CSV ? TYPE_CSV : TYPE_DATA, f);
+}
+
+static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
+{
+    const char *resource = seg[0], *agency = n > 1 ? seg[1] : NULL, *id = n > 2 ? seg[2] : NULL,
+               *version = n > 3 ? seg[3] : NULL;
+    static const struct {
+        const char *resource, *id;
+    } ours[] = {{"dataflow", SP_SDMX_FLOW},
+                {"datastructure", SP_SDMX_DSD},
+                {"conceptscheme", "CS_STATPIPE"},
+                {"codelist", NULL}};
+    int r = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(resource, ours[i].resource) == 0)
+            r = i;
+    if (r < 0)
+        return reply_error(c, NOT_IMPLEMENTED,
+                           "statpipe serves dataflow, datastructure, conceptscheme, codelist "
+                           "and data");
+    bool version_ok = is_any(version, "all", "latest") || strcmp(version, SP_SDMX_VERSION) == 0;
+    if (!is_any(agency, "all", SP_SDMX_AGENCY) || !version_ok)
+        return reply_error(c, NO_RESULTS, NULL);
+    if (ours[r].id != NULL && !is_any(id, "all", ours[r].id))
+        return reply_error(c, NO_RESULTS, NULL);
+    FILE *f = tmpfile();
+    if (f == NULL)
+        return reply_error(c, INTERNAL, "no temporary file");
+    sp_error_t err;
+    bool found;
+    if (sp_sdmx_write_structure(conn, ours[r].id == NULL ? (id ? id : "all") : NULL, f, &found,
+                                &err) != SP_OK) {
+        fclose(f);
+        return reply_error(c, INTERNAL, err.message);
+    }
+    if (!found) {
+        fclose(f);
+        return reply_error(c, NO_RESULTS, NULL);
+    }
+    return reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)con_cls;
+    sp_sdmx_server_t *s = cls;
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply_error(c, NOT_IMPLEMENTED, "the service is read-only: GET");
+    if (strncmp(url, "/rest/", 6) != 0)
+        return reply_error(c, NO_RESULTS, "the SDMX REST API is under /rest/");
+    /* The path's segments: resource, then agency/id/version or flow/key/provider. */
+    char path[2048];
+    snprintf(path, sizeof(path), "%s", url + 6);
+    char *seg[6] = {0};
+    int n = 0;
+    for (char *p = path, *save = NULL; n < 6 && (p = strtok_r(p, "/", &save)) != NULL; p = NULL)
+        seg[n++] = p;
+    if (n == 0)
+        return reply_error(c, NO_RESULTS, "see /rest/dataflow and /rest/data/" SP_SDMX_FLOW);
+    PGconn *conn;
+    sp_error_t err;
+    if (sp_pg_connect(s->conninfo, &conn, &err) != SP_OK) {
+        sp_log(SP_LOG_ERR, "sdmx_database", "detail=\"%s\"", err.message);
+        return reply_error(c, UNAVAILABLE, "the database cannot be reached");
+    }
+    int64_t t0 = sp_time_now_us();
+    enum MHD_Result ret =
+        strcmp(seg[0], "data") == 0 ? data(s, c, conn, seg, n) : structure(c, conn, seg, n);
+    sp_pg_close(conn);
+    sp_log(SP_LOG_INFO, "sdmx_request", "path=\"%s\" ms=%.1f", url,
+           (double)(sp_time_now_us() - t0) / 1000.0);
+    return ret;
+}
+
+sp_status_t sp_sdmx_serve_start(const sp_sdmx_serve_opts_t *opts, sp_sdmx_server_t **out,
+                                sp_error_t *err)
+{
+    sp_sdmx_server_t *s = sp_xrealloc(NULL, sizeof(*s));
+    memset(s, 0, sizeof(*s));
+    snprintf(s->conninfo, sizeof(s->conninfo), "%s", opts->conninfo ? opts->conninfo : "");
+    s->max_observations = opts->max_observations;
+    /* Each request holds a thread and a database connection while it runs. */
+    const sp_http_limits_t lim = {.max_connections = opts->max_connections,
+                                  .max_per_ip = opts->max_connections,
+                                  .idle_seconds = 30,
+                                  .memory = 32768,
+                                  .thread_per_connection = true};
+    if (sp_http_listen(opts->listen, "SDMX service", &lim, handler, s, &s->d, err) != SP_OK) {
+        free(s);
+        return err ? err->code : SP_ERR_IO;
+    }
+    *out = s;
+    return SP_OK;
+}
+
+void sp_sdmx_serve_stop(sp_sdmx_server_t *s)
+{
+    if (s == NULL)
+        return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
