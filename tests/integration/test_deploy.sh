@@ -11,7 +11,11 @@ sed "s|/usr/local/bin/statpipe|$STATPIPE|g" "$deploy/systemd/statpipe.service" >
 systemd-analyze verify "$SP_TMP/statpipe.service" 2>"$SP_TMP/verify.err" \
     || fail "systemd-analyze verify: $(cat "$SP_TMP/verify.err")"
 [ ! -s "$SP_TMP/verify.err" ] || fail "systemd-analyze verify warns: $(cat "$SP_TMP/verify.err")"
-echo "ok - the systemd unit verifies"
+sed "s|/usr/local/bin/statpipe|$STATPIPE|g" "$deploy/systemd/statpipe-sdmx.service" > "$SP_TMP/statpipe-sdmx.service"
+systemd-analyze verify "$SP_TMP/statpipe-sdmx.service" 2>"$SP_TMP/verify.err" \
+    || fail "systemd-analyze verify statpipe-sdmx: $(cat "$SP_TMP/verify.err")"
+[ ! -s "$SP_TMP/verify.err" ] || fail "systemd-analyze verify warns: $(cat "$SP_TMP/verify.err")"
+echo "ok - the systemd units verify"
 
 "$STATPIPE" run -c "$deploy/statpipe.conf.example" --check-config > "$SP_TMP/check.out"
 grep -q "configuration ok: brokers kafka-1:9092,kafka-2:9092,kafka-3:9092, 5 topics" "$SP_TMP/check.out" \
@@ -26,6 +30,9 @@ assert svc["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
 assert svc["db"]["image"].startswith("postgres:15")
 assert svc["statpipe"]["deploy"]["replicas"] >= 2
 assert "-G" in svc["statpipe"]["command"]
+assert svc["sdmx"]["command"][0] == "serve" and svc["sdmx"]["environment"]["PGUSER"] == "statpipe_web"
+assert svc["sdmx"]["ports"] == ["127.0.0.1:8480:8480"], "the SDMX service on the host's loopback only"
+assert "IN ROLE statpipe_reader" in svc["reader"]["command"][-1]
 docs = list(yaml.safe_load_all(open(sys.argv[2])))
 kinds = {d["kind"]: d for d in docs}
 dep = kinds["Deployment"]
