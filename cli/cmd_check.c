@@ -3,6 +3,7 @@
 #include "sp_cli.h"
 #include "sp_ingest.h"
 #include "sp_load.h"
+#include "sp_sdmx.h"
 #include "sp_settings.h"
 
 #include <apr_general.h>
@@ -20,6 +21,10 @@ static void check_usage(FILE *out)
                  "  --format text|json  text (default): \"FILE:LINE: ok|rejected ...\";\n"
                  "                      json: one object per line with line, message_id, status\n"
                  "                      (ok or rejected), reason and detail\n"
+                 "  --input F           ndjson (default), sdmx-csv or sdmx-ml: SDMX data files\n"
+                 "                      of the dataflow, checked observation by observation\n"
+                 "                      (docs/sdmx.md); LINE is the CSV line or XML element's\n"
+                 "  --release TIME      the release of SDMX observations that carry none\n"
                  "  --catalogue DIR     read the catalogue from seed files (schemas/catalogue)\n"
                  "                      instead of the database\n"
                  "  -d CONNINFO         PostgreSQL connection string for the catalogue\n"
@@ -31,6 +36,41 @@ static void check_usage(FILE *out)
 typedef struct counter {
     size_t observations;
 } counter_t;
+
+static sp_status_t count_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err);
+static void print_text(const char *name, long long lineno, const sp_reject_t *rej, bool ok,
+                       size_t observations);
+static void print_json(const char *file, int64_t line, const sp_reject_t *rej, bool ok,
+                       size_t observations);
+
+/* What checking one file needs to check a message and print its verdict. */
+typedef struct checker {
+    sp_transformer_t *tf;
+    const char *name;
+    bool json;
+    size_t n_ok, n_rejected;
+} checker_t;
+
+static void verdict(checker_t *k, long long lineno, const char *msg, size_t len)
+{
+    counter_t cnt = {0};
+    sp_reject_t rej;
+    sp_error_t err;
+    bool ok = sp_transform_run(k->tf, msg, len, count_obs, &cnt, &rej, &err) == SP_TRANSFORM_OK;
+    ok ? k->n_ok++ : k->n_rejected++;
+    if (k->json)
+        print_json(k->name, lineno, &rej, ok, cnt.observations);
+    else
+        print_text(k->name, lineno, &rej, ok, cnt.observations);
+}
+
+static sp_status_t sdmx_verdict(void *opaque, long where, const char *msg, size_t len,
+                                sp_error_t *err)
+{
+    (void)err;
+    verdict(opaque, where, msg, len);
+    return SP_OK;
+}
 
 static sp_status_t count_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
 {
@@ -86,12 +126,12 @@ static void print_json(const char *file, int64_t line, const sp_reject_t *rej, b
 int sp_cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"format", required_argument, NULL, 1},
-        {"catalogue", required_argument, NULL, 2},
-        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"format", required_argument, NULL, 1},
+        {"catalogue", required_argument, NULL, 2}, {"input", required_argument, NULL, 3},
+        {"release", required_argument, NULL, 4},   {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *conninfo = NULL, *dir = NULL;
+    const char *config = NULL, *conninfo = NULL, *dir = NULL, *release = NULL;
+    int input = -1; /* NDJSON, or an sp_sdmx_format_t */
     bool json = false;
     int opt;
     optind = 0;
@@ -112,6 +152,13 @@ int sp_cmd_check(int argc, char **argv)
             break;
         case 2:
             dir = optarg;
+            break;
+        case 3:
+            if (!sp_cli_parse_input_format(optarg, &input))
+                return SP_EXIT_USAGE;
+            break;
+        case 4:
+            release = optarg;
             break;
         default:
             check_usage(stderr);
@@ -153,11 +200,20 @@ int sp_cmd_check(int argc, char **argv)
         sp_loader_close(ld);
     }
     sp_transformer_t *tf = sp_transformer_create(pool, cat, &s.limits);
-    size_t n_ok = 0, n_rejected = 0;
+    checker_t k = {.tf = tf, .json = json};
     rc = SP_EXIT_OK;
     for (int i = optind; i < argc && rc == SP_EXIT_OK; i++) {
         sp_lines_t lines;
-        const char *name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
+        const char *name = k.name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
+        if (input >= 0) {
+            long n;
+            if (sp_sdmx_read(argv[i], (sp_sdmx_format_t)input, release, sdmx_verdict, &k, &n,
+                             &err) != SP_OK) {
+                sp_cli_error(&err);
+                rc = SP_EXIT_FAIL;
+            }
+            continue;
+        }
         if (sp_lines_open(&lines, argv[i], s.limits.max_message_bytes, &err) != SP_OK) {
             sp_cli_error(&err);
             rc = SP_EXIT_USAGE;
@@ -167,18 +223,15 @@ int sp_cmd_check(int argc, char **argv)
         size_t len;
         int r;
         while ((r = sp_lines_next_message(&lines, &line, &len)) == 1) {
-            counter_t cnt = {0};
-            sp_reject_t rej;
-            sp_transform_result_t res =
-                lines.whole_len > len
-                    ? sp_transform_reject_size(&rej, lines.whole_len, s.limits.max_message_bytes)
-                    : sp_transform_run(tf, line, len, count_obs, &cnt, &rej, &err);
-            bool ok = res == SP_TRANSFORM_OK;
-            ok ? n_ok++ : n_rejected++;
-            if (json)
-                print_json(name, lines.lineno, &rej, ok, cnt.observations);
-            else
-                print_text(name, lines.lineno, &rej, ok, cnt.observations);
+            if (lines.whole_len > len) {
+                sp_reject_t rej;
+                sp_transform_reject_size(&rej, lines.whole_len, s.limits.max_message_bytes);
+                k.n_rejected++;
+                json ? print_json(name, lines.lineno, &rej, false, 0)
+                     : print_text(name, lines.lineno, &rej, false, 0);
+            } else {
+                verdict(&k, lines.lineno, line, len);
+            }
         }
         if (r < 0) {
             fprintf(stderr, "statpipe: could not read \"%s\"\n", argv[i]);
@@ -186,10 +239,10 @@ int sp_cmd_check(int argc, char **argv)
         }
         sp_lines_close(&lines);
     }
-    if (rc == SP_EXIT_OK && n_rejected > 0)
+    if (rc == SP_EXIT_OK && k.n_rejected > 0)
         rc = SP_EXIT_FAIL;
     if (!json)
-        fprintf(stderr, "%zu ok, %zu rejected\n", n_ok, n_rejected);
+        fprintf(stderr, "%zu ok, %zu rejected\n", k.n_ok, k.n_rejected);
 out:
     apr_pool_destroy(pool);
     sp_settings_free(&s);

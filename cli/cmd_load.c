@@ -1,6 +1,7 @@
 /* cmd_load.c: `statpipe load FILE...|-`: NDJSON files through the same transform and load. */
 #include "sp_cli.h"
 #include "sp_load.h"
+#include "sp_sdmx.h"
 #include "sp_settings.h"
 
 #include <apr_general.h>
@@ -23,6 +24,13 @@ static void load_usage(FILE *out)
             "  -c FILE         config file (pg.conninfo, batch.rows, message.max.bytes)\n"
             "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
             "  --batch-rows N  messages per transaction (default %d)\n"
+            "  --format F      ndjson (default), or an SDMX data file of the dataflow\n"
+            "                  STATPIPE:INFORMATIZATION(1.0) (docs/sdmx.md): sdmx-csv\n"
+            "                  (SDMX-CSV) or sdmx-ml (SDMX-ML 2.1 structure-specific data);\n"
+            "                  each observation becomes a message whose id is its series,\n"
+            "                  period and release, so loading a file again loads nothing\n"
+            "  --release TIME  the release of SDMX observations that carry none (no\n"
+            "                  VALID_FROM column or validFromDate)\n"
             "  -h, --help      show this help\n",
             SP_DEFAULT_BATCH_ROWS);
 }
@@ -61,6 +69,34 @@ static sp_status_t flush_with_retry(sp_loader_t *ld, bool async, sp_error_t *err
     static const sp_keepalive_t ka = {NULL, NULL, LOAD_RECONNECT_ATTEMPTS, "load"};
     sp_status_t st = async ? sp_loader_flush_async(ld, err) : sp_loader_flush(ld, err);
     return sp_loader_recover(ld, st, &ka, err);
+}
+
+/* An SDMX file's observations, each a message from the file at its line. */
+typedef struct sdmx_load {
+    sp_loader_t *ld;
+    const char *name;
+    size_t batch_rows;
+} sdmx_load_t;
+
+static sp_status_t sdmx_message(void *opaque, long where, const char *msg, size_t len,
+                                sp_error_t *err)
+{
+    sdmx_load_t *l = opaque;
+    sp_source_t src = {NULL, 0, 0, l->name, where, 0};
+    sp_status_t st = sp_loader_add(l->ld, &src, msg, len, err);
+    if (st == SP_OK && sp_loader_pending_messages(l->ld) >= l->batch_rows)
+        st = flush_with_retry(l->ld, true, err);
+    return st;
+}
+
+static sp_status_t load_sdmx(sp_loader_t *ld, const char *path, sp_sdmx_format_t format,
+                             const char *release, size_t batch_rows, sp_error_t *err)
+{
+    char name[PATH_MAX];
+    sp_utf8_copy(name, sizeof(name), path, strlen(path));
+    sdmx_load_t l = {ld, name, batch_rows};
+    long n;
+    return sp_sdmx_read(path, format, release, sdmx_message, &l, &n, err);
 }
 
 static sp_status_t load_file(sp_loader_t *ld, const char *path, size_t batch_rows,
@@ -105,9 +141,12 @@ int sp_cmd_load(int argc, char **argv)
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"batch-rows", required_argument, NULL, 1},
+        {"format", required_argument, NULL, 2},
+        {"release", required_argument, NULL, 3},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *conninfo = NULL, *batch_rows = NULL;
+    const char *config = NULL, *conninfo = NULL, *batch_rows = NULL, *release = NULL;
+    int format = -1; /* NDJSON, or an sp_sdmx_format_t */
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "hc:d:", longopts, NULL)) != -1) {
@@ -123,6 +162,13 @@ int sp_cmd_load(int argc, char **argv)
             break;
         case 1:
             batch_rows = optarg;
+            break;
+        case 2:
+            if (!sp_cli_parse_input_format(optarg, &format))
+                return SP_EXIT_USAGE;
+            break;
+        case 3:
+            release = optarg;
             break;
         default:
             load_usage(stderr);
@@ -147,6 +193,11 @@ int sp_cmd_load(int argc, char **argv)
     }
     /* A file that cannot be read is a usage error, found before anything loads. */
     for (int i = optind; i < argc; i++) {
+        if (format >= 0 && strcmp(argv[i], "-") == 0) {
+            fprintf(stderr, "statpipe: an SDMX file is read twice (checked, then loaded): give "
+                            "its path, not -\n");
+            goto out;
+        }
         if (strcmp(argv[i], "-") != 0 && access(argv[i], R_OK) != 0) {
             fprintf(stderr, "statpipe: could not open \"%s\": %s\n", argv[i], strerror(errno));
             goto out;
@@ -163,8 +214,16 @@ int sp_cmd_load(int argc, char **argv)
     sp_loader_set_catalogue(ld, cat);
     sp_loader_set_limits(ld, &s.limits);
     for (int i = optind; i < argc; i++) {
-        if (load_file(ld, argv[i], s.batch_rows, s.limits.max_message_bytes, &err) != SP_OK ||
-            flush_with_retry(ld, false, &err) != SP_OK) {
+        sp_status_t fst =
+            format >= 0
+                ? load_sdmx(ld, argv[i], (sp_sdmx_format_t)format, release, s.batch_rows, &err)
+                : load_file(ld, argv[i], s.batch_rows, s.limits.max_message_bytes, &err);
+        if (fst == SP_ERR_INVALID) {
+            sp_cli_error(&err); /* a file that is not one of the dataflow: nothing of it loaded */
+            rc = SP_EXIT_FAIL;
+            goto out;
+        }
+        if (fst != SP_OK || flush_with_retry(ld, false, &err) != SP_OK) {
             sp_cli_error(&err);
             goto out;
         }

@@ -1,6 +1,7 @@
 /* main.c: the statpipe binary: dispatches to its subcommands. */
 #include "sp_cli.h"
 #include "sp_pg.h"
+#include "sp_sdmx.h"
 #include "sp_settings.h"
 
 #include <apr_general.h>
@@ -73,6 +74,22 @@ bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
     sp_error_t err;
     if (sp_size_option(opt, text, out, &err) != SP_OK) {
         sp_cli_error(&err);
+        return false;
+    }
+    return true;
+}
+
+bool sp_cli_parse_input_format(const char *text, int *format)
+{
+    if (strcmp(text, "ndjson") == 0)
+        *format = -1;
+    else if (strcmp(text, "sdmx-csv") == 0)
+        *format = SP_SDMX_CSV;
+    else if (strcmp(text, "sdmx-ml") == 0)
+        *format = SP_SDMX_ML;
+    else {
+        fprintf(stderr, "statpipe: --format must be ndjson, sdmx-csv or sdmx-ml, not \"%s\"\n",
+                text);
         return false;
     }
     return true;

@@ -37,6 +37,9 @@ int sp_cli_conninfo_check(const char *conninfo);
 int sp_cli_connect(const char *conninfo, struct pg_conn **out);
 /* Parses a positive integer option; prints an error and returns false if it is not one. */
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out);
+/* Parses an input --format: ndjson (*format -1), sdmx-csv or sdmx-ml (an sp_sdmx_format_t);
+ * prints an error and returns false otherwise. */
+bool sp_cli_parse_input_format(const char *text, int *format);
 /* Parses --format text|json into *json; prints an error and returns false otherwise. */
 bool sp_cli_parse_text_or_json(const char *text, bool *json);
 /* Returns true when getopt left no operand; otherwise prints that COMMAND takes none and

@@ -52,15 +52,26 @@ sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err);
 sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                FILE *out, long *n_obs, sp_error_t *err);
 /* The same, stopping with SP_ERR_RANGE once more than max observations (0: no bound) match. */
-sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q,
-                                   sp_sdmx_format_t format, long max, FILE *out, long *n_obs,
-                                   sp_error_t *err);
+sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
+                                   long max, FILE *out, long *n_obs, sp_error_t *err);
 
 /* Writes the structure message (SDMX-ML 2.1): the dataflow, the data structure, its concept
  * scheme and its code lists, names in Chinese and English; with codelist, only that code
  * list ("all": every code list). *found is false when codelist names none. */
 sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *out, bool *found,
                                     sp_error_t *err);
+
+/* SDMX in (sp_sdmx_read.c): an SDMX-CSV or SDMX-ML 2.1 structure-specific data file of the
+ * dataflow, each observation handed to cb as a contract message (statpipe.observation/1)
+ * with where it stands (the CSV line or the XML element's line). An observation without
+ * VALID_FROM (validFromDate in SDMX-ML) takes release (NULL: none; the transform then
+ * rejects it for want of a release). A file that is not one of the dataflow (bad XML, a
+ * DTD, missing columns, another dataflow) is SP_ERR_INVALID before any message is handed
+ * out. */
+typedef sp_status_t (*sp_sdmx_msg_cb)(void *opaque, long where, const char *msg, size_t len,
+                                      sp_error_t *err);
+sp_status_t sp_sdmx_read(const char *path, sp_sdmx_format_t format, const char *release,
+                         sp_sdmx_msg_cb cb, void *opaque, long *observations, sp_error_t *err);
 
 /* The REST service (sp_sdmx_serve.c): the SDMX REST API 2.1's structure and data queries
  * under /rest/ on listen, each answered through its own connection with conninfo. */

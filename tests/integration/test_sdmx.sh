@@ -157,6 +157,112 @@ check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2
 rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
 check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv or sdmx-ml')"
+# ---- SDMX in: statpipe load --format sdmx-csv|sdmx-ml ---------------------------------------
+fresh_db() { sp_psql -d postgres -c "create database $1" >/dev/null; PGDATABASE=$1 "$STATPIPE" migrate -q; }
+# Round trips: every vintage exported, loaded into an empty database, exported again.
+as_reader "$STATPIPE" export --include-history --out "$SP_TMP/h1.csv"
+as_reader "$STATPIPE" export --include-history --format sdmx-ml --out "$SP_TMP/h1.xml"
+fresh_db rt_csv
+fresh_db rt_ml
+PGDATABASE=rt_csv "$STATPIPE" load --format sdmx-csv "$SP_TMP/h1.csv" >/dev/null
+PGDATABASE=rt_ml "$STATPIPE" load --format sdmx-ml "$SP_TMP/h1.xml" >/dev/null
+PGDATABASE=rt_csv "$STATPIPE" export --include-history --out "$SP_TMP/h2.csv"
+PGDATABASE=rt_ml "$STATPIPE" export --include-history --format sdmx-ml --out "$SP_TMP/h2.xml"
+check "round trip of SDMX-CSV with history: the same file" "same" \
+    "$(cmp -s "$SP_TMP/h1.csv" "$SP_TMP/h2.csv" && echo same || diff "$SP_TMP/h1.csv" "$SP_TMP/h2.csv" | head -5)"
+# The header's Prepared time is the export's own.
+check "round trip of SDMX-ML with history: the same file" "same" \
+    "$(diff <(grep -v '<message:Prepared>' "$SP_TMP/h1.xml") <(grep -v '<message:Prepared>' "$SP_TMP/h2.xml") >/dev/null && echo same)"
+# The file holds 9 vintages, the reader's 8 current figures and the 2023-S2 figure its
+# revision replaced; loading it again stores nothing: the message ids are series, period and
+# release.
+check "loading the same SDMX file again loads nothing new" "loaded 9 messages: 9 observations staged, 0 new vintages, 0 quarantined" \
+    "$(PGDATABASE=rt_csv "$STATPIPE" load --format sdmx-csv "$SP_TMP/h1.csv")"
+# The latest values carry no release: --release gives them one.
+as_reader "$STATPIPE" export --out "$SP_TMP/l1.csv"
+fresh_db rt_latest
+rc=0
+PGDATABASE=rt_latest "$STATPIPE" load --format sdmx-csv "$SP_TMP/l1.csv" >/dev/null || rc=$?
+check "without a release the observations wait in quarantine, each with its line" "8|missing_field|2,3,4,5,6,7,8,9" \
+    "$(PGDATABASE=rt_latest sp_psql -c "select count(*) || '|' || min(reason) || '|' || string_agg(src_line::text, ',' order by src_line)
+                                        from statpipe.quarantine where src_file like '%l1.csv'")"
+PGDATABASE=rt_latest sp_psql -c "truncate statpipe.quarantine" >/dev/null
+PGDATABASE=rt_latest "$STATPIPE" load --format sdmx-csv --release 2025-01-01T00:00:00Z "$SP_TMP/l1.csv" >/dev/null
+check "round trip of the latest values, with --release: the same file" "same" \
+    "$(PGDATABASE=rt_latest "$STATPIPE" export | cmp -s - "$SP_TMP/l1.csv" && echo same)"
+
+# An agency's file with wrong codes: those observations wait in quarantine with their line
+# and reason; the others load.
+{
+    echo "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,FREQ,SENDER,CALC_BASIS,BREAKDOWN,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS,CONF_STATUS,COMMENT"
+    echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,NET_PEN,CN,A,CNNIC,PER,_T,2022,75.6,PCT,0,A,F,"
+    echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,NOPE,CN,A,CNNIC,PER,_T,2022,1,PCT,0,A,F,"
+    echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,NET_PEN,CN,A,CNNIC,PER,SUBURB,2022,70,PCT,0,A,F,"
+    echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,NET_PEN,990000,A,CNNIC,PER,_T,2022,70,PCT,0,A,F,"
+    echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,FBB_USERS,CN,A,MIIT,,,2022,5.9,亿户,0,A,F,\"a comment, quoted\""
+} > "$SP_TMP/agency.csv"
+fresh_db agency
+rc=0
+PGDATABASE=agency "$STATPIPE" load --format sdmx-csv --release 2023-03-01T10:00:00+08:00 "$SP_TMP/agency.csv" >/dev/null || rc=$?
+check "wrong codes: quarantined with file, line and reason" "3:unknown_indicator,4:unknown_breakdown,5:unknown_area" \
+    "$(PGDATABASE=agency sp_psql -c "select string_agg(src_line || ':' || reason, ',' order by src_line) from statpipe.quarantine
+                                      where src_file like '%agency.csv'")"
+# 5.9 亿户 = 590,000,000 households.
+check "the other observations load" "FBB_USERS|2022|590000000|a comment, quoted NET_PEN|2022|75.6" \
+    "$(PGDATABASE=agency sp_psql -c "select string_agg(concat_ws('|', s.indicator, o.time_period, trim_scale(o.value), o.comment), ' ' order by s.indicator)
+                                      from statpipe.observation o join statpipe.series s using (series_id)")"
+check "statpipe check reads SDMX files too, a verdict per CSV line" "2 ok|3 rejected unknown_indicator|4 rejected unknown_breakdown|5 rejected unknown_area|6 ok" \
+    "$("$STATPIPE" check --catalogue "$SP_SOURCE_DIR/schemas/catalogue" --input sdmx-csv --release 2023-03-01T10:00:00Z --format json "$SP_TMP/agency.csv" 2>/dev/null \
+        | python3 -c '
+import json, sys
+print("|".join("%d %s%s" % (o["line"], o["status"], " " + o["reason"] if o["status"] == "rejected" else "") for o in map(json.loads, sys.stdin)))')"
+
+# Hostile files are refused whole, with what is wrong, and nothing of them is loaded.
+refused() { # label, format, file, expected message
+    local out rc=0
+    out=$(PGDATABASE=agency "$STATPIPE" load --format "$2" --release 2023-03-01T10:00:00Z "$3" 2>&1) || rc=$?
+    check "$1: refused (exit 1) with a clear error" "1|1" "$rc|$(echo "$out" | grep -c -- "$4")"
+    case "$out" in *root:x:0*) fail "$1: the file's entity read /etc/passwd" ;; esac
+}
+before=$(PGDATABASE=agency sp_psql -c "select count(*) from statpipe.observation")
+head -c 1500 "$SP_TMP/h1.xml" > "$SP_TMP/truncated.xml"
+refused "truncated XML" sdmx-ml "$SP_TMP/truncated.xml" "not well-formed XML"
+cat > "$SP_TMP/laughs.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;"><!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
+<message:DataSet><Series INDICATOR="&lol9;"><Obs TIME_PERIOD="2022" OBS_VALUE="1"/></Series></message:DataSet>
+</message:StructureSpecificData>
+XML
+# libxml2 stops the expansion as it reads ahead, before the reader reaches the DTD.
+refused "billion laughs" sdmx-ml "$SP_TMP/laughs.xml" "a DTD\|entity reference loop"
+cat > "$SP_TMP/xxe.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
+<message:DataSet><Series INDICATOR="NET_PEN" COMMENT="&xxe;"><Obs TIME_PERIOD="2022" OBS_VALUE="1"/></Series></message:DataSet>
+</message:StructureSpecificData>
+XML
+refused "an external entity in an attribute" sdmx-ml "$SP_TMP/xxe.xml" "a DTD\|external entity"
+sed 's|<Series INDICATOR="NET_PEN" COMMENT="&xxe;">|<Series INDICATOR="NET_PEN">\&xxe;|' "$SP_TMP/xxe.xml" > "$SP_TMP/xxe2.xml"
+refused "an external entity in content" sdmx-ml "$SP_TMP/xxe2.xml" "a DTD\|entity"
+cat > "$SP_TMP/generic.xml" <<'XML'
+<?xml version="1.0"?>
+<message:GenericData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"/>
+XML
+refused "generic data" sdmx-ml "$SP_TMP/generic.xml" "not SDMX-ML 2.1 StructureSpecificData"
+printf 'STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE\n' > "$SP_TMP/nocols.csv"
+refused "an SDMX-CSV file without the dataflow's columns" sdmx-csv "$SP_TMP/nocols.csv" "no column FREQ"
+sed 's/STATPIPE:INFORMATIZATION(1.0)/ESTAT:NA_MAIN(1.6.0)/' "$SP_TMP/agency.csv" > "$SP_TMP/other.csv"
+refused "another dataflow" sdmx-csv "$SP_TMP/other.csv" "is not the dataflow STATPIPE:INFORMATIZATION(1.0)"
+printf 'INDICATOR,REF_AREA,FREQ,SENDER,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\nNET_PEN,CN,A,CNNIC,2022,"75.6\n' > "$SP_TMP/badquote.csv"
+refused "CSV with an open quote" sdmx-csv "$SP_TMP/badquote.csv" "badquote.csv:2:"
+check "nothing of a refused file is loaded" "$before" "$(PGDATABASE=agency sp_psql -c "select count(*) from statpipe.observation")"
+
 # ---- the REST service ------------------------------------------------------------------------
 # statpipe serve as the reader, answers of at most 7 observations (the reader's whole view has
 # 8), on a free loopback port.
