@@ -11,7 +11,8 @@
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: statpipe export [--format sdmx-csv|sdmx-ml] [--structure] [--as-of TIME]\n"
+            "usage: statpipe export [--format sdmx-csv|sdmx-ml|sdmx-json] [--structure]\n"
+            "                       [--as-of TIME]"
             "                       [--include-history] [--start-period P] [--end-period P]\n"
             "                       [--updated-after TIME] [--first N | --last N]\n"
             "                       [--out FILE] [-d CONNINFO] [KEY]\n\n"
@@ -22,8 +23,8 @@ static void export_usage(FILE *out)
             "any or codes joined by +, e.g. NET_PEN.CN+440000..CNNIC; trailing parts may be\n"
             "left out.\n\n"
             "options:\n"
-            "  --format F          sdmx-csv (SDMX-CSV 2.0, the default) or sdmx-ml (SDMX-ML\n"
-            "                      2.1 structure-specific data)\n"
+            "  --format F          sdmx-csv (SDMX-CSV 2.0, the default), sdmx-ml (SDMX-ML\n"
+            "                      2.1 structure-specific data) or sdmx-json (SDMX-JSON 2.0)\n"
             "  --structure         the structure message instead (SDMX-ML 2.1): dataflow,\n"
             "                      data structure, concepts and code lists in zh and en\n"
             "  --as-of TIME        the figures as known at TIME\n"
@@ -72,8 +73,11 @@ int sp_cmd_export(int argc, char **argv)
                 format = SP_SDMX_CSV;
             } else if (strcmp(optarg, "sdmx-ml") == 0) {
                 format = SP_SDMX_ML;
+            } else if (strcmp(optarg, "sdmx-json") == 0) {
+                format = SP_SDMX_JSON;
             } else {
-                fprintf(stderr, "statpipe: --format must be sdmx-csv or sdmx-ml, not \"%s\"\n",
+                fprintf(stderr,
+                        "statpipe: --format must be sdmx-csv, sdmx-ml or sdmx-json, not \"%s\"\n",
                         optarg);
                 return SP_EXIT_USAGE;
             }

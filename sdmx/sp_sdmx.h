@@ -30,7 +30,7 @@ enum {
 };
 extern const char *const sp_sdmx_dim_id[SP_SDMX_N_DIMS];
 
-typedef enum { SP_SDMX_CSV = 0, SP_SDMX_ML } sp_sdmx_format_t;
+typedef enum { SP_SDMX_CSV = 0, SP_SDMX_ML, SP_SDMX_JSON } sp_sdmx_format_t;
 
 /* A data query, as the SDMX REST API spells its parts. Strings may be NULL for none. */
 typedef struct sp_sdmx_query {

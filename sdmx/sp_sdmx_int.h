@@ -26,8 +26,40 @@ typedef struct sp_sdmx_obs {
     bool deleted;           /* a withdrawal (history only) */
 } sp_sdmx_obs_t;
 
+/* The distinct values of each component in an answer, sorted byte-wise (SDMX-JSON refers to
+ * them by index): the six dimensions, TIME_PERIOD, then the attributes UNIT_MEASURE,
+ * UNIT_MULT, OBS_STATUS, CONF_STATUS and COMMENT. */
+#define SP_SDMX_JSON_N 12
+#define SP_SDMX_JSON_TIME 6
+#define SP_SDMX_JSON_COMMENT 11
+typedef struct sp_sdmx_dict_value {
+    char *value, *name_zh, *name_en;
+} sp_sdmx_dict_value_t;
+typedef struct sp_sdmx_dict {
+    sp_sdmx_dict_value_t *values[SP_SDMX_JSON_N];
+    size_t n[SP_SDMX_JSON_N];
+} sp_sdmx_dict_t;
+/* Appends a value (in order) to component c's list. */
+void sp_sdmx_dict_add(sp_sdmx_dict_t *d, int c, const char *value, const char *zh, const char *en);
+void sp_sdmx_dict_free(sp_sdmx_dict_t *d);
+
+/* Where the SDMX-JSON writer stands: the open data set and series. */
+typedef struct sp_sdmx_json_state {
+    long sets;
+    char series_key[64];
+    char set_from[32], set_to[32];
+    bool set_deleted;
+    bool empty; /* no observation: the message is written whole by sp_sdmx_json_open */
+} sp_sdmx_json_state_t;
+void sp_sdmx_json_open(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *s);
+void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *s,
+                      const sp_sdmx_obs_t *o, bool history);
+void sp_sdmx_json_close(FILE *out, sp_sdmx_json_state_t *s);
+
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
-sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history);
+/* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */
+sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
+                                      const sp_sdmx_dict_t *dict);
 void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o);
 void sp_sdmx_writer_close(sp_sdmx_writer_t *w);
 

@@ -128,6 +128,41 @@ static const char history_sql[] =
                       "x.ref_area,"
                       "  x.freq, x.sender, x.calc_basis, x.breakdown, x.period_start";
 
+/* The distinct values of each component of an answer (the data query within), with the
+ * names of coded ones, in the order sp_sdmx_dict_t keeps them. */
+static const char dict_head[] = "SELECT u.c, u.v, min(n.name_zh), min(n.name_en) FROM (";
+static const char dict_tail[] =
+    ") x (indicator, ref_area, freq, sender, calc_basis, breakdown, time_period, value, unit,"
+    "     obs_status, conf_status, comment, valid_from, valid_to, is_deleted)"
+    " CROSS JOIN LATERAL (VALUES (0, x.indicator, 'CL_INDICATOR'), (1, x.ref_area, 'CL_AREA'),"
+    "   (2, x.freq, 'CL_FREQ'), (3, x.sender, 'CL_SENDER'), (4, x.calc_basis, 'CL_CALC_BASIS'),"
+    "   (5, x.breakdown, 'CL_BREAKDOWN'), (6, x.time_period, NULL), (7, x.unit, 'CL_UNIT'),"
+    "   (8, '0', 'CL_UNIT_MULT'), (9, x.obs_status, 'CL_OBS_STATUS'),"
+    "   (10, x.conf_status, 'CL_CONF_STATUS'), (11, x.comment, NULL)) u (c, v, cl)"
+    " LEFT JOIN stats.sdmx_code n ON n.codelist = u.cl AND n.code = u.v"
+    " WHERE u.v IS NOT NULL GROUP BY u.c, u.v ORDER BY u.c, u.v COLLATE \"C\"";
+
+static sp_status_t read_dict(PGconn *conn, const char *data_sql, const char *const *params,
+                             sp_sdmx_dict_t *d, sp_error_t *err)
+{
+    sp_buf_t sql;
+    sp_buf_init(&sql);
+    sp_buf_puts(&sql, dict_head);
+    sp_buf_puts(&sql, data_sql);
+    sp_buf_puts(&sql, dict_tail);
+    sp_buf_putc(&sql, '\0');
+    PGresult *res;
+    sp_status_t st = sp_pg_query(conn, sql.data, 12, params, "reading the SDMX values", &res, err);
+    sp_buf_free(&sql);
+    if (st != SP_OK)
+        return st;
+    for (int i = 0; i < PQntuples(res); i++)
+        sp_sdmx_dict_add(d, atoi(PQgetvalue(res, i, 0)), PQgetvalue(res, i, 1),
+                         PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+    PQclear(res);
+    return SP_OK;
+}
+
 sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                FILE *out, long *n_obs, sp_error_t *err)
 {
@@ -170,11 +205,18 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
     params[10] = q->as_of;
     params[11] = q->updated_after;
 
-    if (!PQsendQueryParams(conn, q->include_history ? history_sql : latest_sql, 12, NULL, params,
-                           NULL, NULL, 0) ||
-        !PQsetSingleRowMode(conn))
+    const char *sql = q->include_history ? history_sql : latest_sql;
+    sp_sdmx_dict_t dict = {0};
+    if (format == SP_SDMX_JSON && read_dict(conn, sql, params, &dict, err) != SP_OK) {
+        sp_sdmx_dict_free(&dict);
+        return err->code;
+    }
+    if (!PQsendQueryParams(conn, sql, 12, NULL, params, NULL, NULL, 0) ||
+        !PQsetSingleRowMode(conn)) {
+        sp_sdmx_dict_free(&dict);
         return sp_pg_error(conn, NULL, "querying SDMX data", err);
-    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q->include_history);
+    }
+    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q->include_history, &dict);
     sp_status_t st = SP_OK;
     long n = 0;
     PGresult *res;
@@ -211,6 +253,7 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
         }
     }
     sp_sdmx_writer_close(w);
+    sp_sdmx_dict_free(&dict);
     if (st == SP_OK && ferror(out))
         st = sp_error_set(err, SP_ERR_IO, "writing the SDMX data failed");
     *n_obs = n;

@@ -36,6 +36,7 @@ static const sdmx_error_t UNAVAILABLE = {503, 503, "Service unavailable"};
 
 #define TYPE_CSV "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"
 #define TYPE_DATA "application/vnd.sdmx.structurespecificdata+xml; version=2.1"
+#define TYPE_JSON "application/vnd.sdmx.data+json; version=2.0.0; charset=utf-8"
 #define TYPE_STRUCTURE "application/vnd.sdmx.structure+xml; version=2.1"
 #define TYPE_ERROR "application/xml"
 
@@ -109,6 +110,8 @@ static bool data_format(struct MHD_Connection *c, sp_sdmx_format_t *f)
             *f = SP_SDMX_CSV;
         else if (strcmp(fmt, "structurespecificdata") == 0 || strcmp(fmt, "sdmx-ml") == 0)
             *f = SP_SDMX_ML;
+        else if (strcmp(fmt, "jsondata") == 0 || strcmp(fmt, "sdmx-json") == 0)
+            *f = SP_SDMX_JSON;
         else
             return false;
         return true;
@@ -121,6 +124,11 @@ static bool data_format(struct MHD_Connection *c, sp_sdmx_format_t *f)
         return true;
     if (strstr(accept, "csv") != NULL) {
         *f = SP_SDMX_CSV;
+        return true;
+    }
+    if (strstr(accept, "application/vnd.sdmx.data+json") != NULL ||
+        strstr(accept, "application/json") != NULL) {
+        *f = SP_SDMX_JSON;
         return true;
     }
     return false;
@@ -162,8 +170,8 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_sdmx_format_t format;
     if (!data_format(c, &format))
         return reply_error(c, NOT_ACCEPTABLE,
-                           "statpipe serves SDMX-ML 2.1 structure-specific data and SDMX-CSV "
-                           "2.0 (format=structurespecificdata or format=csv)");
+                           "statpipe serves SDMX-ML 2.1 structure-specific data, SDMX-CSV 2.0 "
+                           "and SDMX-JSON 2.0 (format=structurespecificdata, csv or jsondata)");
     const char *detail = arg(c, "detail"), *at_obs = arg(c, "dimensionAtObservation");
     if ((detail != NULL && strcmp(detail, "full") != 0) ||
         (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0))
@@ -202,7 +210,11 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return st != SP_OK ? reply_error(c, INTERNAL, err.message)
                            : reply_error(c, NO_RESULTS, NULL);
     }
-    return reply_file(c, MHD_HTTP_OK, format == SP_SDMX_CSV ? TYPE_CSV : TYPE_DATA, f);
+    return reply_file(c, MHD_HTTP_OK,
+                      format == SP_SDMX_CSV    ? TYPE_CSV
+                      : format == SP_SDMX_JSON ? TYPE_JSON
+                                               : TYPE_DATA,
+                      f);
 }
 
 static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)

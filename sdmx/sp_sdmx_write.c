@@ -1,6 +1,7 @@
 /*
- * sp_sdmx_write.c: a data answer written as SDMX-CSV 2.0 (one row per observation) or as
- * SDMX-ML 2.1 structure-specific data (Series of Obs), row by row as the query gives them.
+ * sp_sdmx_write.c: a data answer written as SDMX-CSV 2.0 (one row per observation), as
+ * SDMX-ML 2.1 structure-specific data (Series of Obs) or as SDMX-JSON 2.0 (sp_sdmx_json.c),
+ * row by row as the query gives them.
  * XML is written by libxml2's xmlTextWriter, which escapes what it writes.
  */
 #include "sp_sdmx_int.h"
@@ -18,6 +19,8 @@ struct sp_sdmx_writer {
     char series[SP_SDMX_N_DIMS][128]; /* the open Series' key */
     char set_from[32], set_to[32];    /* the open DataSet's validity (history) */
     bool set_deleted;
+    const sp_sdmx_dict_t *dict; /* SDMX-JSON */
+    sp_sdmx_json_state_t json;
 };
 
 /* ---- SDMX-CSV ------------------------------------------------------------------------- */
@@ -196,15 +199,19 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 
 /* ---- the writer ------------------------------------------------------------------------- */
 
-sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history)
+sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
+                                      const sp_sdmx_dict_t *dict)
 {
     sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
     memset(w, 0, sizeof(*w));
     w->format = format;
     w->out = out;
     w->history = history;
+    w->dict = dict;
     if (format == SP_SDMX_CSV)
         csv_header(w);
+    else if (format == SP_SDMX_JSON)
+        sp_sdmx_json_open(out, dict, &w->json);
     else
         ml_open(w);
     return w;
@@ -214,12 +221,16 @@ void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     if (w->format == SP_SDMX_CSV)
         csv_obs(w, o);
+    else if (w->format == SP_SDMX_JSON)
+        sp_sdmx_json_obs(w->out, w->dict, &w->json, o, w->history);
     else
         ml_obs(w, o);
 }
 
 void sp_sdmx_writer_close(sp_sdmx_writer_t *w)
 {
+    if (w->format == SP_SDMX_JSON)
+        sp_sdmx_json_close(w->out, &w->json);
     if (w->format == SP_SDMX_ML) {
         /* An answer without observations is one empty data set. */
         if (!w->in_set) {

@@ -108,6 +108,41 @@ assert all(r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == "STATPIPE:INFOR
 k = ["INDICATOR", "REF_AREA", "FREQ", "SENDER", "CALC_BASIS", "BREAKDOWN", "TIME_PERIOD",
      "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "CONF_STATUS"]
 print("\n".join(sorted("|".join(r[c] for c in k) for r in rows)))' "$SP_TMP/all.csv")"
+# SDMX-JSON 2.0: values referred to by index, decoded here without statpipe's help.
+cat > "$SP_TMP/decode.py" <<'PY'
+import json, sys
+m = json.load(sys.stdin)
+out = []
+for ds in m["data"]["dataSets"]:
+    st = m["data"]["structures"][ds["structure"]]
+    dims = st["dimensions"]["series"]
+    time = st["dimensions"]["observation"][0]["values"]
+    attrs = st["attributes"]["observation"]
+    def attr(a, i):
+        return "" if i is None else (attrs[a]["values"][i].get("id") or attrs[a]["values"][i].get("value"))
+    for key, series in ds["series"].items():
+        k = [dims[d]["values"][int(i)]["id"] for d, i in enumerate(key.split(":"))]
+        for t, o in series["observations"].items():
+            value = "NaN" if o[0] is None else str(o[0])
+            out.append("|".join(k + [time[int(t)]["id"], value, attr(0, o[1]), attr(2, o[3]), attr(3, o[4])]))
+print("\n".join(sorted(out)))
+PY
+# The parser reads numbers as Python does: 75.6 stays 75.6, an integer stays an integer.
+check "SDMX-JSON decodes to the view, value for value" "$want" \
+    "$(as_reader "$STATPIPE" export --format sdmx-json | python3 "$SP_TMP/decode.py")"
+check "SDMX-JSON names each code in both languages" "互联网普及率|Internet penetration rate" \
+    "$(as_reader "$STATPIPE" export --format sdmx-json NET_PEN | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["data"]["structures"][0]["dimensions"]["series"][0]["values"][0]
+print(v["names"]["zh"] + "|" + v["names"]["en"])')"
+check "SDMX-JSON with history: a data set per validity" "Replace 2023-08-28T02:00:00Z -|Replace 2024-03-22T02:00:00Z 2024-08-29T02:00:00Z|Replace 2024-08-29T02:00:00Z -" \
+    "$(as_reader "$STATPIPE" export --format sdmx-json --include-history NET_PEN.CN.S.CNNIC.PER._T | python3 -c '
+import json, sys
+print("|".join("%s %s %s" % (d["action"], d["validFrom"], d.get("validTo", "-")) for d in json.load(sys.stdin)["data"]["dataSets"]))')"
+check "SDMX-JSON of no observation" "0|0" \
+    "$(as_reader "$STATPIPE" export --format sdmx-json NOPE | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["data"]; print("%d|%d" % (len(d["structures"]), len(d["dataSets"])))')"
 # An internal reader sees the confidential figure too: 9 rows.
 check "an internal login sees the confidential figure" 9 \
     "$(sp_psql -c "create role insider login in role statpipe_reader, statpipe_internal" >/dev/null
@@ -156,7 +191,7 @@ out=$("$STATPIPE" export --start-period 2023-13 2>&1) || rc=$?
 check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2023-13" is no SDMX period')"
 rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
-check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv or sdmx-ml')"
+check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml or sdmx-json')"
 # ---- SDMX in: statpipe load --format sdmx-csv|sdmx-ml ---------------------------------------
 fresh_db() { sp_psql -d postgres -c "create database $1" >/dev/null; PGDATABASE=$1 "$STATPIPE" migrate -q; }
 # Round trips: every vintage exported, loaded into an empty database, exported again.
@@ -313,7 +348,9 @@ check "no results: 404, SDMX code 100" "404 100" "$(status "$base/data/INFORMATI
 check "an unknown dataflow: 404" "404 100" "$(status "$base/data/OTHER/all")"
 check "a bad key: 400, SDMX code 140" "400 140" "$(status "$base/data/INFORMATIZATION/A.B.C.D.E.F.G")"
 check "a bad period: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?startPeriod=2023-13")"
-check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+json')"
+check "SDMX-JSON by the Accept header" "$(view_rows "where indicator = 'FBB_USERS'")" \
+    "$(curl -s -H 'Accept: application/vnd.sdmx.data+json; version=2.0.0' "$base/data/INFORMATIZATION/FBB_USERS" | python3 "$SP_TMP/decode.py")"
+check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.genericdata+xml')"
 check "a detail not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?detail=serieskeysonly")"
 # The reader's 8 observations are more than the 7 the service answers with.
 check "an answer too large: 413, SDMX code 510" "413 510" "$(status "$base/data/INFORMATIZATION/all")"
