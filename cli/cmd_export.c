@@ -34,6 +34,8 @@ static void export_usage(FILE *out)
             "  --end-period P      periods that start on or before P\n"
             "  --updated-after T   only figures released after T\n"
             "  --first N, --last N the first or last N periods of each series\n"
+            "  --detail D          full (default), dataonly (no attributes), serieskeysonly\n"
+            "                      or nodata (the series, without observations)\n"
             "  --out FILE          write to FILE instead of stdout\n"
             "  -d CONNINFO         PostgreSQL connection string (default: PG* variables)\n"
             "  -h, --help          show this help\n");
@@ -52,6 +54,7 @@ int sp_cmd_export(int argc, char **argv)
                                              {"updated-after", required_argument, NULL, 8},
                                              {"first", required_argument, NULL, 9},
                                              {"last", required_argument, NULL, 10},
+                                             {"detail", required_argument, NULL, 11},
                                              {NULL, 0, NULL, 0}};
     sp_sdmx_query_t q = {0};
     sp_sdmx_format_t format = SP_SDMX_CSV;
@@ -108,6 +111,15 @@ int sp_cmd_export(int argc, char **argv)
             if (!sp_cli_parse_size(opt == 9 ? "--first" : "--last", optarg, &n))
                 return SP_EXIT_USAGE;
             *(opt == 9 ? &q.first_n : &q.last_n) = (long)n;
+            break;
+        case 11:
+            if (!sp_sdmx_detail_parse(optarg, &q.detail)) {
+                fprintf(stderr,
+                        "statpipe: --detail must be full, dataonly, serieskeysonly or "
+                        "nodata, not \"%s\"\n",
+                        optarg);
+                return SP_EXIT_USAGE;
+            }
             break;
         default:
             export_usage(stderr);

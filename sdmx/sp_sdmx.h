@@ -32,6 +32,18 @@ extern const char *const sp_sdmx_dim_id[SP_SDMX_N_DIMS];
 
 typedef enum { SP_SDMX_CSV = 0, SP_SDMX_ML, SP_SDMX_JSON } sp_sdmx_format_t;
 
+/* The REST API's detail: everything (full), observations without attributes (dataonly),
+ * or the series alone, without observations (serieskeysonly; nodata, there being no
+ * series-level attribute). */
+typedef enum {
+    SP_SDMX_FULL = 0,
+    SP_SDMX_DATAONLY,
+    SP_SDMX_SERIESKEYSONLY,
+    SP_SDMX_NODATA
+} sp_sdmx_detail_t;
+/* Parses a detail value; false if it is none of the four. */
+bool sp_sdmx_detail_parse(const char *s, sp_sdmx_detail_t *out);
+
 /* A data query, as the SDMX REST API spells its parts. Strings may be NULL for none. */
 typedef struct sp_sdmx_query {
     const char *key;          /* "ONLINE_RETAIL.CN+110000.M": "+" or, empty parts match any */
@@ -40,6 +52,7 @@ typedef struct sp_sdmx_query {
     const char *updated_after; /* a time: only figures released after it */
     const char *as_of;         /* a time: the figures as known then; NULL for now */
     bool include_history;      /* every vintage, with its validity */
+    sp_sdmx_detail_t detail;   /* what of each observation is written */
     long first_n, last_n;      /* per series, the first or last N periods; 0 for all */
 } sp_sdmx_query_t;
 

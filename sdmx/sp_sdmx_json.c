@@ -191,8 +191,9 @@ static void set_open(FILE *out, const sp_sdmx_obs_t *o, bool history, bool first
 }
 
 void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *s,
-                      const sp_sdmx_obs_t *o, bool history)
+                      const sp_sdmx_obs_t *o, bool history, sp_sdmx_detail_t detail)
 {
+    bool keys_only = detail == SP_SDMX_SERIESKEYSONLY || detail == SP_SDMX_NODATA;
     char key[64];
     int k = 0;
     for (int c = 0; c < SP_SDMX_N_DIMS; c++)
@@ -213,6 +214,10 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
     if (strcmp(s->series_key, key) != 0) {
         fprintf(out, "%s\"%s\":{\"observations\":{", s->series_key[0] ? "}},\n" : "\n", key);
         snprintf(s->series_key, sizeof(s->series_key), "%s", key);
+        if (keys_only)
+            return;
+    } else if (keys_only) {
+        return;
     } else {
         fputc(',', out);
     }
@@ -220,7 +225,7 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
     fprintf(out, "\"%ld\":[%s", dict_index(d, SP_SDMX_JSON_TIME, o->time_period),
             o->value ? o->value : "null");
     const char *attr[] = {o->unit, "0", o->obs_status, o->conf_status, o->comment};
-    for (int a = 0; a < 5; a++) {
+    for (int a = 0; a < 5 && detail != SP_SDMX_DATAONLY; a++) {
         long i = dict_index(d, SP_SDMX_JSON_TIME + 1 + a, attr[a]);
         if (i < 0)
             fputs(",null", out);

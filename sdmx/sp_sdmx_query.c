@@ -42,6 +42,17 @@ static bool period_bound(const char *s, bool last, char out[16])
     return false;
 }
 
+bool sp_sdmx_detail_parse(const char *s, sp_sdmx_detail_t *out)
+{
+    static const char *const names[] = {"full", "dataonly", "serieskeysonly", "nodata"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (sp_sdmx_detail_t)i;
+            return true;
+        }
+    return false;
+}
+
 static int key_parts(const char *key)
 {
     int parts = 1;
@@ -216,7 +227,7 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
         sp_sdmx_dict_free(&dict);
         return sp_pg_error(conn, NULL, "querying SDMX data", err);
     }
-    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q->include_history, &dict);
+    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q->include_history, q->detail, &dict);
     sp_status_t st = SP_OK;
     long n = 0;
     PGresult *res;

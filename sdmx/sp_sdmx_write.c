@@ -19,6 +19,9 @@ struct sp_sdmx_writer {
     char series[SP_SDMX_N_DIMS][128]; /* the open Series' key */
     char set_from[32], set_to[32];    /* the open DataSet's validity (history) */
     bool set_deleted;
+    sp_sdmx_detail_t detail;
+    char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
+    bool any;
     const sp_sdmx_dict_t *dict; /* SDMX-JSON */
     sp_sdmx_json_state_t json;
 };
@@ -51,8 +54,33 @@ static void csv_header(sp_sdmx_writer_t *w)
     fputs(w->history ? ",VALID_FROM,VALID_TO\n" : "\n", w->out);
 }
 
+static bool keys_only(const sp_sdmx_writer_t *w)
+{
+    return w->detail == SP_SDMX_SERIESKEYSONLY || w->detail == SP_SDMX_NODATA;
+}
+
 static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
+    if (keys_only(w)) { /* a row per series, without observation */
+        bool same = w->any;
+        for (int i = 0; i < SP_SDMX_N_DIMS && same; i++)
+            same = strcmp(w->last_key[i], o->dim[i]) == 0;
+        if (same)
+            return;
+        for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+            snprintf(w->last_key[i], sizeof(w->last_key[i]), "%s", o->dim[i]);
+        w->any = true;
+        fputs("dataflow," SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION "),R,", w->out);
+        for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+            csv_field(w->out, o->dim[i], false);
+        /* TIME_PERIOD to COMMENT empty, and VALID_FROM, VALID_TO */
+        fputs(w->history ? ",,,,,,,,\n" : ",,,,,,\n", w->out);
+        return;
+    }
+    sp_sdmx_obs_t bare = *o;
+    if (w->detail == SP_SDMX_DATAONLY) /* the observations without their attributes */
+        bare.unit = bare.obs_status = bare.conf_status = bare.comment = NULL;
+    o = &bare;
     fputs("dataflow," SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION "),", w->out);
     fputs(o->deleted ? "D," : "R,", w->out);
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
@@ -60,7 +88,7 @@ static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
     csv_field(w->out, o->time_period, false);
     csv_field(w->out, o->value ? o->value : "NaN", false); /* intentionally missing */
     csv_field(w->out, o->unit, false);
-    csv_field(w->out, "0", false);
+    csv_field(w->out, w->detail == SP_SDMX_DATAONLY ? NULL : "0", false);
     csv_field(w->out, o->obs_status, false);
     csv_field(w->out, o->conf_status, false);
     csv_field(w->out, o->comment, !w->history);
@@ -185,9 +213,15 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         }
         w->in_series = true;
     }
+    if (keys_only(w))
+        return;
     xmlTextWriterStartElement(x, BAD_CAST "Obs");
     xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
     xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
+    if (w->detail == SP_SDMX_DATAONLY) {
+        xmlTextWriterEndElement(x);
+        return;
+    }
     xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MEASURE", BAD_CAST o->unit);
     xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MULT", BAD_CAST "0");
     xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_STATUS", BAD_CAST o->obs_status);
@@ -200,7 +234,7 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 /* ---- the writer ------------------------------------------------------------------------- */
 
 sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      const sp_sdmx_dict_t *dict)
+                                      sp_sdmx_detail_t detail, const sp_sdmx_dict_t *dict)
 {
     sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
     memset(w, 0, sizeof(*w));
@@ -208,6 +242,7 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
     w->out = out;
     w->history = history;
     w->dict = dict;
+    w->detail = detail;
     if (format == SP_SDMX_CSV)
         csv_header(w);
     else if (format == SP_SDMX_JSON)
@@ -222,7 +257,7 @@ void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
     if (w->format == SP_SDMX_CSV)
         csv_obs(w, o);
     else if (w->format == SP_SDMX_JSON)
-        sp_sdmx_json_obs(w->out, w->dict, &w->json, o, w->history);
+        sp_sdmx_json_obs(w->out, w->dict, &w->json, o, w->history, w->detail);
     else
         ml_obs(w, o);
 }

@@ -351,7 +351,7 @@ check "a bad period: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?st
 check "SDMX-JSON by the Accept header" "$(view_rows "where indicator = 'FBB_USERS'")" \
     "$(curl -s -H 'Accept: application/vnd.sdmx.data+json; version=2.0.0' "$base/data/INFORMATIZATION/FBB_USERS" | python3 "$SP_TMP/decode.py")"
 check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.genericdata+xml')"
-check "a detail not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?detail=serieskeysonly")"
+check "a dimension at observation not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?dimensionAtObservation=AllDimensions")"
 # The reader's 8 observations are more than the 7 the service answers with.
 check "an answer too large: 413, SDMX code 510" "413 510" "$(status "$base/data/INFORMATIZATION/all")"
 check "the same, narrowed, answers" "200 " "$(status "$base/data/INFORMATIZATION/NET_PEN")"
@@ -360,6 +360,21 @@ check "a code list" "200 |3" \
 check "an unknown code list: 404" "404 100" "$(status "$base/codelist/all/CL_NOPE")"
 check "the structure message validates as XML" "200 |1" \
     "$(status "$base/dataflow/all/all/latest")|$(xmllint --noout "$SP_TMP/body" && grep -c '<structure:Dataflow ' "$SP_TMP/body")"
+# detail: Guangdong's one series alone; or its observation without attributes.
+check "detail=serieskeysonly: a row per series, as many fields as the header" "16|NET_PEN,440000,S,CNNIC,PER,_T,,,,,,," \
+    "$(curl -s "$base/data/INFORMATIZATION/NET_PEN.440000?detail=serieskeysonly&format=csv" \
+        | python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+assert len({len(r) for r in rows}) == 1
+print("|".join([str(len(rows[0]))] + [",".join(r[3:]) for r in rows[1:]]))')"
+# NET_PEN's 4 series: CN's total, urban and rural, and Guangdong's total.
+check "detail=serieskeysonly in SDMX-ML: Series without Obs" "4|0" \
+    "$(curl -s "$base/data/INFORMATIZATION/NET_PEN?detail=serieskeysonly" > "$SP_TMP/keys.xml"
+       echo "$(grep -c '<Series ' "$SP_TMP/keys.xml")|$(grep -c '<Obs' "$SP_TMP/keys.xml")")"
+check "detail=dataonly: observations without attributes" '<Obs TIME_PERIOD="2023-S2" OBS_VALUE="80.1"/>' \
+    "$(curl -s "$base/data/INFORMATIZATION/NET_PEN.440000?detail=dataonly" | grep -o '<Obs [^>]*>')"
+check "an unknown detail: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?detail=some")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
 rc=0
