@@ -213,8 +213,13 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
     snprintf(last, sizeof(last), "%ld", q->last_n);
     params[8] = q->first_n > 0 ? first : NULL;
     params[9] = q->last_n > 0 ? last : NULL;
-    params[10] = q->as_of;
-    params[11] = q->updated_after;
+    /* A time may be given as a period or a date too: its first day, UTC. */
+    char as_of[32], after[32];
+    params[10] =
+        q->as_of && period_bound(q->as_of, false, as_of) ? strcat(as_of, "T00:00:00Z") : q->as_of;
+    params[11] = q->updated_after && period_bound(q->updated_after, false, after)
+                     ? strcat(after, "T00:00:00Z")
+                     : q->updated_after;
 
     const char *sql = q->include_history ? history_sql : latest_sql;
     sp_sdmx_dict_t dict = {0};
@@ -258,7 +263,13 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
         } else if (rs == PGRES_TUPLES_OK) {
             PQclear(res);
         } else if (st == SP_OK) {
+            bool bad_time = sp_pg_state_is(res, SP_SQLSTATE_INVALID_DATETIME_FORMAT) ||
+                            sp_pg_state_is(res, SP_SQLSTATE_DATETIME_FIELD_OVERFLOW);
             st = sp_pg_error(conn, res, "querying SDMX data", err);
+            if (bad_time) /* updatedAfter or the as-of time: the caller's to fix */
+                st = sp_error_set(err, SP_ERR_INVALID,
+                                  "updatedAfter or asOf is no time (2024-08-01T00:00:00Z), "
+                                  "period or date");
         } else {
             PQclear(res);
         }

@@ -144,13 +144,15 @@ static void ml_open(sp_sdmx_writer_t *w)
     xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
     xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
     xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST "TIME_PERIOD");
-    xmlTextWriterStartElement(x, BAD_CAST "common:Structure");
+    /* The data are the dataflow's: the header names it (a structure usage), as a query for
+     * the dataflow expects. */
+    xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_DSD);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
     xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
     xmlTextWriterEndElement(x); /* Ref */
-    xmlTextWriterEndElement(x); /* common:Structure */
+    xmlTextWriterEndElement(x); /* common:StructureUsage */
     xmlTextWriterEndElement(x); /* message:Structure */
     xmlTextWriterEndElement(x); /* message:Header */
 }

@@ -348,6 +348,11 @@ check "no results: 404, SDMX code 100" "404 100" "$(status "$base/data/INFORMATI
 check "an unknown dataflow: 404" "404 100" "$(status "$base/data/OTHER/all")"
 check "a bad key: 400, SDMX code 140" "400 140" "$(status "$base/data/INFORMATIZATION/A.B.C.D.E.F.G")"
 check "a bad period: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?startPeriod=2023-13")"
+check "updatedAfter that is no time: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?updatedAfter=not-a-time")"
+# A period as updatedAfter is its first day: after 2024-08-01 are the 2023-S2 revision and
+# 2024-S1 (2024-08-29), and FBB_USERS' 2024-11 and 2024-12; 4 observations.
+check "updatedAfter as a period" "4" \
+    "$(curl -s "$base/data/INFORMATIZATION/all?updatedAfter=2024-08&format=csv" | tail -n +2 | wc -l)"
 check "SDMX-JSON by the Accept header" "$(view_rows "where indicator = 'FBB_USERS'")" \
     "$(curl -s -H 'Accept: application/vnd.sdmx.data+json; version=2.0.0' "$base/data/INFORMATIZATION/FBB_USERS" | python3 "$SP_TMP/decode.py")"
 check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.genericdata+xml')"
