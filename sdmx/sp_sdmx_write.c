@@ -126,8 +126,12 @@ void sp_sdmx_xml_header(xmlTextWriterPtr x, const char *id)
     xmlTextWriterEndElement(x);
 }
 
-#define STRUCTURE_ID SP_SDMX_AGENCY "_" SP_SDMX_DSD "_1_0"
-#define OBS_NS SP_SDMX_DSD_URN ":ObsLevelDim:TIME_PERIOD"
+/* The data are the dataflow's: the header's structure, its namespace and the data sets'
+ * reference name the dataflow (a structure usage of the data structure). */
+#define STRUCTURE_ID SP_SDMX_AGENCY "_" SP_SDMX_FLOW "_1_0"
+#define OBS_NS                                                                                     \
+    "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=" SP_SDMX_AGENCY ":" SP_SDMX_FLOW          \
+    "(" SP_SDMX_VERSION "):ObsLevelDim:TIME_PERIOD"
 
 static void ml_open(sp_sdmx_writer_t *w)
 {
@@ -144,8 +148,6 @@ static void ml_open(sp_sdmx_writer_t *w)
     xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
     xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
     xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST "TIME_PERIOD");
-    /* The data are the dataflow's: the header names it (a structure usage), as a query for
-     * the dataflow expects. */
     xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
