@@ -68,11 +68,19 @@ sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_f
 sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                    long max, FILE *out, long *n_obs, sp_error_t *err);
 
-/* Writes the structure message (SDMX-ML 2.1): the dataflow, the data structure, its concept
- * scheme and its code lists, names in Chinese and English; with codelist, only that code
- * list ("all": every code list). *found is false when codelist names none. */
-sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *out, bool *found,
-                                    sp_error_t *err);
+/* The artefacts of the structure message. */
+enum {
+    SP_SDMX_PART_DATAFLOW = 1,
+    SP_SDMX_PART_DSD = 2,
+    SP_SDMX_PART_CONCEPTS = 4,
+    SP_SDMX_PART_CODELISTS = 8,
+    SP_SDMX_PART_ALL = 15
+};
+/* Writes the structure message (SDMX-ML 2.1) with the given parts: the dataflow, the data
+ * structure, its concept scheme and its code lists, names in Chinese and English; codelist
+ * (not NULL, not "all") keeps only that code list. *found is false when it names none. */
+sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, const char *codelist, FILE *out,
+                                    bool *found, sp_error_t *err);
 
 /* SDMX in (sp_sdmx_read.c): an SDMX-CSV or SDMX-ML 2.1 structure-specific data file of the
  * dataflow, each observation handed to cb as a contract message (statpipe.observation/1)

@@ -219,36 +219,114 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
                       f);
 }
 
+/* The artefacts statpipe serves, each with what it refers to (children) and what refers to
+ * it (parents), as parts of the structure message. */
+static const struct {
+    const char *resource, *id; /* id NULL: code lists, one per coded component */
+    unsigned self, parents, children;
+} artefacts[] = {
+    {"dataflow", SP_SDMX_FLOW, SP_SDMX_PART_DATAFLOW, 0, SP_SDMX_PART_DSD},
+    {"datastructure", SP_SDMX_DSD, SP_SDMX_PART_DSD, SP_SDMX_PART_DATAFLOW,
+     SP_SDMX_PART_CONCEPTS | SP_SDMX_PART_CODELISTS},
+    {"conceptscheme", "CS_STATPIPE", SP_SDMX_PART_CONCEPTS, SP_SDMX_PART_DSD, 0},
+    {"codelist", NULL, SP_SDMX_PART_CODELISTS, SP_SDMX_PART_DSD, 0},
+};
+
+/* The parts a structure query answers: the artefact and, by references=, its relatives. */
+static bool structure_parts(int r, const char *references, unsigned *parts)
+{
+    unsigned self = artefacts[r].self, parents = artefacts[r].parents,
+             children = artefacts[r].children;
+    /* descendants: children and theirs (the data structure's, for the dataflow) */
+    unsigned descendants = children | (children & SP_SDMX_PART_DSD ? artefacts[1].children : 0);
+    if (references == NULL || strcmp(references, "none") == 0)
+        *parts = self;
+    else if (strcmp(references, "parents") == 0)
+        *parts = self | parents;
+    else if (strcmp(references, "parentsandsiblings") == 0)
+        *parts = self | parents | (parents & SP_SDMX_PART_DSD ? artefacts[1].children : 0) |
+                 (parents & SP_SDMX_PART_DATAFLOW ? artefacts[0].children : 0);
+    else if (strcmp(references, "children") == 0)
+        *parts = self | children;
+    else if (strcmp(references, "descendants") == 0)
+        *parts = self | descendants;
+    else if (strcmp(references, "all") == 0)
+        *parts = SP_SDMX_PART_ALL;
+    else {
+        /* a type: the artefacts of that type among those related to this one */
+        unsigned related = parents | descendants;
+        *parts = self;
+        for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]); i++)
+            if (strcmp(references, artefacts[i].resource) == 0)
+                *parts |= artefacts[i].self & related;
+        static const char *const others[] = {"categoryscheme",
+                                             "categorisation",
+                                             "contentconstraint",
+                                             "metadatastructure",
+                                             "metadataflow",
+                                             "hierarchicalcodelist",
+                                             "organisationscheme",
+                                             "agencyscheme",
+                                             "dataproviderscheme",
+                                             "dataconsumerscheme",
+                                             "organisationunitscheme",
+                                             "provisionagreement",
+                                             "structureset",
+                                             "process",
+                                             "reportingtaxonomy",
+                                             "attachmentconstraint",
+                                             "actualconstraint",
+                                             "allowedconstraint",
+                                             "transformationscheme",
+                                             "rulesetscheme",
+                                             "userdefinedoperatorscheme",
+                                             "customtypescheme",
+                                             "namepersonalisationscheme",
+                                             "vtlmappingscheme"};
+        bool known = *parts != self;
+        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]) && !known; i++)
+            known = strcmp(references, others[i]) == 0;
+        for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]) && !known; i++)
+            known = strcmp(references, artefacts[i].resource) == 0;
+        return known;
+    }
+    return true;
+}
+
 static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
     const char *resource = seg[0], *agency = n > 1 ? seg[1] : NULL, *id = n > 2 ? seg[2] : NULL,
                *version = n > 3 ? seg[3] : NULL;
-    static const struct {
-        const char *resource, *id;
-    } ours[] = {{"dataflow", SP_SDMX_FLOW},
-                {"datastructure", SP_SDMX_DSD},
-                {"conceptscheme", "CS_STATPIPE"},
-                {"codelist", NULL}};
     int r = -1;
-    for (int i = 0; i < 4; i++)
-        if (strcmp(resource, ours[i].resource) == 0)
+    for (int i = 0; i < (int)(sizeof(artefacts) / sizeof(artefacts[0])); i++)
+        if (strcmp(resource, artefacts[i].resource) == 0)
             r = i;
-    if (r < 0)
-        return reply_error(c, NOT_IMPLEMENTED,
-                           "statpipe serves dataflow, datastructure, conceptscheme, codelist "
-                           "and data");
+    unsigned parts = SP_SDMX_PART_ALL;
+    if (strcmp(resource, "structure") != 0) { /* every structure: the whole message */
+        if (r < 0)
+            return reply_error(c, NOT_IMPLEMENTED,
+                               "statpipe serves dataflow, datastructure, conceptscheme, codelist "
+                               "and data");
+        if (!structure_parts(r, arg(c, "references"), &parts))
+            return reply_error(c, SYNTAX,
+                               "references is none, parents, parentsandsiblings, "
+                               "children, descendants, all or a structure type");
+    }
+    const char *detail = arg(c, "detail");
+    if (detail != NULL && strcmp(detail, "full") != 0)
+        return reply_error(c, NOT_IMPLEMENTED, "detail=full only: no stubs");
     bool version_ok = is_any(version, "all", "latest") || strcmp(version, SP_SDMX_VERSION) == 0;
     if (!is_any(agency, "all", SP_SDMX_AGENCY) || !version_ok)
         return reply_error(c, NO_RESULTS, NULL);
-    if (ours[r].id != NULL && !is_any(id, "all", ours[r].id))
+    if (r >= 0 && artefacts[r].id != NULL && !is_any(id, "all", artefacts[r].id))
         return reply_error(c, NO_RESULTS, NULL);
     FILE *f = tmpfile();
     if (f == NULL)
         return reply_error(c, INTERNAL, "no temporary file");
     sp_error_t err;
     bool found;
-    if (sp_sdmx_write_structure(conn, ours[r].id == NULL ? (id ? id : "all") : NULL, f, &found,
-                                &err) != SP_OK) {
+    const char *codelist = r >= 0 && artefacts[r].id == NULL ? (id ? id : "all") : NULL;
+    if (sp_sdmx_write_structure(conn, parts, codelist, f, &found, &err) != SP_OK) {
         fclose(f);
         return reply_error(c, INTERNAL, err.message);
     }

@@ -200,8 +200,8 @@ static void dataflow(xmlTextWriterPtr x)
     xmlTextWriterEndElement(x);
 }
 
-sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *out, bool *found,
-                                    sp_error_t *err)
+sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, const char *codelist, FILE *out,
+                                    bool *found, sp_error_t *err)
 {
     *found = codelist == NULL;
     for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
@@ -222,13 +222,14 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, const char *codelist, FILE *ou
     sp_sdmx_xml_header(x, "STATPIPE_STRUCTURE");
     xmlTextWriterEndElement(x); /* message:Header */
     xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
-    if (codelist == NULL)
+    if (parts & SP_SDMX_PART_DATAFLOW)
         dataflow(x);
-    codelists(x, codes, codelist);
-    if (codelist == NULL) {
+    if (parts & SP_SDMX_PART_CODELISTS)
+        codelists(x, codes, codelist);
+    if (parts & SP_SDMX_PART_CONCEPTS)
         concepts(x);
+    if (parts & SP_SDMX_PART_DSD)
         data_structure(x);
-    }
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     PQclear(codes);

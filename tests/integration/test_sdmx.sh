@@ -380,6 +380,23 @@ check "detail=serieskeysonly in SDMX-ML: Series without Obs" "4|0" \
 check "detail=dataonly: observations without attributes" '<Obs TIME_PERIOD="2023-S2" OBS_VALUE="80.1"/>' \
     "$(curl -s "$base/data/INFORMATIZATION/NET_PEN.440000?detail=dataonly" | grep -o '<Obs [^>]*>')"
 check "an unknown detail: 400" "400 140" "$(status "$base/data/INFORMATIZATION/all?detail=some")"
+# references: the artefact alone by default, its relatives on request.
+parts() { # URL: the artefacts of a structure message, counted by kind
+    curl -s "$1" | grep -o '<structure:\(Dataflow\|DataStructure\|ConceptScheme\|Codelist\) ' \
+        | sort | uniq -c | awk '{printf "%s%s %s", sep, $2, $1; sep = ","} END {print ""}' | sed 's/<structure://g'
+}
+check "a data structure alone" "DataStructure 1" "$(parts "$base/datastructure/STATPIPE/DSD_INFORMATIZATION/1.0")"
+# children: its 10 code lists and its concept scheme.
+check "a data structure with its children" "Codelist 10,ConceptScheme 1,DataStructure 1" \
+    "$(parts "$base/datastructure/STATPIPE/DSD_INFORMATIZATION/1.0?references=children")"
+check "a data structure with its parents" "DataStructure 1,Dataflow 1" \
+    "$(parts "$base/datastructure/STATPIPE/DSD_INFORMATIZATION/1.0?references=parents")"
+check "a code list with the data structure that uses it" "Codelist 1,DataStructure 1" \
+    "$(parts "$base/codelist/STATPIPE/CL_FREQ/1.0?references=datastructure")"
+check "a dataflow with its descendants" "Codelist 10,ConceptScheme 1,DataStructure 1,Dataflow 1" \
+    "$(parts "$base/dataflow/STATPIPE/INFORMATIZATION/1.0?references=descendants")"
+check "an unknown references value: 400" "400 140" "$(status "$base/dataflow/all/all/latest?references=cousins")"
+check "stubs are not served: 501" "501 501" "$(status "$base/dataflow/all/all/latest?detail=allstubs")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
 rc=0
