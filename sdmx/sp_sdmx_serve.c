@@ -312,9 +312,21 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
                                "references is none, parents, parentsandsiblings, "
                                "children, descendants, all or a structure type");
     }
+    /* detail: stubs (names only) for all artefacts, or for the referenced ones; a partial
+     * reference is given whole, every code being used. */
     const char *detail = arg(c, "detail");
-    if (detail != NULL && strcmp(detail, "full") != 0)
-        return reply_error(c, NOT_IMPLEMENTED, "detail=full only: no stubs");
+    unsigned self = r >= 0 ? artefacts[r].self : 0, stubs = 0;
+    if (detail == NULL || strcmp(detail, "full") == 0 || strcmp(detail, "referencepartial") == 0)
+        stubs = 0;
+    else if (strcmp(detail, "allstubs") == 0 || strcmp(detail, "allcompletestubs") == 0)
+        stubs = parts;
+    else if (strcmp(detail, "referencestubs") == 0 || strcmp(detail, "referencecompletestubs") == 0)
+        stubs = parts & ~self;
+    else
+        return reply_error(c, SYNTAX,
+                           "detail is full, allstubs, referencestubs, "
+                           "allcompletestubs, referencecompletestubs or "
+                           "referencepartial");
     bool version_ok = is_any(version, "all", "latest") || strcmp(version, SP_SDMX_VERSION) == 0;
     if (!is_any(agency, "all", SP_SDMX_AGENCY) || !version_ok)
         return reply_error(c, NO_RESULTS, NULL);
@@ -326,7 +338,7 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     sp_error_t err;
     bool found;
     const char *codelist = r >= 0 && artefacts[r].id == NULL ? (id ? id : "all") : NULL;
-    if (sp_sdmx_write_structure(conn, parts, codelist, f, &found, &err) != SP_OK) {
+    if (sp_sdmx_write_structure(conn, parts, stubs, codelist, f, &found, &err) != SP_OK) {
         fclose(f);
         return reply_error(c, INTERNAL, err.message);
     }

@@ -43,8 +43,10 @@ static void names(xmlTextWriterPtr x, const char *zh, const char *en)
     xmlTextWriterEndElement(x);
 }
 
-/* Starts a maintainable artefact: id, the agency, version 1.0 and its URN. */
-static void maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id)
+/* Starts a maintainable artefact: id, the agency, version 1.0 and its URN; a stub says it
+ * is given by reference only. */
+static void maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id,
+                         bool stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST element);
     xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
@@ -53,6 +55,8 @@ static void maintainable(xmlTextWriterPtr x, const char *element, const char *cl
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
     xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
     xmlTextWriterWriteAttribute(x, BAD_CAST "isFinal", BAD_CAST "false");
+    if (stub)
+        xmlTextWriterWriteAttribute(x, BAD_CAST "isExternalReference", BAD_CAST "true");
 }
 
 static void ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
@@ -80,16 +84,16 @@ static bool wanted(const char *cl, const char *only)
     return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
 }
 
-static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only)
+static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, bool stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
     for (size_t c = 0; c < N_COMPONENTS; c++) {
         const char *cl = components[c].codelist;
         if (!wanted(cl, only))
             continue;
-        maintainable(x, "structure:Codelist", "codelist.Codelist", cl);
+        maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
         names(x, components[c].name_zh, components[c].name_en);
-        for (int i = 0; i < PQntuples(codes); i++) {
+        for (int i = 0; i < PQntuples(codes) && !stub; i++) {
             if (strcmp(PQgetvalue(codes, i, 0), cl) != 0)
                 continue;
             xmlTextWriterStartElement(x, BAD_CAST "structure:Code");
@@ -105,12 +109,12 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
     xmlTextWriterEndElement(x);
 }
 
-static void concepts(xmlTextWriterPtr x)
+static void concepts(xmlTextWriterPtr x, bool stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Concepts");
-    maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE");
+    maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE", stub);
     names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
-    for (size_t c = 0; c < N_COMPONENTS; c++) {
+    for (size_t c = 0; c < N_COMPONENTS && !stub; c++) {
         xmlTextWriterStartElement(x, BAD_CAST "structure:Concept");
         xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST components[c].id);
         xmlTextWriterWriteFormatAttribute(
@@ -163,12 +167,17 @@ static void component(xmlTextWriterPtr x, size_t c, int position)
     xmlTextWriterEndElement(x);
 }
 
-static void data_structure(xmlTextWriterPtr x)
+static void data_structure(xmlTextWriterPtr x, bool stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructures");
-    maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD);
+    maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD, stub);
     names(x, "国家信息化发展战略统计监测数据结构",
           "Informatization strategy monitoring data structure");
+    if (stub) {
+        xmlTextWriterEndElement(x);
+        xmlTextWriterEndElement(x);
+        return;
+    }
     xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructureComponents");
     static const struct {
         const char *element, *id;
@@ -190,18 +199,18 @@ static void data_structure(xmlTextWriterPtr x)
     xmlTextWriterEndElement(x);
 }
 
-static void dataflow(xmlTextWriterPtr x)
+static void dataflow(xmlTextWriterPtr x, bool stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Dataflows");
-    maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW);
+    maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW, stub);
     names(x, "国家信息化发展战略统计监测", "Informatization strategy statistical monitoring");
     ref(x, "structure:Structure", SP_SDMX_DSD, NULL, "datastructure", "DataStructure");
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
 }
 
-sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, const char *codelist, FILE *out,
-                                    bool *found, sp_error_t *err)
+sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
+                                    const char *codelist, FILE *out, bool *found, sp_error_t *err)
 {
     *found = codelist == NULL;
     for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
@@ -223,13 +232,13 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, const char *co
     xmlTextWriterEndElement(x); /* message:Header */
     xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
     if (parts & SP_SDMX_PART_DATAFLOW)
-        dataflow(x);
+        dataflow(x, stubs & SP_SDMX_PART_DATAFLOW);
     if (parts & SP_SDMX_PART_CODELISTS)
-        codelists(x, codes, codelist);
+        codelists(x, codes, codelist, stubs & SP_SDMX_PART_CODELISTS);
     if (parts & SP_SDMX_PART_CONCEPTS)
-        concepts(x);
+        concepts(x, stubs & SP_SDMX_PART_CONCEPTS);
     if (parts & SP_SDMX_PART_DSD)
-        data_structure(x);
+        data_structure(x, stubs & SP_SDMX_PART_DSD);
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     PQclear(codes);

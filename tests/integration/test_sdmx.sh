@@ -396,7 +396,12 @@ check "a code list with the data structure that uses it" "Codelist 1,DataStructu
 check "a dataflow with its descendants" "Codelist 10,ConceptScheme 1,DataStructure 1,Dataflow 1" \
     "$(parts "$base/dataflow/STATPIPE/INFORMATIZATION/1.0?references=descendants")"
 check "an unknown references value: 400" "400 140" "$(status "$base/dataflow/all/all/latest?references=cousins")"
-check "stubs are not served: 501" "501 501" "$(status "$base/dataflow/all/all/latest?detail=allstubs")"
+# allstubs: the data structure, its 10 code lists and its concept scheme, 12 stubs.
+check "stubs: names only, by reference" "200 |12|0|0" \
+    "$(status "$base/datastructure/all/all/latest?detail=allstubs&references=children")|$(grep -c 'isExternalReference="true"' "$SP_TMP/body")|$(grep -c '<structure:Code ' "$SP_TMP/body")|$(grep -c '<structure:Dimension ' "$SP_TMP/body")"
+check "referencestubs: the artefact whole, its references as stubs" "200 |10|1" \
+    "$(status "$base/datastructure/all/all/latest?detail=referencestubs&references=codelist")|$(grep -c '<structure:Codelist [^>]*isExternalReference="true"' "$SP_TMP/body")|$(grep -c '<structure:DataStructureComponents' "$SP_TMP/body")"
+check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflow/all/all/latest?detail=some")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
 rc=0
