@@ -150,9 +150,9 @@ int sp_cmd_export(int argc, char **argv)
     }
     long n_obs = 0;
     bool found;
-    sp_status_t st =
-        structure ? sp_sdmx_write_structure(conn, SP_SDMX_PART_ALL, 0, NULL, out, &found, &err)
-                  : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
+    sp_status_t st = structure ? sp_sdmx_write_structure(conn, SP_SDMX_PART_ALL, 0, NULL, NULL, out,
+                                                         &found, &err)
+                               : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
     if (st != SP_OK) {
         sp_cli_error(&err);
         rc = st == SP_ERR_INVALID ? SP_EXIT_USAGE : SP_EXIT_SERVICE;

@@ -79,9 +79,11 @@ enum {
 /* Writes the structure message (SDMX-ML 2.1) with the given parts: the dataflow, the data
  * structure, its concept scheme and its code lists, names in Chinese and English; those of
  * stubs as stubs (names only, isExternalReference). codelist (not NULL, not "all") keeps
- * only that code list. *found is false when it names none. */
+ * only that code list, items ("A+B", not NULL) only those codes or concepts. *found is
+ * false when codelist names none. */
 sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
-                                    const char *codelist, FILE *out, bool *found, sp_error_t *err);
+                                    const char *codelist, const char *items, FILE *out, bool *found,
+                                    sp_error_t *err);
 
 /* SDMX in (sp_sdmx_read.c): an SDMX-CSV or SDMX-ML 2.1 structure-specific data file of the
  * dataflow, each observation handed to cb as a contract message (statpipe.observation/1)

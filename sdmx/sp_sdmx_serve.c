@@ -232,6 +232,42 @@ static const struct {
     {"codelist", NULL, SP_SDMX_PART_CODELISTS, SP_SDMX_PART_DSD, 0},
 };
 
+/* Whether name is a structure type of the SDMX REST API (statpipe has only some). */
+static bool is_structure_type(const char *name)
+{
+    static const char *const others[] = {"categoryscheme",
+                                         "categorisation",
+                                         "contentconstraint",
+                                         "metadatastructure",
+                                         "metadataflow",
+                                         "hierarchicalcodelist",
+                                         "organisationscheme",
+                                         "agencyscheme",
+                                         "dataproviderscheme",
+                                         "dataconsumerscheme",
+                                         "organisationunitscheme",
+                                         "provisionagreement",
+                                         "structureset",
+                                         "process",
+                                         "reportingtaxonomy",
+                                         "attachmentconstraint",
+                                         "actualconstraint",
+                                         "allowedconstraint",
+                                         "transformationscheme",
+                                         "rulesetscheme",
+                                         "userdefinedoperatorscheme",
+                                         "customtypescheme",
+                                         "namepersonalisationscheme",
+                                         "vtlmappingscheme"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        if (strcmp(name, others[i]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]); i++)
+        if (strcmp(name, artefacts[i].resource) == 0)
+            return true;
+    return false;
+}
+
 /* The parts a structure query answers: the artefact and, by references=, its relatives. */
 static bool structure_parts(int r, const char *references, unsigned *parts)
 {
@@ -259,36 +295,8 @@ static bool structure_parts(int r, const char *references, unsigned *parts)
         for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]); i++)
             if (strcmp(references, artefacts[i].resource) == 0)
                 *parts |= artefacts[i].self & related;
-        static const char *const others[] = {"categoryscheme",
-                                             "categorisation",
-                                             "contentconstraint",
-                                             "metadatastructure",
-                                             "metadataflow",
-                                             "hierarchicalcodelist",
-                                             "organisationscheme",
-                                             "agencyscheme",
-                                             "dataproviderscheme",
-                                             "dataconsumerscheme",
-                                             "organisationunitscheme",
-                                             "provisionagreement",
-                                             "structureset",
-                                             "process",
-                                             "reportingtaxonomy",
-                                             "attachmentconstraint",
-                                             "actualconstraint",
-                                             "allowedconstraint",
-                                             "transformationscheme",
-                                             "rulesetscheme",
-                                             "userdefinedoperatorscheme",
-                                             "customtypescheme",
-                                             "namepersonalisationscheme",
-                                             "vtlmappingscheme"};
-        bool known = *parts != self;
-        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]) && !known; i++)
-            known = strcmp(references, others[i]) == 0;
-        for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]) && !known; i++)
-            known = strcmp(references, artefacts[i].resource) == 0;
-        return known;
+
+        return is_structure_type(references);
     }
     return true;
 }
@@ -296,15 +304,15 @@ static bool structure_parts(int r, const char *references, unsigned *parts)
 static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
     const char *resource = seg[0], *agency = n > 1 ? seg[1] : NULL, *id = n > 2 ? seg[2] : NULL,
-               *version = n > 3 ? seg[3] : NULL;
+               *version = n > 3 ? seg[3] : NULL, *items = n > 4 ? seg[4] : NULL;
     int r = -1;
     for (int i = 0; i < (int)(sizeof(artefacts) / sizeof(artefacts[0])); i++)
         if (strcmp(resource, artefacts[i].resource) == 0)
             r = i;
     unsigned parts = SP_SDMX_PART_ALL;
     if (strcmp(resource, "structure") != 0) { /* every structure: the whole message */
-        if (r < 0)
-            return reply_error(c, NOT_IMPLEMENTED,
+        if (r < 0)                            /* another structure type: statpipe has none of it */
+            return reply_error(c, is_structure_type(resource) ? NO_RESULTS : NOT_IMPLEMENTED,
                                "statpipe serves dataflow, datastructure, conceptscheme, codelist "
                                "and data");
         if (!structure_parts(r, arg(c, "references"), &parts))
@@ -338,7 +346,7 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     sp_error_t err;
     bool found;
     const char *codelist = r >= 0 && artefacts[r].id == NULL ? (id ? id : "all") : NULL;
-    if (sp_sdmx_write_structure(conn, parts, stubs, codelist, f, &found, &err) != SP_OK) {
+    if (sp_sdmx_write_structure(conn, parts, stubs, codelist, items, f, &found, &err) != SP_OK) {
         fclose(f);
         return reply_error(c, INTERNAL, err.message);
     }

@@ -79,12 +79,28 @@ static void ref(xmlTextWriterPtr x, const char *element, const char *id, const c
     xmlTextWriterEndElement(x);
 }
 
+/* Whether id is one of items ("A+B+C"), or items is NULL or "all". */
+static bool item_wanted(const char *items, const char *id)
+{
+    if (items == NULL || strcmp(items, "all") == 0)
+        return true;
+    size_t n = strlen(id);
+    for (const char *p = items; *p;) {
+        size_t k = strcspn(p, "+");
+        if (k == n && strncmp(p, id, n) == 0)
+            return true;
+        p += k + (p[k] == '+');
+    }
+    return false;
+}
+
 static bool wanted(const char *cl, const char *only)
 {
     return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
 }
 
-static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, bool stub)
+static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, bool stub,
+                      const char *items)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
     for (size_t c = 0; c < N_COMPONENTS; c++) {
@@ -94,7 +110,8 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
         maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
         names(x, components[c].name_zh, components[c].name_en);
         for (int i = 0; i < PQntuples(codes) && !stub; i++) {
-            if (strcmp(PQgetvalue(codes, i, 0), cl) != 0)
+            if (strcmp(PQgetvalue(codes, i, 0), cl) != 0 ||
+                !item_wanted(items, PQgetvalue(codes, i, 1)))
                 continue;
             xmlTextWriterStartElement(x, BAD_CAST "structure:Code");
             xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST PQgetvalue(codes, i, 1));
@@ -109,12 +126,14 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
     xmlTextWriterEndElement(x);
 }
 
-static void concepts(xmlTextWriterPtr x, bool stub)
+static void concepts(xmlTextWriterPtr x, bool stub, const char *items)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Concepts");
     maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE", stub);
     names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
     for (size_t c = 0; c < N_COMPONENTS && !stub; c++) {
+        if (!item_wanted(items, components[c].id))
+            continue;
         xmlTextWriterStartElement(x, BAD_CAST "structure:Concept");
         xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST components[c].id);
         xmlTextWriterWriteFormatAttribute(
@@ -210,7 +229,8 @@ static void dataflow(xmlTextWriterPtr x, bool stub)
 }
 
 sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
-                                    const char *codelist, FILE *out, bool *found, sp_error_t *err)
+                                    const char *codelist, const char *items, FILE *out, bool *found,
+                                    sp_error_t *err)
 {
     *found = codelist == NULL;
     for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
@@ -234,9 +254,9 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
     if (parts & SP_SDMX_PART_DATAFLOW)
         dataflow(x, stubs & SP_SDMX_PART_DATAFLOW);
     if (parts & SP_SDMX_PART_CODELISTS)
-        codelists(x, codes, codelist, stubs & SP_SDMX_PART_CODELISTS);
+        codelists(x, codes, codelist, stubs & SP_SDMX_PART_CODELISTS, items);
     if (parts & SP_SDMX_PART_CONCEPTS)
-        concepts(x, stubs & SP_SDMX_PART_CONCEPTS);
+        concepts(x, stubs & SP_SDMX_PART_CONCEPTS, items);
     if (parts & SP_SDMX_PART_DSD)
         data_structure(x, stubs & SP_SDMX_PART_DSD);
     xmlTextWriterEndDocument(x);

@@ -401,6 +401,9 @@ check "stubs: names only, by reference" "200 |12|0|0" \
     "$(status "$base/datastructure/all/all/latest?detail=allstubs&references=children")|$(grep -c 'isExternalReference="true"' "$SP_TMP/body")|$(grep -c '<structure:Code ' "$SP_TMP/body")|$(grep -c '<structure:Dimension ' "$SP_TMP/body")"
 check "referencestubs: the artefact whole, its references as stubs" "200 |10|1" \
     "$(status "$base/datastructure/all/all/latest?detail=referencestubs&references=codelist")|$(grep -c '<structure:Codelist [^>]*isExternalReference="true"' "$SP_TMP/body")|$(grep -c '<structure:DataStructureComponents' "$SP_TMP/body")"
+check "item queries: the codes asked for" "200 |A,M" \
+    "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0/A+M")|$(grep -o '<structure:Code id="[^"]*"' "$SP_TMP/body" | cut -d'"' -f2 | tr '\n' ',' | sed 's/,$//')"
+check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/categoryscheme/all/all/latest")"
 check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflow/all/all/latest?detail=some")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
