@@ -95,9 +95,8 @@ int sp_cmd_report(int argc, char **argv)
     int crc = sp_cli_connect(conninfo, &conn);
     if (crc != SP_EXIT_OK)
         return crc;
-    FILE *out = stdout;
-    if (path != NULL && (out = fopen(path, "w")) == NULL) {
-        fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));
+    FILE *out = sp_cli_open_out(path);
+    if (out == NULL) {
         sp_pg_close(conn);
         return SP_EXIT_USAGE;
     }
@@ -108,10 +107,7 @@ int sp_cmd_report(int argc, char **argv)
         sp_cli_error(&err);
         rc = st == SP_ERR_INVALID ? SP_EXIT_USAGE : SP_EXIT_SERVICE;
     }
-    if (out != stdout && fclose(out) != 0) {
-        fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));
-        rc = SP_EXIT_SERVICE;
-    }
+    rc = sp_cli_close_out(out, path, rc);
     sp_pg_close(conn);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "sp_settings.h"
 
 #include <apr_general.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,23 @@ bool sp_cli_parse_size(const char *opt, const char *text, size_t *out)
         return false;
     }
     return true;
+}
+
+FILE *sp_cli_open_out(const char *path)
+{
+    FILE *out = path != NULL ? fopen(path, "w") : stdout;
+    if (out == NULL)
+        fprintf(stderr, "statpipe: could not open \"%s\": %s\n", path, strerror(errno));
+    return out;
+}
+
+int sp_cli_close_out(FILE *out, const char *path, int rc)
+{
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "statpipe: could not write \"%s\": %s\n", path, strerror(errno));
+        return SP_EXIT_SERVICE;
+    }
+    return rc;
 }
 
 bool sp_cli_parse_input_format(const char *text, int *format)

@@ -37,6 +37,12 @@ int sp_cli_conninfo_check(const char *conninfo);
 int sp_cli_connect(const char *conninfo, struct pg_conn **out);
 /* Parses a positive integer option; prints an error and returns false if it is not one. */
 bool sp_cli_parse_size(const char *opt, const char *text, size_t *out);
+/* Opens --out FILE for writing (stdout when path is NULL); prints why and returns NULL when
+ * it cannot. */
+FILE *sp_cli_open_out(const char *path);
+/* Closes what sp_cli_open_out opened and returns rc, or SP_EXIT_SERVICE (saying why) when
+ * the file could not be written whole. */
+int sp_cli_close_out(FILE *out, const char *path, int rc);
 /* Parses an input --format: ndjson (*format -1), sdmx-csv or sdmx-ml (an sp_sdmx_format_t);
  * prints an error and returns false otherwise. */
 bool sp_cli_parse_input_format(const char *text, int *format);
