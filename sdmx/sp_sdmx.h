@@ -74,7 +74,8 @@ enum {
     SP_SDMX_PART_DSD = 2,
     SP_SDMX_PART_CONCEPTS = 4,
     SP_SDMX_PART_CODELISTS = 8,
-    SP_SDMX_PART_ALL = 15
+    SP_SDMX_PART_ALL = 15,
+    SP_SDMX_STUB_COMPLETE = 16 /* with the stubs: complete stubs, with descriptions */
 };
 /* Writes the structure message (SDMX-ML 2.1) with the given parts: the dataflow, the data
  * structure, its concept scheme and its code lists, names in Chinese and English; those of

@@ -326,10 +326,14 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     unsigned self = r >= 0 ? artefacts[r].self : 0, stubs = 0;
     if (detail == NULL || strcmp(detail, "full") == 0 || strcmp(detail, "referencepartial") == 0)
         stubs = 0;
-    else if (strcmp(detail, "allstubs") == 0 || strcmp(detail, "allcompletestubs") == 0)
+    else if (strcmp(detail, "allstubs") == 0)
         stubs = parts;
-    else if (strcmp(detail, "referencestubs") == 0 || strcmp(detail, "referencecompletestubs") == 0)
+    else if (strcmp(detail, "allcompletestubs") == 0)
+        stubs = parts | SP_SDMX_STUB_COMPLETE;
+    else if (strcmp(detail, "referencestubs") == 0)
         stubs = parts & ~self;
+    else if (strcmp(detail, "referencecompletestubs") == 0)
+        stubs = (parts & ~self) | SP_SDMX_STUB_COMPLETE;
     else
         return reply_error(c, SYNTAX,
                            "detail is full, allstubs, referencestubs, "

@@ -10,6 +10,10 @@
 
 typedef enum { DIM, TIME, MEASURE, ATTR } kind_t;
 
+/* How an artefact is written: whole (0), as a stub (names), or as a complete stub (names and
+ * description). */
+enum { STUB = 1, COMPLETE_STUB = 2 };
+
 /* The components of the data structure, in its order, with their concepts and code lists. */
 static const struct {
     const char *id, *name_zh, *name_en, *codelist;
@@ -43,10 +47,23 @@ static void names(xmlTextWriterPtr x, const char *zh, const char *en)
     xmlTextWriterEndElement(x);
 }
 
+/* A complete stub's description, in both languages. */
+static void describe(xmlTextWriterPtr x, const char *zh, const char *en)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "common:Description");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "zh");
+    xmlTextWriterWriteString(x, BAD_CAST zh);
+    xmlTextWriterEndElement(x);
+    xmlTextWriterStartElement(x, BAD_CAST "common:Description");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "en");
+    xmlTextWriterWriteString(x, BAD_CAST en);
+    xmlTextWriterEndElement(x);
+}
+
 /* Starts a maintainable artefact: id, the agency, version 1.0 and its URN; a stub says it
  * is given by reference only. */
 static void maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id,
-                         bool stub)
+                         int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST element);
     xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
@@ -99,7 +116,7 @@ static bool wanted(const char *cl, const char *only)
     return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
 }
 
-static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, bool stub,
+static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, int stub,
                       const char *items)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
@@ -109,6 +126,8 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
             continue;
         maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
         names(x, components[c].name_zh, components[c].name_en);
+        if (stub == COMPLETE_STUB)
+            describe(x, "由 statpipe 目录生成的代码表", "A code list of statpipe's catalogue");
         for (int i = 0; i < PQntuples(codes) && !stub; i++) {
             if (strcmp(PQgetvalue(codes, i, 0), cl) != 0 ||
                 !item_wanted(items, PQgetvalue(codes, i, 1)))
@@ -126,11 +145,13 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
     xmlTextWriterEndElement(x);
 }
 
-static void concepts(xmlTextWriterPtr x, bool stub, const char *items)
+static void concepts(xmlTextWriterPtr x, int stub, const char *items)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Concepts");
     maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE", stub);
     names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
+    if (stub == COMPLETE_STUB)
+        describe(x, "statpipe 数据结构的概念", "The concepts of statpipe's data structure");
     for (size_t c = 0; c < N_COMPONENTS && !stub; c++) {
         if (!item_wanted(items, components[c].id))
             continue;
@@ -186,12 +207,14 @@ static void component(xmlTextWriterPtr x, size_t c, int position)
     xmlTextWriterEndElement(x);
 }
 
-static void data_structure(xmlTextWriterPtr x, bool stub)
+static void data_structure(xmlTextWriterPtr x, int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructures");
     maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD, stub);
     names(x, "国家信息化发展战略统计监测数据结构",
           "Informatization strategy monitoring data structure");
+    if (stub == COMPLETE_STUB)
+        describe(x, "statpipe 观测值的数据结构", "The data structure of statpipe's observations");
     if (stub) {
         xmlTextWriterEndElement(x);
         xmlTextWriterEndElement(x);
@@ -218,11 +241,14 @@ static void data_structure(xmlTextWriterPtr x, bool stub)
     xmlTextWriterEndElement(x);
 }
 
-static void dataflow(xmlTextWriterPtr x, bool stub)
+static void dataflow(xmlTextWriterPtr x, int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Dataflows");
     maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW, stub);
     names(x, "国家信息化发展战略统计监测", "Informatization strategy statistical monitoring");
+    if (stub == COMPLETE_STUB)
+        describe(x, "statpipe 的观测值，保留每个版本",
+                 "statpipe's observations, every vintage kept");
     ref(x, "structure:Structure", SP_SDMX_DSD, NULL, "datastructure", "DataStructure");
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
@@ -251,14 +277,16 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
     sp_sdmx_xml_header(x, "STATPIPE_STRUCTURE");
     xmlTextWriterEndElement(x); /* message:Header */
     xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
+#define MODE(part) ((stubs & (part)) ? (stubs & SP_SDMX_STUB_COMPLETE ? COMPLETE_STUB : STUB) : 0)
     if (parts & SP_SDMX_PART_DATAFLOW)
-        dataflow(x, stubs & SP_SDMX_PART_DATAFLOW);
+        dataflow(x, MODE(SP_SDMX_PART_DATAFLOW));
     if (parts & SP_SDMX_PART_CODELISTS)
-        codelists(x, codes, codelist, stubs & SP_SDMX_PART_CODELISTS, items);
+        codelists(x, codes, codelist, MODE(SP_SDMX_PART_CODELISTS), items);
     if (parts & SP_SDMX_PART_CONCEPTS)
-        concepts(x, stubs & SP_SDMX_PART_CONCEPTS, items);
+        concepts(x, MODE(SP_SDMX_PART_CONCEPTS), items);
     if (parts & SP_SDMX_PART_DSD)
-        data_structure(x, stubs & SP_SDMX_PART_DSD);
+        data_structure(x, MODE(SP_SDMX_PART_DSD));
+#undef MODE
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     PQclear(codes);

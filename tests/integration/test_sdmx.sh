@@ -404,6 +404,9 @@ check "referencestubs: the artefact whole, its references as stubs" "200 |10|1" 
 check "item queries: the codes asked for" "200 |A,M" \
     "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0/A+M")|$(grep -o '<structure:Code id="[^"]*"' "$SP_TMP/body" | cut -d'"' -f2 | tr '\n' ',' | sed 's/,$//')"
 check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/categoryscheme/all/all/latest")"
+# A dataflow's stub keeps the reference to its data structure, so that it can be found.
+check "complete stubs: names and descriptions" "200 |2|1" \
+    "$(status "$base/dataflow/all/all/latest?detail=allcompletestubs")|$(grep -c '<common:Description' "$SP_TMP/body")|$(grep -c '<structure:Structure>' "$SP_TMP/body")"
 check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflow/all/all/latest?detail=some")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
