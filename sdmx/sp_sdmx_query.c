@@ -86,7 +86,8 @@ sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err)
 }
 
 /* The observations a reader sees, now or as of $11, with the series key's filters ($1-$6,
- * each "" for any or codes joined by "+"), the period bounds ($7, $8), updatedAfter ($12)
+ * each "" for any or codes joined by "+"), the period bounds ($7, $8: the periods that fall
+ * between them, as the SDMX REST API says), updatedAfter ($12)
  * and the first or last N periods of each series ($9, $10). Latest values: one row per
  * (series, period). */
 #define FILTERS                                                                                    \
@@ -96,8 +97,8 @@ sp_status_t sp_sdmx_query_check(const sp_sdmx_query_t *q, sp_error_t *err)
     "   AND ($4 = '' OR o.sender = ANY (string_to_array($4, '+')))"                                \
     "   AND ($5 = '' OR o.calc_basis = ANY (string_to_array($5, '+')))"                            \
     "   AND ($6 = '' OR o.breakdown = ANY (string_to_array($6, '+')))"                             \
-    "   AND ($7::date IS NULL OR o.period_end >= $7::date)"                                        \
-    "   AND ($8::date IS NULL OR o.period_start <= $8::date)"
+    "   AND ($7::date IS NULL OR o.period_start >= $7::date)"                                      \
+    "   AND ($8::date IS NULL OR o.period_end <= $8::date)"
 #define NTH                                                                                        \
     " dense_rank() OVER (PARTITION BY o.indicator, o.ref_area, o.freq, o.sender, o.calc_basis,"    \
     "                                 o.breakdown ORDER BY o.period_start) AS n_first,"            \

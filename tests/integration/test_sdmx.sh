@@ -157,9 +157,12 @@ check "a key with + and wildcards" "$(view_rows "where indicator = 'NET_PEN' and
 # 2024-S1 and Guangdong 2023-S2.
 check "a key whose trailing parts are left out" "NET_PEN|440000|2023-S2 NET_PEN|CN|2023-S1 NET_PEN|CN|2023-S2 NET_PEN|CN|2024-S1" \
     "$(as_reader "$STATPIPE" export NET_PEN.CN+440000 | tail -n +2 | grep ',_T,' | cut -d, -f4,5,10 | tr ',' '|' | sort | tr '\n' ' ' | sed 's/ $//')"
-# Periods overlap the bounds: 2024 holds 2024-S1 and FBB_USERS' 2024-11 and 2024-12.
+# The periods that fall between the bounds: 2024-S1, and FBB_USERS' 2024-11 and 2024-12.
 check "startPeriod and endPeriod" "2024-11 2024-12 2024-S1" \
     "$(as_reader "$STATPIPE" export --start-period 2024 --end-period 2024-Q4 | tail -n +2 | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
+# A half-year that begins before 2023-07 does not fall after it: 2023-S2 does, 2023-S1 not.
+check "a period that begins before startPeriod is left out" "2023-S2" \
+    "$(as_reader "$STATPIPE" export --start-period 2023-07 --end-period 2023-12 NET_PEN.CN.S.CNNIC.PER._T | tail -n +2 | cut -d, -f10)"
 check "lastNObservations: the last period of each series" "2023-S2 2023-S2 2023-S2 2024-12 2024-S1" \
     "$(as_reader "$STATPIPE" export --last 1 | tail -n +2 | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
 check "firstNObservations" "2023-S1 2024-11" \
