@@ -11,8 +11,8 @@
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: statpipe export [--format sdmx-csv|sdmx-ml|sdmx-json] [--structure]\n"
-            "                       [--as-of TIME]"
+            "usage: statpipe export [--format sdmx-csv|sdmx-ml|sdmx-ml-generic|sdmx-json]\n"
+            "                       [--structure] [--as-of TIME] [--detail D]\n"
             "                       [--include-history] [--start-period P] [--end-period P]\n"
             "                       [--updated-after TIME] [--first N | --last N]\n"
             "                       [--out FILE] [-d CONNINFO] [KEY]\n\n"
@@ -24,7 +24,8 @@ static void export_usage(FILE *out)
             "left out.\n\n"
             "options:\n"
             "  --format F          sdmx-csv (SDMX-CSV 2.0, the default), sdmx-ml (SDMX-ML\n"
-            "                      2.1 structure-specific data) or sdmx-json (SDMX-JSON 2.0)\n"
+            "                      2.1 structure-specific data), sdmx-ml-generic (SDMX-ML\n"
+            "                      2.1 generic data) or sdmx-json (SDMX-JSON 2.0)\n"
             "  --structure         the structure message instead (SDMX-ML 2.1): dataflow,\n"
             "                      data structure, concepts and code lists in zh and en\n"
             "  --as-of TIME        the figures as known at TIME\n"
@@ -79,10 +80,14 @@ int sp_cmd_export(int argc, char **argv)
                 format = SP_SDMX_ML;
             } else if (strcmp(optarg, "sdmx-json") == 0) {
                 format = SP_SDMX_JSON;
+            } else if (strcmp(optarg, "sdmx-ml-generic") == 0) {
+                format = SP_SDMX_GENERIC;
             } else {
-                fprintf(stderr,
-                        "statpipe: --format must be sdmx-csv, sdmx-ml or sdmx-json, not \"%s\"\n",
-                        optarg);
+                fprintf(
+                    stderr,
+                    "statpipe: --format must be sdmx-csv, sdmx-ml, sdmx-ml-generic or sdmx-json, "
+                    "not \"%s\"\n",
+                    optarg);
                 return SP_EXIT_USAGE;
             }
             break;

@@ -10,6 +10,7 @@
 #define SP_SDMX_NS_COMMON "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 #define SP_SDMX_NS_STRUCTURE "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
 #define SP_SDMX_NS_SS "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
+#define SP_SDMX_NS_GENERIC "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
 /* One observation of a data answer; strings borrow from the row being read. */
 typedef struct sp_sdmx_obs {
     const char *dim[SP_SDMX_N_DIMS];

@@ -112,16 +112,39 @@ static bool data_format(struct MHD_Connection *c, sp_sdmx_format_t *f)
             *f = SP_SDMX_ML;
         else if (strcmp(fmt, "jsondata") == 0 || strcmp(fmt, "sdmx-json") == 0)
             *f = SP_SDMX_JSON;
+        else if (strcmp(fmt, "genericdata") == 0)
+            *f = SP_SDMX_GENERIC;
+        else if (strcmp(fmt, "generictimeseriesdata") == 0)
+            *f = SP_SDMX_GENERIC_TS;
+        else if (strcmp(fmt, "structurespecifictimeseriesdata") == 0)
+            *f = SP_SDMX_ML_TS;
         else
             return false;
         return true;
     }
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     *f = SP_SDMX_ML;
+    /* the time-series forms first: their names contain the others' */
+    if (accept != NULL && strstr(accept, "structurespecifictimeseriesdata+xml") != NULL) {
+        *f = SP_SDMX_ML_TS;
+        return true;
+    }
+    if (accept != NULL && strstr(accept, "generictimeseriesdata+xml") != NULL) {
+        *f = SP_SDMX_GENERIC_TS;
+        return true;
+    }
+    if (accept != NULL && strstr(accept, "genericdata+xml") != NULL) {
+        *f = SP_SDMX_GENERIC;
+        return true;
+    }
     if (accept == NULL || strstr(accept, "structurespecificdata+xml") != NULL ||
         strstr(accept, "*/*") != NULL || strstr(accept, "application/xml") != NULL ||
         strstr(accept, "text/xml") != NULL)
         return true;
+    /* SDMX-CSV 1.0 and SDMX-JSON 1.0 are other formats than the 2.0 ones served */
+    if ((strstr(accept, "csv") != NULL || strstr(accept, "json") != NULL) &&
+        strstr(accept, "version=1") != NULL)
+        return false;
     if (strstr(accept, "csv") != NULL) {
         *f = SP_SDMX_CSV;
         return true;
@@ -170,8 +193,8 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_sdmx_format_t format;
     if (!data_format(c, &format))
         return reply_error(c, NOT_ACCEPTABLE,
-                           "statpipe serves SDMX-ML 2.1 structure-specific data, SDMX-CSV 2.0 "
-                           "and SDMX-JSON 2.0 (format=structurespecificdata, csv or jsondata)");
+                           "statpipe serves SDMX-ML 2.1 structure-specific and generic data "
+                           "(and their time-series forms), SDMX-CSV 2.0 and SDMX-JSON 2.0");
     const char *detail = arg(c, "detail"), *at_obs = arg(c, "dimensionAtObservation");
     sp_sdmx_detail_t det = SP_SDMX_FULL;
     if (detail != NULL && !sp_sdmx_detail_parse(detail, &det))
@@ -212,11 +235,14 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return st != SP_OK ? reply_error(c, INTERNAL, err.message)
                            : reply_error(c, NO_RESULTS, NULL);
     }
-    return reply_file(c, MHD_HTTP_OK,
-                      format == SP_SDMX_CSV    ? TYPE_CSV
-                      : format == SP_SDMX_JSON ? TYPE_JSON
-                                               : TYPE_DATA,
-                      f);
+    static const char *const type[] = {
+        [SP_SDMX_CSV] = TYPE_CSV,
+        [SP_SDMX_ML] = TYPE_DATA,
+        [SP_SDMX_JSON] = TYPE_JSON,
+        [SP_SDMX_ML_TS] = "application/vnd.sdmx.structurespecifictimeseriesdata+xml; version=2.1",
+        [SP_SDMX_GENERIC] = "application/vnd.sdmx.genericdata+xml; version=2.1",
+        [SP_SDMX_GENERIC_TS] = "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1"};
+    return reply_file(c, MHD_HTTP_OK, type[format], f);
 }
 
 /* The artefacts statpipe serves, each with what it refers to (children) and what refers to

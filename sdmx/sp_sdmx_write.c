@@ -20,6 +20,7 @@ struct sp_sdmx_writer {
     char set_from[32], set_to[32];    /* the open DataSet's validity (history) */
     bool set_deleted;
     sp_sdmx_detail_t detail;
+    bool generic, timeseries;           /* the SDMX-ML variant */
     char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
     bool any;
     const sp_sdmx_dict_t *dict; /* SDMX-JSON */
@@ -135,18 +136,23 @@ void sp_sdmx_xml_header(xmlTextWriterPtr x, const char *id)
 
 static void ml_open(sp_sdmx_writer_t *w)
 {
+    static const char *const root[2][2] = {
+        {"message:StructureSpecificData", "message:StructureSpecificTimeSeriesData"},
+        {"message:GenericData", "message:GenericTimeSeriesData"}};
     xmlTextWriterPtr x = w->x = sp_sdmx_xml_open(w->out);
-    xmlTextWriterStartElement(x, BAD_CAST "message:StructureSpecificData");
+    xmlTextWriterStartElement(x, BAD_CAST root[w->generic][w->timeseries]);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:common", BAD_CAST SP_SDMX_NS_COMMON);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ss", BAD_CAST SP_SDMX_NS_SS);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:generic", BAD_CAST SP_SDMX_NS_GENERIC);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:xsi",
                                 BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ns1", BAD_CAST OBS_NS);
     sp_sdmx_xml_header(x, "STATPIPE_DATA");
     xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
     xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
+    if (!w->generic)
+        xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
     xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST "TIME_PERIOD");
     xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
@@ -163,9 +169,15 @@ static void ml_set_open(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     xmlTextWriterPtr x = w->x;
     xmlTextWriterStartElement(x, BAD_CAST "message:DataSet");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "ss:dataScope", BAD_CAST "DataStructure");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xsi:type", BAD_CAST "ns1:DataSetType");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "ss:structureRef", BAD_CAST STRUCTURE_ID);
+    if (w->generic) {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "structureRef", BAD_CAST STRUCTURE_ID);
+    } else {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "ss:dataScope", BAD_CAST "DataStructure");
+        xmlTextWriterWriteAttribute(
+            x, BAD_CAST "xsi:type",
+            BAD_CAST(w->timeseries ? "ns1:TimeSeriesDataSetType" : "ns1:DataSetType"));
+        xmlTextWriterWriteAttribute(x, BAD_CAST "ss:structureRef", BAD_CAST STRUCTURE_ID);
+    }
     if (w->history) {
         xmlTextWriterWriteAttribute(x, BAD_CAST "action",
                                     BAD_CAST(o->deleted ? "Delete" : "Replace"));
@@ -194,6 +206,39 @@ static bool same_series(const sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
     return true;
 }
 
+/* A generic value: <generic:Value id="ID" value="VALUE"/>. */
+static void generic_value(xmlTextWriterPtr x, const char *id, const char *value)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "generic:Value");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST value);
+    xmlTextWriterEndElement(x);
+}
+
+/* An observation of generic data: its time, value and attributes as elements. */
+static void generic_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    xmlTextWriterPtr x = w->x;
+    xmlTextWriterStartElement(x, BAD_CAST "generic:Obs");
+    xmlTextWriterStartElement(x, BAD_CAST "generic:ObsDimension");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST o->time_period);
+    xmlTextWriterEndElement(x);
+    xmlTextWriterStartElement(x, BAD_CAST "generic:ObsValue");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST(o->value ? o->value : "NaN"));
+    xmlTextWriterEndElement(x);
+    if (w->detail != SP_SDMX_DATAONLY) {
+        xmlTextWriterStartElement(x, BAD_CAST "generic:Attributes");
+        generic_value(x, "UNIT_MEASURE", o->unit);
+        generic_value(x, "UNIT_MULT", "0");
+        generic_value(x, "OBS_STATUS", o->obs_status);
+        generic_value(x, "CONF_STATUS", o->conf_status);
+        if (o->comment != NULL)
+            generic_value(x, "COMMENT", o->comment);
+        xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+}
+
 static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     xmlTextWriterPtr x = w->x;
@@ -210,15 +255,26 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         w->in_series = false;
     }
     if (!w->in_series) {
-        xmlTextWriterStartElement(x, BAD_CAST "Series");
+        xmlTextWriterStartElement(x, BAD_CAST(w->generic ? "generic:Series" : "Series"));
+        if (w->generic)
+            xmlTextWriterStartElement(x, BAD_CAST "generic:SeriesKey");
         for (int i = 0; i < SP_SDMX_N_DIMS; i++) {
-            xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[i], BAD_CAST o->dim[i]);
+            if (w->generic)
+                generic_value(x, sp_sdmx_dim_id[i], o->dim[i]);
+            else
+                xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[i], BAD_CAST o->dim[i]);
             snprintf(w->series[i], sizeof(w->series[i]), "%s", o->dim[i]);
         }
+        if (w->generic)
+            xmlTextWriterEndElement(x); /* generic:SeriesKey */
         w->in_series = true;
     }
     if (keys_only(w))
         return;
+    if (w->generic) {
+        generic_obs(w, o);
+        return;
+    }
     xmlTextWriterStartElement(x, BAD_CAST "Obs");
     xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
     xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
@@ -247,6 +303,8 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
     w->history = history;
     w->dict = dict;
     w->detail = detail;
+    w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
+    w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
     if (format == SP_SDMX_CSV)
         csv_header(w);
     else if (format == SP_SDMX_JSON)
@@ -270,13 +328,11 @@ void sp_sdmx_writer_close(sp_sdmx_writer_t *w)
 {
     if (w->format == SP_SDMX_JSON)
         sp_sdmx_json_close(w->out, &w->json);
-    if (w->format == SP_SDMX_ML) {
+    if (w->format != SP_SDMX_CSV && w->format != SP_SDMX_JSON) {
         /* An answer without observations is one empty data set. */
         if (!w->in_set) {
-            xmlTextWriterStartElement(w->x, BAD_CAST "message:DataSet");
-            xmlTextWriterWriteAttribute(w->x, BAD_CAST "ss:dataScope", BAD_CAST "DataStructure");
-            xmlTextWriterWriteAttribute(w->x, BAD_CAST "xsi:type", BAD_CAST "ns1:DataSetType");
-            xmlTextWriterWriteAttribute(w->x, BAD_CAST "ss:structureRef", BAD_CAST STRUCTURE_ID);
+            w->history = false; /* no validity to give */
+            ml_set_open(w, NULL);
         }
         xmlTextWriterEndDocument(w->x); /* closes every open element */
         xmlFreeTextWriter(w->x);

@@ -194,7 +194,7 @@ out=$("$STATPIPE" export --start-period 2023-13 2>&1) || rc=$?
 check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2023-13" is no SDMX period')"
 rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
-check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml or sdmx-json')"
+check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml, sdmx-ml-generic or sdmx-json')"
 # ---- SDMX in: statpipe load --format sdmx-csv|sdmx-ml ---------------------------------------
 fresh_db() { sp_psql -d postgres -c "create database $1" >/dev/null; PGDATABASE=$1 "$STATPIPE" migrate -q; }
 # Round trips: every vintage exported, loaded into an empty database, exported again.
@@ -358,7 +358,20 @@ check "updatedAfter as a period" "4" \
     "$(curl -s "$base/data/INFORMATIZATION/all?updatedAfter=2024-08&format=csv" | tail -n +2 | wc -l)"
 check "SDMX-JSON by the Accept header" "$(view_rows "where indicator = 'FBB_USERS'")" \
     "$(curl -s -H 'Accept: application/vnd.sdmx.data+json; version=2.0.0' "$base/data/INFORMATIZATION/FBB_USERS" | python3 "$SP_TMP/decode.py")"
-check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.genericdata+xml')"
+cat > "$SP_TMP/generic.R" <<EOF
+suppressMessages(library(rsdmx))
+d <- suppressWarnings(as.data.frame(readSDMX(file = "$base/data/INFORMATIZATION/FBB_USERS?format=genericdata")))
+# rsdmx reads generic values as numbers: written back without exponent or trailing zeros
+v <- sapply(d\$obsValue, function(x) format(x, scientific = FALSE, drop0trailing = TRUE))
+writeLines(sort(paste(d\$INDICATOR, d\$REF_AREA, d\$FREQ, d\$SENDER, d\$CALC_BASIS, d\$BREAKDOWN,
+                      d\$obsTime, v, d\$UNIT_MEASURE, d\$OBS_STATUS, d\$CONF_STATUS, sep = "|"),
+                method = "radix"))
+EOF
+check "rsdmx reads generic data from the service, as the view" "$(view_rows "where indicator = 'FBB_USERS'")" \
+    "$(Rscript "$SP_TMP/generic.R" 2>"$SP_TMP/generic.log" || cat "$SP_TMP/generic.log")"
+check "the time-series forms by the Accept header" "message:StructureSpecificTimeSeriesData|message:GenericTimeSeriesData" \
+    "$(curl -s -H 'Accept: application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')|$(curl -s -H 'Accept: application/vnd.sdmx.generictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')"
+check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+json;version=1.0.0')"
 check "a dimension at observation not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?dimensionAtObservation=AllDimensions")"
 # The reader's 8 observations are more than the 7 the service answers with.
 check "an answer too large: 413, SDMX code 510" "413 510" "$(status "$base/data/INFORMATIZATION/all")"
