@@ -62,6 +62,8 @@ typedef struct sp_sdmx_query {
     const char *as_of;         /* a time: the figures as known then; NULL for now */
     bool include_history;      /* every vintage, with its validity */
     sp_sdmx_detail_t detail;   /* what of each observation is written */
+    bool flat;                 /* dimensionAtObservation=AllDimensions: no series, every
+                                  observation with its whole key (SDMX-ML) */
     long first_n, last_n;      /* per series, the first or last N periods; 0 for all */
 } sp_sdmx_query_t;
 

@@ -199,8 +199,10 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_sdmx_detail_t det = SP_SDMX_FULL;
     if (detail != NULL && !sp_sdmx_detail_parse(detail, &det))
         return reply_error(c, SYNTAX, "detail is full, dataonly, serieskeysonly or nodata");
-    if (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0)
-        return reply_error(c, NOT_IMPLEMENTED, "dimensionAtObservation=TIME_PERIOD only");
+    bool flat = at_obs != NULL && strcmp(at_obs, "AllDimensions") == 0;
+    if (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0 && !flat)
+        return reply_error(c, NOT_IMPLEMENTED,
+                           "dimensionAtObservation=TIME_PERIOD or AllDimensions only");
     char after[64], as_of[64];
     sp_sdmx_query_t q = {.key = n > 2 ? seg[2] : NULL,
                          .start_period = arg(c, "startPeriod"),
@@ -214,6 +216,7 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return reply_error(c, SYNTAX, "includeHistory is true or false");
     q.include_history = hist != NULL && strcmp(hist, "true") == 0;
     q.detail = det;
+    q.flat = flat;
     if (first != NULL && ((q.first_n = strtol(first, &end, 10)) <= 0 || *end != '\0'))
         return reply_error(c, SYNTAX, "firstNObservations is a positive integer");
     if (last != NULL && ((q.last_n = strtol(last, &end, 10)) <= 0 || *end != '\0'))

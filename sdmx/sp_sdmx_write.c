@@ -21,6 +21,7 @@ struct sp_sdmx_writer {
     bool set_deleted;
     sp_sdmx_detail_t detail;
     bool generic, timeseries;           /* the SDMX-ML variant */
+    bool flat;                          /* all dimensions at the observation */
     char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
     bool any;
     const sp_sdmx_dict_t *dict; /* SDMX-JSON */
@@ -130,9 +131,11 @@ void sp_sdmx_xml_header(xmlTextWriterPtr x, const char *id)
 /* The data are the dataflow's: the header's structure, its namespace and the data sets'
  * reference name the dataflow (a structure usage of the data structure). */
 #define STRUCTURE_ID SP_SDMX_AGENCY "_" SP_SDMX_FLOW "_1_0"
-#define OBS_NS                                                                                     \
+#define FLOW_URN                                                                                   \
     "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=" SP_SDMX_AGENCY ":" SP_SDMX_FLOW          \
-    "(" SP_SDMX_VERSION "):ObsLevelDim:TIME_PERIOD"
+    "(" SP_SDMX_VERSION ")"
+#define OBS_NS FLOW_URN ":ObsLevelDim:TIME_PERIOD"
+#define FLAT_NS FLOW_URN ":ObsLevelDim:AllDimensions"
 
 static void ml_open(sp_sdmx_writer_t *w)
 {
@@ -147,13 +150,14 @@ static void ml_open(sp_sdmx_writer_t *w)
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:generic", BAD_CAST SP_SDMX_NS_GENERIC);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:xsi",
                                 BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ns1", BAD_CAST OBS_NS);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ns1", BAD_CAST(w->flat ? FLAT_NS : OBS_NS));
     sp_sdmx_xml_header(x, "STATPIPE_DATA");
     xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
     xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
     if (!w->generic)
-        xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST OBS_NS);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST "TIME_PERIOD");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST(w->flat ? FLAT_NS : OBS_NS));
+    xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation",
+                                BAD_CAST(w->flat ? "AllDimensions" : "TIME_PERIOD"));
     xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
@@ -220,9 +224,17 @@ static void generic_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     xmlTextWriterPtr x = w->x;
     xmlTextWriterStartElement(x, BAD_CAST "generic:Obs");
-    xmlTextWriterStartElement(x, BAD_CAST "generic:ObsDimension");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST o->time_period);
-    xmlTextWriterEndElement(x);
+    if (w->flat) { /* the whole key */
+        xmlTextWriterStartElement(x, BAD_CAST "generic:ObsKey");
+        for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+            generic_value(x, sp_sdmx_dim_id[i], o->dim[i]);
+        generic_value(x, "TIME_PERIOD", o->time_period);
+        xmlTextWriterEndElement(x);
+    } else {
+        xmlTextWriterStartElement(x, BAD_CAST "generic:ObsDimension");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST o->time_period);
+        xmlTextWriterEndElement(x);
+    }
     xmlTextWriterStartElement(x, BAD_CAST "generic:ObsValue");
     xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST(o->value ? o->value : "NaN"));
     xmlTextWriterEndElement(x);
@@ -235,6 +247,23 @@ static void generic_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         if (o->comment != NULL)
             generic_value(x, "COMMENT", o->comment);
         xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x);
+}
+
+/* An open Obs element's time, value and attributes; closes it. */
+static void ml_obs_attributes(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
+{
+    xmlTextWriterPtr x = w->x;
+    xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
+    xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
+    if (w->detail != SP_SDMX_DATAONLY) {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MEASURE", BAD_CAST o->unit);
+        xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MULT", BAD_CAST "0");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_STATUS", BAD_CAST o->obs_status);
+        xmlTextWriterWriteAttribute(x, BAD_CAST "CONF_STATUS", BAD_CAST o->conf_status);
+        if (o->comment != NULL)
+            xmlTextWriterWriteAttribute(x, BAD_CAST "COMMENT", BAD_CAST o->comment);
     }
     xmlTextWriterEndElement(x);
 }
@@ -253,6 +282,17 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
     if (w->in_series && !same_series(w, o)) {
         xmlTextWriterEndElement(x);
         w->in_series = false;
+    }
+    if (w->flat) { /* no series: every observation carries its key */
+        if (w->generic) {
+            generic_obs(w, o);
+            return;
+        }
+        xmlTextWriterStartElement(x, BAD_CAST "Obs");
+        for (int i = 0; i < SP_SDMX_N_DIMS; i++)
+            xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[i], BAD_CAST o->dim[i]);
+        ml_obs_attributes(w, o);
+        return;
     }
     if (!w->in_series) {
         xmlTextWriterStartElement(x, BAD_CAST(w->generic ? "generic:Series" : "Series"));
@@ -276,25 +316,14 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         return;
     }
     xmlTextWriterStartElement(x, BAD_CAST "Obs");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
-    if (w->detail == SP_SDMX_DATAONLY) {
-        xmlTextWriterEndElement(x);
-        return;
-    }
-    xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MEASURE", BAD_CAST o->unit);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MULT", BAD_CAST "0");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_STATUS", BAD_CAST o->obs_status);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "CONF_STATUS", BAD_CAST o->conf_status);
-    if (o->comment != NULL)
-        xmlTextWriterWriteAttribute(x, BAD_CAST "COMMENT", BAD_CAST o->comment);
-    xmlTextWriterEndElement(x);
+    ml_obs_attributes(w, o);
 }
 
 /* ---- the writer ------------------------------------------------------------------------- */
 
 sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      sp_sdmx_detail_t detail, const sp_sdmx_dict_t *dict)
+                                      sp_sdmx_detail_t detail, bool flat,
+                                      const sp_sdmx_dict_t *dict)
 {
     sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
     memset(w, 0, sizeof(*w));
@@ -303,6 +332,7 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
     w->history = history;
     w->dict = dict;
     w->detail = detail;
+    w->flat = flat;
     w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
     w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
     if (format == SP_SDMX_CSV)

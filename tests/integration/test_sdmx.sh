@@ -372,7 +372,11 @@ check "rsdmx reads generic data from the service, as the view" "$(view_rows "whe
 check "the time-series forms by the Accept header" "message:StructureSpecificTimeSeriesData|message:GenericTimeSeriesData" \
     "$(curl -s -H 'Accept: application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')|$(curl -s -H 'Accept: application/vnd.sdmx.generictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')"
 check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+json;version=1.0.0')"
-check "a dimension at observation not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?dimensionAtObservation=AllDimensions")"
+check "a dimension at observation not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?dimensionAtObservation=INDICATOR")"
+# AllDimensions: no Series, FBB_USERS' two observations each with its whole key.
+check "dimensionAtObservation=AllDimensions: observations with their keys" "0|2|2|AllDimensions" \
+    "$(curl -s "$base/data/INFORMATIZATION/FBB_USERS?dimensionAtObservation=AllDimensions" > "$SP_TMP/flat.xml"
+       echo "$(grep -c '<Series' "$SP_TMP/flat.xml")|$(grep -c '<Obs INDICATOR="FBB_USERS" REF_AREA="CN" FREQ="M" SENDER="MIIT" CALC_BASIS="PER" BREAKDOWN="_T" TIME_PERIOD=' "$SP_TMP/flat.xml")|$(curl -s "$base/data/INFORMATIZATION/FBB_USERS?dimensionAtObservation=AllDimensions&format=genericdata" | grep -c '<generic:ObsKey>')|$(grep -o 'dimensionAtObservation="[A-Za-z_]*"' "$SP_TMP/flat.xml" | cut -d'"' -f2)")"
 # The reader's 8 observations are more than the 7 the service answers with.
 check "an answer too large: 413, SDMX code 510" "413 510" "$(status "$base/data/INFORMATIZATION/all")"
 check "the same, narrowed, answers" "200 " "$(status "$base/data/INFORMATIZATION/NET_PEN")"
