@@ -97,6 +97,13 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
                                     const char *codelist, const char *items, FILE *out, bool *found,
                                     sp_error_t *err);
 
+/* Data availability (sp_sdmx_avail.c): the values each dimension (or component alone)
+ * takes in the data q selects, and the time they cover, as an actual content constraint of
+ * the dataflow, after the structure parts asked for. *found is false when no data match. */
+sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
+                                       const char *component, unsigned parts, FILE *out,
+                                       bool *found, sp_error_t *err);
+
 /* SDMX in (sp_sdmx_read.c): an SDMX-CSV or SDMX-ML 2.1 structure-specific data file of the
  * dataflow, each observation handed to cb as a contract message (statpipe.observation/1)
  * with where it stands (the CSV line or the XML element's line). An observation without

@@ -53,6 +53,19 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
                       const sp_sdmx_obs_t *o, bool history, sp_sdmx_detail_t detail);
 void sp_sdmx_json_close(FILE *out, sp_sdmx_json_state_t *s);
 
+/* The distinct values of the answer to q (sp_sdmx_query.c). */
+sp_status_t sp_sdmx_read_values(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_dict_t *d,
+                                sp_error_t *err);
+/* The first and last day ("YYYY-MM-DD") of an SDMX period. */
+sp_status_t sp_sdmx_period_days(const char *period, char first[16], char last[16]);
+
+/* A structure message written in parts (sp_sdmx_structure.c): opened up to its Structures,
+ * given artefacts, then closed with xmlTextWriterEndDocument. */
+xmlTextWriterPtr sp_sdmx_structure_open(FILE *out);
+sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
+                                    unsigned stubs, const char *codelist, const char *items,
+                                    sp_error_t *err);
+
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
 /* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */
 sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,

@@ -181,22 +181,28 @@ sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_f
     return sp_sdmx_write_data_max(conn, q, format, 0, out, n_obs, err);
 }
 
-sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
-                                   long max, FILE *out, long *n_obs, sp_error_t *err)
+/* A query's parameters ($1-$12 of the data statements), with the text they point into. */
+typedef struct qparams {
+    char keybuf[1024];
+    char start[16], end[16], first[24], last[24], as_of[32], after[32];
+    const char *p[12];
+} qparams_t;
+
+static sp_status_t build_params(const sp_sdmx_query_t *q, qparams_t *qp, sp_error_t *err)
 {
     if (sp_sdmx_query_check(q, err) != SP_OK)
         return SP_ERR_INVALID;
     /* The key's parts, each "" for any. */
-    char keybuf[1024] = "";
     char *part[SP_SDMX_N_DIMS];
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
         part[i] = "";
+    qp->keybuf[0] = '\0';
     if (q->key != NULL && strcmp(q->key, "all") != 0) {
-        if (strlen(q->key) >= sizeof(keybuf))
+        if (strlen(q->key) >= sizeof(qp->keybuf))
             return sp_error_set(err, SP_ERR_INVALID, "the key is longer than %zu bytes",
-                                sizeof(keybuf) - 1);
-        strcpy(keybuf, q->key);
-        char *s = keybuf;
+                                sizeof(qp->keybuf) - 1);
+        strcpy(qp->keybuf, q->key);
+        char *s = qp->keybuf;
         for (int i = 0; i < SP_SDMX_N_DIMS && s != NULL; i++) {
             part[i] = s;
             s = strchr(s, '.');
@@ -204,24 +210,49 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
                 *s++ = '\0';
         }
     }
-    char start[16], end[16], first[24], last[24];
-    const char *params[12];
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
-        params[i] = part[i];
-    params[6] = q->start_period && period_bound(q->start_period, false, start) ? start : NULL;
-    params[7] = q->end_period && period_bound(q->end_period, true, end) ? end : NULL;
-    snprintf(first, sizeof(first), "%ld", q->first_n);
-    snprintf(last, sizeof(last), "%ld", q->last_n);
-    params[8] = q->first_n > 0 ? first : NULL;
-    params[9] = q->last_n > 0 ? last : NULL;
+        qp->p[i] = part[i];
+    qp->p[6] =
+        q->start_period && period_bound(q->start_period, false, qp->start) ? qp->start : NULL;
+    qp->p[7] = q->end_period && period_bound(q->end_period, true, qp->end) ? qp->end : NULL;
+    snprintf(qp->first, sizeof(qp->first), "%ld", q->first_n);
+    snprintf(qp->last, sizeof(qp->last), "%ld", q->last_n);
+    qp->p[8] = q->first_n > 0 ? qp->first : NULL;
+    qp->p[9] = q->last_n > 0 ? qp->last : NULL;
     /* A time may be given as a period or a date too: its first day, UTC. */
-    char as_of[32], after[32];
-    params[10] =
-        q->as_of && period_bound(q->as_of, false, as_of) ? strcat(as_of, "T00:00:00Z") : q->as_of;
-    params[11] = q->updated_after && period_bound(q->updated_after, false, after)
-                     ? strcat(after, "T00:00:00Z")
-                     : q->updated_after;
+    qp->p[10] = q->as_of && period_bound(q->as_of, false, qp->as_of)
+                    ? strcat(qp->as_of, "T00:00:00Z")
+                    : q->as_of;
+    qp->p[11] = q->updated_after && period_bound(q->updated_after, false, qp->after)
+                    ? strcat(qp->after, "T00:00:00Z")
+                    : q->updated_after;
+    return SP_OK;
+}
 
+sp_status_t sp_sdmx_read_values(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_dict_t *d,
+                                sp_error_t *err)
+{
+    qparams_t qp;
+    if (build_params(q, &qp, err) != SP_OK)
+        return err->code;
+    return read_dict(conn, q->include_history ? history_sql : latest_sql, qp.p, d, err);
+}
+
+sp_status_t sp_sdmx_period_days(const char *period, char first[16], char last[16])
+{
+    return period_bound(period, false, first) && period_bound(period, true, last) ? SP_OK
+                                                                                  : SP_ERR_INVALID;
+}
+
+sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
+                                   long max, FILE *out, long *n_obs, sp_error_t *err)
+{
+    if (sp_sdmx_query_check(q, err) != SP_OK)
+        return SP_ERR_INVALID;
+    qparams_t qp;
+    if (build_params(q, &qp, err) != SP_OK)
+        return err->code;
+    const char *const *params = qp.p;
     const char *sql = q->include_history ? history_sql : latest_sql;
     sp_sdmx_dict_t dict = {0};
     if (format == SP_SDMX_JSON && read_dict(conn, sql, params, &dict, err) != SP_OK) {

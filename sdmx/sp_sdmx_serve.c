@@ -183,6 +183,67 @@ static bool flow_ours(const char *flow)
            is_any(version, SP_SDMX_VERSION, "latest");
 }
 
+/* The artefacts an availability answer carries besides its constraint (references=). */
+static bool availability_parts(const char *references, unsigned *parts)
+{
+    static const struct {
+        const char *name;
+        unsigned parts;
+    } refs[] = {{"none", 0},
+                {"all", SP_SDMX_PART_ALL},
+                {"datastructure", SP_SDMX_PART_DSD},
+                {"dataflow", SP_SDMX_PART_DATAFLOW},
+                {"codelist", SP_SDMX_PART_CODELISTS},
+                {"conceptscheme", SP_SDMX_PART_CONCEPTS},
+                {"conceptschemes", SP_SDMX_PART_CONCEPTS},
+                {"dataproviderscheme", 0}};
+    *parts = 0;
+    for (size_t i = 0; references != NULL && i < sizeof(refs) / sizeof(refs[0]); i++)
+        if (strcmp(references, refs[i].name) == 0) {
+            *parts = refs[i].parts;
+            return true;
+        }
+    return references == NULL;
+}
+
+static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
+{
+    if (n < 2 || !flow_ours(seg[1]))
+        return reply_error(c, NO_RESULTS,
+                           "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW
+                           "," SP_SDMX_VERSION);
+    const char *mode = arg(c, "mode"), *component = n > 4 ? seg[4] : NULL;
+    if (mode != NULL && strcmp(mode, "exact") != 0 && strcmp(mode, "available") != 0)
+        return reply_error(c, SYNTAX, "mode is exact or available");
+    if (component != NULL && strcmp(component, "all") == 0)
+        component = NULL;
+    unsigned parts;
+    if (!availability_parts(arg(c, "references"), &parts))
+        return reply_error(c, SYNTAX,
+                           "references is none, all, datastructure, dataflow, "
+                           "codelist or conceptscheme");
+    char after[64];
+    sp_sdmx_query_t q = {.key = n > 2 ? seg[2] : NULL,
+                         .start_period = arg(c, "startPeriod"),
+                         .end_period = arg(c, "endPeriod"),
+                         .updated_after = time_arg(c, "updatedAfter", after, sizeof(after))};
+    sp_error_t err;
+    if (sp_sdmx_query_check(&q, &err) != SP_OK)
+        return reply_error(c, SYNTAX, err.message);
+    FILE *f = tmpfile();
+    if (f == NULL)
+        return reply_error(c, INTERNAL, "no temporary file");
+    bool found;
+    sp_status_t st = sp_sdmx_write_availability(conn, &q, component, parts, f, &found, &err);
+    if (st != SP_OK || !found) {
+        fclose(f);
+        return st == SP_ERR_INVALID ? reply_error(c, SYNTAX, err.message)
+               : st != SP_OK        ? reply_error(c, INTERNAL, err.message)
+                                    : reply_error(c, NO_RESULTS, NULL);
+    }
+    return reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f);
+}
+
 static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGconn *conn, char **seg,
                             int n)
 {
@@ -419,8 +480,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return reply_error(c, UNAVAILABLE, "the database cannot be reached");
     }
     int64_t t0 = sp_time_now_us();
-    enum MHD_Result ret =
-        strcmp(seg[0], "data") == 0 ? data(s, c, conn, seg, n) : structure(c, conn, seg, n);
+    enum MHD_Result ret = strcmp(seg[0], "data") == 0 ? data(s, c, conn, seg, n)
+                          : strcmp(seg[0], "availableconstraint") == 0
+                              ? availability(c, conn, seg, n)
+                              : structure(c, conn, seg, n);
     sp_pg_close(conn);
     sp_log(SP_LOG_INFO, "sdmx_request", "path=\"%s\" ms=%.1f", url,
            (double)(sp_time_now_us() - t0) / 1000.0);

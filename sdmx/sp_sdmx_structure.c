@@ -254,21 +254,8 @@ static void dataflow(xmlTextWriterPtr x, int stub)
     xmlTextWriterEndElement(x);
 }
 
-sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
-                                    const char *codelist, const char *items, FILE *out, bool *found,
-                                    sp_error_t *err)
+xmlTextWriterPtr sp_sdmx_structure_open(FILE *out)
 {
-    *found = codelist == NULL;
-    for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
-        *found = wanted(components[c].codelist, codelist);
-    if (!*found)
-        return SP_OK;
-    PGresult *codes;
-    if (sp_pg_query(conn,
-                    "SELECT codelist, code, name_zh, name_en FROM stats.sdmx_code"
-                    " ORDER BY codelist, code",
-                    0, NULL, "reading the SDMX code lists", &codes, err) != SP_OK)
-        return err->code;
     xmlTextWriterPtr x = sp_sdmx_xml_open(out);
     xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
@@ -277,6 +264,20 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
     sp_sdmx_xml_header(x, "STATPIPE_STRUCTURE");
     xmlTextWriterEndElement(x); /* message:Header */
     xmlTextWriterStartElement(x, BAD_CAST "message:Structures");
+    return x;
+}
+
+sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
+                                    unsigned stubs, const char *codelist, const char *items,
+                                    sp_error_t *err)
+{
+    PGresult *codes = NULL;
+    if ((parts & SP_SDMX_PART_CODELISTS) &&
+        sp_pg_query(conn,
+                    "SELECT codelist, code, name_zh, name_en FROM stats.sdmx_code"
+                    " ORDER BY codelist, code",
+                    0, NULL, "reading the SDMX code lists", &codes, err) != SP_OK)
+        return err->code;
 #define MODE(part) ((stubs & (part)) ? (stubs & SP_SDMX_STUB_COMPLETE ? COMPLETE_STUB : STUB) : 0)
     if (parts & SP_SDMX_PART_DATAFLOW)
         dataflow(x, MODE(SP_SDMX_PART_DATAFLOW));
@@ -287,9 +288,25 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
     if (parts & SP_SDMX_PART_DSD)
         data_structure(x, MODE(SP_SDMX_PART_DSD));
 #undef MODE
+    PQclear(codes);
+    return SP_OK;
+}
+
+sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
+                                    const char *codelist, const char *items, FILE *out, bool *found,
+                                    sp_error_t *err)
+{
+    *found = codelist == NULL;
+    for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
+        *found = wanted(components[c].codelist, codelist);
+    if (!*found)
+        return SP_OK;
+    xmlTextWriterPtr x = sp_sdmx_structure_open(out);
+    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, stubs, codelist, items, err);
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
-    PQclear(codes);
     fflush(out);
-    return ferror(out) ? sp_error_set(err, SP_ERR_IO, "writing the SDMX structure failed") : SP_OK;
+    if (st == SP_OK && ferror(out))
+        st = sp_error_set(err, SP_ERR_IO, "writing the SDMX structure failed");
+    return st;
 }

@@ -428,6 +428,15 @@ check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/ca
 check "complete stubs: names and descriptions" "200 |2|1" \
     "$(status "$base/dataflow/all/all/latest?detail=allcompletestubs")|$(grep -c '<common:Description' "$SP_TMP/body")|$(grep -c '<structure:Structure>' "$SP_TMP/body")"
 check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflow/all/all/latest?detail=some")"
+# Availability of NET_PEN in CN: the total, urban and rural, 2023-S1 (from 1 January 2023)
+# to 2024-S1 (to 30 June 2024); the embargoed 2024-S2 is not data a reader has.
+check "availableconstraint: the values and the time of the data" "RUR,URB,_T|2023-01-01T00:00:00|2024-06-30T23:59:59" \
+    "$(curl -s "$base/availableconstraint/STATPIPE,INFORMATIZATION,1.0/NET_PEN.CN" > "$SP_TMP/avail.xml"
+       echo "$(sed -n '/<common:KeyValue id="BREAKDOWN">/,/<\/common:KeyValue>/p' "$SP_TMP/avail.xml" | grep -o '<common:Value>[^<]*' | cut -d'>' -f2 | LC_ALL=C sort | tr '\n' ',' | sed 's/,$//')|$(grep -o 'startTime="[^"]*"' "$SP_TMP/avail.xml" | cut -d'"' -f2)|$(grep -o 'endTime="[^"]*"' "$SP_TMP/avail.xml" | cut -d'"' -f2)")"
+check "availableconstraint of one component, with the code lists" "1|10" \
+    "$(curl -s "$base/availableconstraint/INFORMATIZATION/NET_PEN.CN/all/BREAKDOWN?references=codelist" > "$SP_TMP/avail.xml"
+       echo "$(grep -c '<common:KeyValue ' "$SP_TMP/avail.xml")|$(grep -c '<structure:Codelist ' "$SP_TMP/avail.xml")")"
+check "availableconstraint without data: 404" "404 100" "$(status "$base/availableconstraint/INFORMATIZATION/NOPE")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
 rc=0
