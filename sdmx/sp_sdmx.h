@@ -99,7 +99,8 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
 
 /* Data availability (sp_sdmx_avail.c): the values each dimension (or component alone)
  * takes in the data q selects, and the time they cover, as an actual content constraint of
- * the dataflow, after the structure parts asked for. *found is false when no data match. */
+ * the dataflow, after the structure parts asked for (their code lists with only the codes
+ * the data have). No data is an empty region. */
 sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
                                        const char *component, unsigned parts, FILE *out,
                                        bool *found, sp_error_t *err);

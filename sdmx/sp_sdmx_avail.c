@@ -17,11 +17,8 @@ sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
         sp_sdmx_dict_free(&d);
         return err->code;
     }
-    *found = d.n[0] > 0;
-    if (!*found) {
-        sp_sdmx_dict_free(&d);
-        return SP_OK;
-    }
+    /* No data for the key is an answer too: an empty region, and empty code lists. */
+    *found = true;
     /* The time covered: from the first day of the earliest period to the last of the
      * latest (periods sort by their first day within a frequency, not across). */
     char from[16] = "9999-12-31", to[16] = "0000-01-01", a[16], b[16];
@@ -33,7 +30,7 @@ sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
                 memcpy(to, b, sizeof(to));
         }
     xmlTextWriterPtr x = sp_sdmx_structure_open(out);
-    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, 0, NULL, NULL, err);
+    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, 0, NULL, NULL, &d, err);
     xmlTextWriterStartElement(x, BAD_CAST "structure:Constraints");
     xmlTextWriterStartElement(x, BAD_CAST "structure:ContentConstraint");
     xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST "CC_AVAILABILITY");
@@ -65,7 +62,7 @@ sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
     xmlTextWriterStartElement(x, BAD_CAST "structure:CubeRegion");
     xmlTextWriterWriteAttribute(x, BAD_CAST "include", BAD_CAST "true");
     for (int c = 0; c < SP_SDMX_N_DIMS; c++) {
-        if (component != NULL && strcmp(component, sp_sdmx_dim_id[c]) != 0)
+        if ((component != NULL && strcmp(component, sp_sdmx_dim_id[c]) != 0) || d.n[c] == 0)
             continue;
         xmlTextWriterStartElement(x, BAD_CAST "common:KeyValue");
         xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST sp_sdmx_dim_id[c]);
@@ -74,10 +71,12 @@ sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
         xmlTextWriterEndElement(x);
     }
     xmlTextWriterEndElement(x); /* CubeRegion */
-    xmlTextWriterStartElement(x, BAD_CAST "structure:ReferencePeriod");
-    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "startTime", "%sT00:00:00", from);
-    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "endTime", "%sT23:59:59", to);
-    xmlTextWriterEndElement(x);
+    if (d.n[SP_SDMX_JSON_TIME] > 0) {
+        xmlTextWriterStartElement(x, BAD_CAST "structure:ReferencePeriod");
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "startTime", "%sT00:00:00", from);
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "endTime", "%sT23:59:59", to);
+        xmlTextWriterEndElement(x);
+    }
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     sp_sdmx_dict_free(&d);

@@ -60,11 +60,12 @@ sp_status_t sp_sdmx_read_values(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_
 sp_status_t sp_sdmx_period_days(const char *period, char first[16], char last[16]);
 
 /* A structure message written in parts (sp_sdmx_structure.c): opened up to its Structures,
- * given artefacts, then closed with xmlTextWriterEndDocument. */
+ * given artefacts, then closed with xmlTextWriterEndDocument. used (not NULL) keeps in each
+ * code list only the codes an answer has. */
 xmlTextWriterPtr sp_sdmx_structure_open(FILE *out);
 sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
                                     unsigned stubs, const char *codelist, const char *items,
-                                    sp_error_t *err);
+                                    const sp_sdmx_dict_t *used, sp_error_t *err);
 
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
 /* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */

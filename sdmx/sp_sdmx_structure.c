@@ -116,8 +116,19 @@ static bool wanted(const char *cl, const char *only)
     return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
 }
 
+/* Whether the answer whose values are in d has value v of component c (the index of the
+ * component in the structure, which d keeps without the measure). */
+static bool answer_has(const sp_sdmx_dict_t *d, size_t c, const char *v)
+{
+    size_t k = c < 7 ? c : c - 1;
+    for (size_t i = 0; i < d->n[k]; i++)
+        if (strcmp(d->values[k][i].value, v) == 0)
+            return true;
+    return false;
+}
+
 static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, int stub,
-                      const char *items)
+                      const char *items, const sp_sdmx_dict_t *used)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
     for (size_t c = 0; c < N_COMPONENTS; c++) {
@@ -130,7 +141,8 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *onl
             describe(x, "由 statpipe 目录生成的代码表", "A code list of statpipe's catalogue");
         for (int i = 0; i < PQntuples(codes) && !stub; i++) {
             if (strcmp(PQgetvalue(codes, i, 0), cl) != 0 ||
-                !item_wanted(items, PQgetvalue(codes, i, 1)))
+                !item_wanted(items, PQgetvalue(codes, i, 1)) ||
+                (used != NULL && !answer_has(used, c, PQgetvalue(codes, i, 1))))
                 continue;
             xmlTextWriterStartElement(x, BAD_CAST "structure:Code");
             xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST PQgetvalue(codes, i, 1));
@@ -269,7 +281,7 @@ xmlTextWriterPtr sp_sdmx_structure_open(FILE *out)
 
 sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
                                     unsigned stubs, const char *codelist, const char *items,
-                                    sp_error_t *err)
+                                    const sp_sdmx_dict_t *used, sp_error_t *err)
 {
     PGresult *codes = NULL;
     if ((parts & SP_SDMX_PART_CODELISTS) &&
@@ -282,7 +294,7 @@ sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned p
     if (parts & SP_SDMX_PART_DATAFLOW)
         dataflow(x, MODE(SP_SDMX_PART_DATAFLOW));
     if (parts & SP_SDMX_PART_CODELISTS)
-        codelists(x, codes, codelist, MODE(SP_SDMX_PART_CODELISTS), items);
+        codelists(x, codes, codelist, MODE(SP_SDMX_PART_CODELISTS), items, used);
     if (parts & SP_SDMX_PART_CONCEPTS)
         concepts(x, MODE(SP_SDMX_PART_CONCEPTS), items);
     if (parts & SP_SDMX_PART_DSD)
@@ -302,7 +314,7 @@ sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs
     if (!*found)
         return SP_OK;
     xmlTextWriterPtr x = sp_sdmx_structure_open(out);
-    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, stubs, codelist, items, err);
+    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, stubs, codelist, items, NULL, err);
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     fflush(out);

@@ -433,10 +433,12 @@ check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflo
 check "availableconstraint: the values and the time of the data" "RUR,URB,_T|2023-01-01T00:00:00|2024-06-30T23:59:59" \
     "$(curl -s "$base/availableconstraint/STATPIPE,INFORMATIZATION,1.0/NET_PEN.CN" > "$SP_TMP/avail.xml"
        echo "$(sed -n '/<common:KeyValue id="BREAKDOWN">/,/<\/common:KeyValue>/p' "$SP_TMP/avail.xml" | grep -o '<common:Value>[^<]*' | cut -d'>' -f2 | LC_ALL=C sort | tr '\n' ',' | sed 's/,$//')|$(grep -o 'startTime="[^"]*"' "$SP_TMP/avail.xml" | cut -d'"' -f2)|$(grep -o 'endTime="[^"]*"' "$SP_TMP/avail.xml" | cut -d'"' -f2)")"
-check "availableconstraint of one component, with the code lists" "1|10" \
+# With the code lists, each holding the codes the data have: CL_BREAKDOWN its three.
+check "availableconstraint of one component, with the code lists" "1|10|3" \
     "$(curl -s "$base/availableconstraint/INFORMATIZATION/NET_PEN.CN/all/BREAKDOWN?references=codelist" > "$SP_TMP/avail.xml"
-       echo "$(grep -c '<common:KeyValue ' "$SP_TMP/avail.xml")|$(grep -c '<structure:Codelist ' "$SP_TMP/avail.xml")")"
-check "availableconstraint without data: 404" "404 100" "$(status "$base/availableconstraint/INFORMATIZATION/NOPE")"
+       echo "$(grep -c '<common:KeyValue ' "$SP_TMP/avail.xml")|$(grep -c '<structure:Codelist ' "$SP_TMP/avail.xml")|$(sed -n '/<structure:Codelist id="CL_BREAKDOWN"/,/<\/structure:Codelist>/p' "$SP_TMP/avail.xml" | grep -c '<structure:Code ')")"
+check "availableconstraint without data: an empty region" "200 |0" \
+    "$(status "$base/availableconstraint/INFORMATIZATION/NOPE")|$(grep -c '<common:KeyValue' "$SP_TMP/body")"
 check "writes are refused: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all" -X POST)"
 kill -TERM "$serve_pid"
 rc=0
