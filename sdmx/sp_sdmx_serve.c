@@ -399,6 +399,13 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     for (int i = 0; i < (int)(sizeof(artefacts) / sizeof(artefacts[0])); i++)
         if (strcmp(resource, artefacts[i].resource) == 0)
             r = i;
+    /* Structure is SDMX-ML 2.1: an Accept header that takes no XML is not served. */
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+    if (accept != NULL && accept[0] != '\0' && strstr(accept, "xml") == NULL &&
+        strstr(accept, "*/*") == NULL)
+        return reply_error(c, NOT_ACCEPTABLE,
+                           "structure is served as SDMX-ML 2.1 "
+                           "(application/vnd.sdmx.structure+xml)");
     unsigned parts = SP_SDMX_PART_ALL;
     if (strcmp(resource, "structure") != 0) { /* every structure: the whole message */
         if (r < 0)                            /* another structure type: statpipe has none of it */
