@@ -48,8 +48,8 @@ sp_status_t sp_http_listen(const char *listen, const char *what, const sp_http_l
     /* A bounded number of connections, each closed after a few idle seconds and given little
      * memory, so that a flood of slow clients cannot take the file descriptors the database
      * connections need. */
-    *out = MHD_start_daemon(flags, 0, NULL, NULL, handler, cls, MHD_OPTION_SOCK_ADDR,
-                            ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, lim->max_connections,
+    *out = MHD_start_daemon(flags, 0, NULL, NULL, handler, cls, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                            MHD_OPTION_CONNECTION_LIMIT, lim->max_connections,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_per_ip,
                             MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_seconds,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, lim->memory,

@@ -11,10 +11,10 @@
 
 /* How much of the machine one listener may take. */
 typedef struct sp_http_limits {
-    unsigned max_connections; /* at once, from everyone */
-    unsigned max_per_ip;      /* at once, from one address */
-    unsigned idle_seconds;    /* before an idle connection is closed */
-    size_t memory;            /* per connection, for headers and the request */
+    unsigned max_connections;   /* at once, from everyone */
+    unsigned max_per_ip;        /* at once, from one address */
+    unsigned idle_seconds;      /* before an idle connection is closed */
+    size_t memory;              /* per connection, for headers and the request */
     bool thread_per_connection; /* for handlers that block (a database query) */
 } sp_http_limits_t;
 
