@@ -448,19 +448,23 @@ COMMENT ON FUNCTION stats.annual_value_asof(timestamptz) IS 'stats.annual_value 
 
 -- ---- the views that combine areas and indicators: on the totals -------------------------
 
-SELECT statpipe.redefine_view('stats.regional_value', ARRAY[
-    ['stats.annual_value a', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') a'],
-    ['stats.annual_value w', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') w']]);
-SELECT statpipe.redefine_view('stats.national_check', ARRAY[
-    ['stats.annual_value n', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') n']]);
-SELECT statpipe.redefine_view('stats.regional_gap', ARRAY[
-    ['stats.annual_value a', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') a'],
-    ['stats.annual_value w', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') w']]);
-SELECT statpipe.redefine_view('stats.index_score', ARRAY[
-    ['stats.annual_value a', '(SELECT * FROM stats.annual_value x WHERE x.breakdown = ''_T'') a']]);
+-- The annual values of the totals, now and as of a time: what the roll-ups, the gap and
+-- the index read instead of stats.annual_value.
+CREATE VIEW statpipe.annual_value_total AS
+SELECT * FROM stats.annual_value WHERE breakdown = '_T';
+COMMENT ON VIEW statpipe.annual_value_total IS 'stats.annual_value of the totals (breakdown _T): what regional_value, national_check, regional_gap and index_score combine.';
+CREATE FUNCTION statpipe.annual_value_total_asof(p_as_of timestamptz)
+RETURNS SETOF statpipe.annual_value_total
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
+    SELECT * FROM stats.annual_value_asof(p_as_of) WHERE breakdown = '_T'
+$$;
+COMMENT ON FUNCTION statpipe.annual_value_total_asof(timestamptz) IS 'statpipe.annual_value_total as it was known at p_as_of.';
+SELECT statpipe.redefine_view(v::regclass, ARRAY[
+    ['stats.annual_value ', 'statpipe.annual_value_total ']])
+  FROM unnest(ARRAY['stats.regional_value', 'stats.national_check', 'stats.regional_gap',
+                    'stats.index_score']) v;
 SELECT statpipe.redefine_function(f::regprocedure, ARRAY[
-    ['stats.annual_value_asof(p_as_of) ',
-     '(SELECT * FROM stats.annual_value_asof(p_as_of) x WHERE x.breakdown = ''_T'') ']])
+    ['stats.annual_value_asof(p_as_of) ', 'statpipe.annual_value_total_asof(p_as_of) ']])
   FROM unnest(ARRAY['stats.regional_value_asof(timestamptz)', 'stats.national_check_asof(timestamptz)',
                     'stats.regional_gap_asof(timestamptz)', 'stats.index_score_asof(timestamptz)']) f;
 -- The plausibility rules' findings are of totals.
