@@ -39,6 +39,8 @@ typedef struct sp_sdmx_dict {
 /* Appends a value (in order) to component c's list. */
 void sp_sdmx_dict_add(sp_sdmx_dict_t *d, int c, const char *value, const char *zh, const char *en);
 void sp_sdmx_dict_free(sp_sdmx_dict_t *d);
+/* The place of value among component c's values, or -1 (sp_sdmx_json.c). */
+long sp_sdmx_dict_find(const sp_sdmx_dict_t *d, int c, const char *value);
 
 /* Where the SDMX-JSON writer stands: the open data set and series. */
 typedef struct sp_sdmx_json_state {

@@ -61,8 +61,7 @@ static int by_value(const void *a, const void *b)
                   ((const sp_sdmx_dict_value_t *)b)->value);
 }
 
-/* The place of value among component c's values, or -1. */
-static long dict_index(const sp_sdmx_dict_t *d, int c, const char *value)
+long sp_sdmx_dict_find(const sp_sdmx_dict_t *d, int c, const char *value)
 {
     if (value == NULL)
         return -1;
@@ -198,7 +197,7 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
     int k = 0;
     for (int c = 0; c < SP_SDMX_N_DIMS; c++)
         k += snprintf(key + k, sizeof(key) - (size_t)k, c ? ":%ld" : "%ld",
-                      dict_index(d, c, o->dim[c]));
+                      sp_sdmx_dict_find(d, c, o->dim[c]));
     bool new_set =
         s->sets == 0 || (history && (strcmp(s->set_from, o->valid_from) != 0 ||
                                      strcmp(s->set_to, o->valid_to ? o->valid_to : "") != 0 ||
@@ -222,11 +221,11 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
         fputc(',', out);
     }
     /* The value is a decimal as the database writes it: a JSON number, every digit kept. */
-    fprintf(out, "\"%ld\":[%s", dict_index(d, SP_SDMX_JSON_TIME, o->time_period),
+    fprintf(out, "\"%ld\":[%s", sp_sdmx_dict_find(d, SP_SDMX_JSON_TIME, o->time_period),
             o->value ? o->value : "null");
     const char *attr[] = {o->unit, "0", o->obs_status, o->conf_status, o->comment};
     for (int a = 0; a < 5 && detail != SP_SDMX_DATAONLY; a++) {
-        long i = dict_index(d, SP_SDMX_JSON_TIME + 1 + a, attr[a]);
+        long i = sp_sdmx_dict_find(d, SP_SDMX_JSON_TIME + 1 + a, attr[a]);
         if (i < 0)
             fputs(",null", out);
         else

@@ -183,6 +183,20 @@ static bool flow_ours(const char *flow)
            is_any(version, SP_SDMX_VERSION, "latest");
 }
 
+#define NOT_OUR_FLOW                                                                               \
+    "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW "," SP_SDMX_VERSION
+
+/* What data and availability queries share: the key of /{resource}/{flow}/{key}, the
+ * periods and updatedAfter (its text in after). */
+static void base_query(struct MHD_Connection *c, char **seg, int n, sp_sdmx_query_t *q, char *after,
+                       size_t cap)
+{
+    q->key = n > 2 ? seg[2] : NULL;
+    q->start_period = arg(c, "startPeriod");
+    q->end_period = arg(c, "endPeriod");
+    q->updated_after = time_arg(c, "updatedAfter", after, cap);
+}
+
 /* The artefacts an availability answer carries besides its constraint (references=). */
 static bool availability_parts(const char *references, unsigned *parts)
 {
@@ -209,9 +223,7 @@ static bool availability_parts(const char *references, unsigned *parts)
 static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
     if (n < 2 || !flow_ours(seg[1]))
-        return reply_error(c, NO_RESULTS,
-                           "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW
-                           "," SP_SDMX_VERSION);
+        return reply_error(c, NO_RESULTS, NOT_OUR_FLOW);
     const char *mode = arg(c, "mode"), *component = n > 4 ? seg[4] : NULL;
     if (mode != NULL && strcmp(mode, "exact") != 0 && strcmp(mode, "available") != 0)
         return reply_error(c, SYNTAX, "mode is exact or available");
@@ -223,10 +235,8 @@ static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char
                            "references is none, all, datastructure, dataflow, "
                            "codelist or conceptscheme");
     char after[64];
-    sp_sdmx_query_t q = {.key = n > 2 ? seg[2] : NULL,
-                         .start_period = arg(c, "startPeriod"),
-                         .end_period = arg(c, "endPeriod"),
-                         .updated_after = time_arg(c, "updatedAfter", after, sizeof(after))};
+    sp_sdmx_query_t q = {0};
+    base_query(c, seg, n, &q, after, sizeof(after));
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
         return reply_error(c, SYNTAX, err.message);
@@ -248,9 +258,7 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
                             int n)
 {
     if (n < 2 || !flow_ours(seg[1]))
-        return reply_error(c, NO_RESULTS,
-                           "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW
-                           "," SP_SDMX_VERSION);
+        return reply_error(c, NO_RESULTS, NOT_OUR_FLOW);
     sp_sdmx_format_t format;
     if (!data_format(c, &format))
         return reply_error(c, NOT_ACCEPTABLE,
@@ -265,11 +273,9 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return reply_error(c, NOT_IMPLEMENTED,
                            "dimensionAtObservation=TIME_PERIOD or AllDimensions only");
     char after[64], as_of[64];
-    sp_sdmx_query_t q = {.key = n > 2 ? seg[2] : NULL,
-                         .start_period = arg(c, "startPeriod"),
-                         .end_period = arg(c, "endPeriod"),
-                         .updated_after = time_arg(c, "updatedAfter", after, sizeof(after)),
-                         .as_of = time_arg(c, "asOf", as_of, sizeof(as_of))};
+    sp_sdmx_query_t q = {0};
+    base_query(c, seg, n, &q, after, sizeof(after));
+    q.as_of = time_arg(c, "asOf", as_of, sizeof(as_of));
     const char *hist = arg(c, "includeHistory"), *first = arg(c, "firstNObservations"),
                *last = arg(c, "lastNObservations");
     char *end = NULL;

@@ -120,11 +120,7 @@ static bool wanted(const char *cl, const char *only)
  * component in the structure, which d keeps without the measure). */
 static bool answer_has(const sp_sdmx_dict_t *d, size_t c, const char *v)
 {
-    size_t k = c < 7 ? c : c - 1;
-    for (size_t i = 0; i < d->n[k]; i++)
-        if (strcmp(d->values[k][i].value, v) == 0)
-            return true;
-    return false;
+    return sp_sdmx_dict_find(d, (int)(c < 7 ? c : c - 1), v) >= 0;
 }
 
 static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, int stub,

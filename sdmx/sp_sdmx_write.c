@@ -76,7 +76,9 @@ static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         for (int i = 0; i < SP_SDMX_N_DIMS; i++)
             csv_field(w->out, o->dim[i], false);
         /* TIME_PERIOD to COMMENT empty, and VALID_FROM, VALID_TO */
-        fputs(w->history ? ",,,,,,,,\n" : ",,,,,,\n", w->out);
+        int empty = w->history ? 9 : 7;
+        for (int i = 1; i <= empty; i++)
+            csv_field(w->out, NULL, i == empty);
         return;
     }
     sp_sdmx_obs_t bare = *o;

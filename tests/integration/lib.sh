@@ -125,6 +125,12 @@ sp_chromium_dom() {
         || fail "chromium failed: $(tail -n 5 "$2.log")"
 }
 
+# sp_fresh_db NAME: a new database, migrated.
+sp_fresh_db() {
+    sp_psql -d postgres -c "create database $1" >/dev/null
+    PGDATABASE=$1 "$STATPIPE" migrate -q
+}
+
 sp_psql() {
     psql -X -q -v ON_ERROR_STOP=1 -At "$@"
 }

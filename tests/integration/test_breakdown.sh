@@ -22,10 +22,6 @@ retail() { # time_period breakdown basis value: NBS's online retail sales, month
     printf '{"schema":"statpipe.observation/1","message_id":"b%d","sender":"NBS","indicator":"ONLINE_RETAIL","ref_area":"CN","freq":"M","time_period":"%s"%s,"calc_basis":"%s","value":"%s","unit":"亿元","release":"2023-03-15T10:00:00+08:00"}\n' \
         "$n" "$1" "$brk" "$3" "$4"
 }
-fresh() { # database: created and migrated
-    sp_psql -c "create database $1" >/dev/null
-    PGDATABASE=$1 "$STATPIPE" migrate -q
-}
 reader() { # database, SQL: as the reader-only login
     PGDATABASE=$1 PGUSER=analyst sp_psql -c "$2"
 }
@@ -59,7 +55,7 @@ reader() { # database, SQL: as the reader-only login
 printf '%s\n' '{"schema":"statpipe.observation/1","message_id":"bad-brk","sender":"CNNIC","indicator":"NET_PEN","ref_area":"CN","freq":"S","time_period":"2023-S1","breakdown":"SUBURB","value":"70","unit":"%","release":"2023-08-28T10:00:00+08:00"}' \
     > "$SP_TMP/bad.ndjson"
 
-fresh fwd
+sp_fresh_db fwd
 sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
 PGDATABASE=fwd "$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
 rc=0
@@ -182,7 +178,7 @@ views() { # database: every view that carries the breakdown, as text
 }
 want=$(views fwd)
 for order in reversed shuffled; do
-    fresh "brk_$order"
+    sp_fresh_db "brk_$order"
     case $order in
         reversed) tac "$SP_TMP/feed.ndjson" ;;
         shuffled) awk 'NR % 3 == 0' "$SP_TMP/feed.ndjson"; awk 'NR % 3 == 2' "$SP_TMP/feed.ndjson"

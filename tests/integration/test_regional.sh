@@ -16,13 +16,9 @@ msg() { # indicator year value unit [ref_area [release [conf_status]]]: an annua
 reader() { # database, SQL: as the reader-only login
     PGDATABASE=$1 PGUSER=analyst sp_psql -c "$2"
 }
-fresh() { # database: created and migrated
-    sp_psql -c "create database $1" >/dev/null
-    PGDATABASE=$1 "$STATPIPE" migrate -q
-}
 
 # ---- derived indicators --------------------------------------------------------------------
-fresh derived
+sp_fresh_db derived
 sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
 {
     # 2022: 231.2 万个 = 2,312,000 stations over 141175 万人 = 1,411,750,000 people:
@@ -67,7 +63,7 @@ INTL_BW_PER_USER|2023|16912.087912|derived|INTL_BW / NETIZENS|-|BPS_PER_USER|S/S
 check "derived indicators: formula, missing inputs, a published figure preferred" \
     "$expected_derived" "$(derived_rows derived)"
 # The same messages reversed, one a batch: the same derived values.
-fresh derived_reversed
+sp_fresh_db derived_reversed
 tac "$SP_TMP/derived.ndjson" > "$SP_TMP/derived-reversed.ndjson"
 PGDATABASE=derived_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/derived-reversed.ndjson" >/dev/null
 check "derived indicators, messages reversed" "$expected_derived" "$(derived_rows derived_reversed)"
@@ -119,7 +115,7 @@ for r in csv.DictReader(sys.stdin):
 # A confidential input is no input for a public reader: Shanghai's 2022 population is
 # confidential, so the reader gets NULL for want of it, and an internal reader 60,000 /
 # 24,758,900 × 10,000 = 24.233710.
-fresh conf
+sp_fresh_db conf
 {
     msg BS_5G 2022 6.0 万个 310000
     msg POPULATION 2022 2475.89 万人 310000 "" C
@@ -184,14 +180,14 @@ gap_rows() { # database: the gap statistics of the two indicators, as the reader
 # 70 / 76.666667 = 0.913043, 68.333333 / 76.666667 = 0.891304, 0.913043.
 expected_gap="FBB_USERS|31/31|10 540000|1000 440000|100|135.806452|1.232388|plain|2200 600 1110 300|0.272727 0.504545 0.136364|true
 NET_PEN|31/31|50 540000|90 110000|1.8|72.857143|0.086215|weighted by POPULATION|76.666667 70 68.333333 70|0.913043 0.891304 0.913043|true"
-fresh gap
+sp_fresh_db gap
 PGDATABASE=gap "$STATPIPE" load "$SP_TMP/gap.ndjson" >/dev/null
 check "the gap statistics of 31 provinces" "$expected_gap" "$(gap_rows gap)"
 check "the gap as of now equals the view" "0" "$(reader gap "
     select count(*) from (select * from stats.regional_gap except select * from stats.regional_gap_asof(now())) x")"
 # The same messages in two other orders, one message a batch: the same statistics.
 for order in reversed shuffled; do
-    fresh "gap_$order"
+    sp_fresh_db "gap_$order"
     case $order in
         reversed) tac "$SP_TMP/gap.ndjson" ;;
         shuffled) shuf --random-source=<(yes) "$SP_TMP/gap.ndjson" ;;
@@ -244,7 +240,7 @@ expected_index="2022|110000|74|90 50|1|1/3
 2023|110000|90.5206|107.5 65.0515|1|1/3
 2023|310000|65|75 50|1|2/3
 2023|440000|55|25 100|0.7|3/3"
-fresh idx
+sp_fresh_db idx
 PGDATABASE=idx sp_psql -c "$index_sql" >/dev/null
 PGDATABASE=idx "$STATPIPE" load "$SP_TMP/index.ndjson" >/dev/null
 check "the composite index: normalisation, logarithms, weights, a missing component reweighted" \
@@ -257,7 +253,7 @@ check "a missing component under the rule null" "2023|110000|90.5206|107.5 65.05
 2023|310000|65|75 50|1|2/2
 2023|440000|NULL|NULL 100|0.7|-" "$(index_rows idx | grep '^2023')"
 # Reversed, one message a batch: the same index.
-fresh idx_reversed
+sp_fresh_db idx_reversed
 PGDATABASE=idx_reversed sp_psql -c "$index_sql" >/dev/null
 tac "$SP_TMP/index.ndjson" > "$SP_TMP/index-reversed.ndjson"
 PGDATABASE=idx_reversed "$STATPIPE" load --batch-rows 1 "$SP_TMP/index-reversed.ndjson" >/dev/null

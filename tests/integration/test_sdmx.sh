@@ -27,9 +27,8 @@ obs() { # indicator ref_area freq period value unit release [breakdown [conf_sta
     obs FBB_USERS CN M 2024-11 66800 万户 2024-12-20T10:00:00+08:00 _T F MIIT
     obs FBB_USERS CN M 2024-12 67000 万户 2025-01-20T10:00:00+08:00 _T F MIIT
 } > "$SP_TMP/feed.ndjson"
-sp_psql -c "create database sdmx" >/dev/null
+sp_fresh_db sdmx
 export PGDATABASE=sdmx
-"$STATPIPE" migrate -q
 "$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
 sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
 as_reader() { PGUSER=analyst "$@"; }
@@ -196,12 +195,11 @@ rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
 check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml, sdmx-ml-generic or sdmx-json')"
 # ---- SDMX in: statpipe load --format sdmx-csv|sdmx-ml ---------------------------------------
-fresh_db() { sp_psql -d postgres -c "create database $1" >/dev/null; PGDATABASE=$1 "$STATPIPE" migrate -q; }
 # Round trips: every vintage exported, loaded into an empty database, exported again.
 as_reader "$STATPIPE" export --include-history --out "$SP_TMP/h1.csv"
 as_reader "$STATPIPE" export --include-history --format sdmx-ml --out "$SP_TMP/h1.xml"
-fresh_db rt_csv
-fresh_db rt_ml
+sp_fresh_db rt_csv
+sp_fresh_db rt_ml
 PGDATABASE=rt_csv "$STATPIPE" load --format sdmx-csv "$SP_TMP/h1.csv" >/dev/null
 PGDATABASE=rt_ml "$STATPIPE" load --format sdmx-ml "$SP_TMP/h1.xml" >/dev/null
 PGDATABASE=rt_csv "$STATPIPE" export --include-history --out "$SP_TMP/h2.csv"
@@ -218,7 +216,7 @@ check "loading the same SDMX file again loads nothing new" "loaded 9 messages: 9
     "$(PGDATABASE=rt_csv "$STATPIPE" load --format sdmx-csv "$SP_TMP/h1.csv")"
 # The latest values carry no release: --release gives them one.
 as_reader "$STATPIPE" export --out "$SP_TMP/l1.csv"
-fresh_db rt_latest
+sp_fresh_db rt_latest
 rc=0
 PGDATABASE=rt_latest "$STATPIPE" load --format sdmx-csv "$SP_TMP/l1.csv" >/dev/null || rc=$?
 check "without a release the observations wait in quarantine, each with its line" "8|missing_field|2,3,4,5,6,7,8,9" \
@@ -239,7 +237,7 @@ check "round trip of the latest values, with --release: the same file" "same" \
     echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,NET_PEN,990000,A,CNNIC,PER,_T,2022,70,PCT,0,A,F,"
     echo "dataflow,STATPIPE:INFORMATIZATION(1.0),I,FBB_USERS,CN,A,MIIT,,,2022,5.9,亿户,0,A,F,\"a comment, quoted\""
 } > "$SP_TMP/agency.csv"
-fresh_db agency
+sp_fresh_db agency
 rc=0
 PGDATABASE=agency "$STATPIPE" load --format sdmx-csv --release 2023-03-01T10:00:00+08:00 "$SP_TMP/agency.csv" >/dev/null || rc=$?
 check "wrong codes: quarantined with file, line and reason" "3:unknown_indicator,4:unknown_breakdown,5:unknown_area" \
