@@ -91,6 +91,7 @@ want=$(view_rows)
 # 11 messages: less the revised vintage, the confidential and the embargoed figure: 8 rows.
 check "the reader's view has 8 rows" 8 "$(echo "$want" | wc -l)"
 check "rsdmx reads the SDMX-ML data as the view, value for value" "$want" "$(r_rows "$SP_TMP/all.xml")"
+# The reader's 5 series: NET_PEN CN total, urban and rural, Guangdong's total, FBB_USERS CN.
 check "SDMX-ML data: one Series per series" 5 "$(grep -c '<Series ' "$SP_TMP/all.xml")"
 
 # SDMX-CSV: the standard's header, a row per observation, the same values.
@@ -162,8 +163,12 @@ check "startPeriod and endPeriod" "2024-11 2024-12 2024-S1" \
 # A half-year that begins before 2023-07 does not fall after it: 2023-S2 does, 2023-S1 not.
 check "a period that begins before startPeriod is left out" "2023-S2" \
     "$(as_reader "$STATPIPE" export --start-period 2023-07 --end-period 2023-12 NET_PEN.CN.S.CNNIC.PER._T | tail -n +2 | cut -d, -f10)"
+# The last period of each: CN total 2024-S1, CN urban, CN rural and Guangdong 2023-S2,
+# FBB_USERS 2024-12.
 check "lastNObservations: the last period of each series" "2023-S2 2023-S2 2023-S2 2024-12 2024-S1" \
     "$(as_reader "$STATPIPE" export --last 1 | tail -n +2 | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
+# The first period of the totals of NET_PEN and FBB_USERS in CN: 2023-S1, and 2024-11 (the
+# reader does not see the confidential 2024-10).
 check "firstNObservations" "2023-S1 2024-11" \
     "$(as_reader "$STATPIPE" export --first 1 NET_PEN+FBB_USERS.CN | tail -n +2 | grep ',_T,' | cut -d, -f10 | sort | tr '\n' ' ' | sed 's/ $//')"
 # Released after 2024-08-01: the 2023-S2 revision and 2024-S1 (both 2024-08-29), and FBB_USERS
