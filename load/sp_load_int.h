@@ -45,6 +45,7 @@ typedef struct sp_load_sql {
     const char *stage, *copy_obs, *copy_quarantine, *copy_replayed, *copy_offset;
     const char *offsets_advance, *series, *seen_record, *keep_lean, *keep_checked;
     const char *observation_insert;
+    const char *data_changed;
     const char *quarantine_insert, *quarantine_replayed;
     const char *offset_get, *offsets_list, *offsets_forget, *offsets_set;
     const char *quarantine_list, *quarantine_page;

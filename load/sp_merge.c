@@ -137,6 +137,9 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, bool lean, uint64_
         (b->replayed.len > 0 &&
          merge_step(conn, q->quarantine_replayed, "merge", NULL, why, err) != SP_OK))
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
+    /* Last: the time the data changed, whose lock is held until COMMIT (data_changed.sql). */
+    if (inserted > 0 && merge_step(conn, q->data_changed, "merge", NULL, why, err) != SP_OK)
+        return rollback(ld, err ? err->code : SP_ERR_SERVER);
     PGresult *res = PQexec(conn, "COMMIT");
     if (PQresultStatus(res) == PGRES_COMMAND_OK && ld->lose_commit_every &&
         ++ld->commits % ld->lose_commit_every == 0) {

@@ -9,6 +9,7 @@
 #include "sp_http.h"
 #include "sp_pg.h"
 #include "sp_sdmx_int.h"
+#include "sp_sdmx_reply.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,67 +21,10 @@ struct sp_sdmx_server {
     long max_observations;
 };
 
-/* An SDMX error code and the HTTP status the REST API gives it. */
-typedef struct {
-    int sdmx;
-    unsigned http;
-    const char *title;
-} sdmx_error_t;
-static const sdmx_error_t NO_RESULTS = {100, 404, "No results found"};
-static const sdmx_error_t SYNTAX = {140, 400, "Syntax error"};
-static const sdmx_error_t NOT_ACCEPTABLE = {406, 406, "Not acceptable"};
-static const sdmx_error_t TOO_LARGE = {510, 413, "Response size exceeds service limit"};
-static const sdmx_error_t INTERNAL = {500, 500, "Internal server error"};
-static const sdmx_error_t NOT_IMPLEMENTED = {501, 501, "Not implemented"};
-static const sdmx_error_t UNAVAILABLE = {503, 503, "Service unavailable"};
-
 #define TYPE_CSV "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"
 #define TYPE_DATA "application/vnd.sdmx.structurespecificdata+xml; version=2.1"
 #define TYPE_JSON "application/vnd.sdmx.data+json; version=2.0.0; charset=utf-8"
 #define TYPE_STRUCTURE "application/vnd.sdmx.structure+xml; version=2.1"
-#define TYPE_ERROR "application/xml"
-
-/* Sends what f holds (from its start to where it is) and closes f. */
-static enum MHD_Result reply_file(struct MHD_Connection *c, unsigned code, const char *type,
-                                  FILE *f)
-{
-    fflush(f);
-    off_t size = ftello(f);
-    int fd = dup(fileno(f));
-    fclose(f);
-    struct MHD_Response *r =
-        fd < 0 ? NULL : MHD_create_response_from_fd_at_offset64((uint64_t)size, fd, 0);
-    if (r == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Content-Language", "zh, en");
-    enum MHD_Result ret = MHD_queue_response(c, code, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-/* An SDMX-ML 2.1 error message. */
-static enum MHD_Result reply_error(struct MHD_Connection *c, sdmx_error_t e, const char *detail)
-{
-    FILE *f = tmpfile();
-    if (f == NULL)
-        return MHD_NO;
-    xmlTextWriterPtr x = sp_sdmx_xml_open(f);
-    xmlTextWriterStartElement(x, BAD_CAST "message:Error");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:message", BAD_CAST SP_SDMX_NS_MESSAGE);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:common", BAD_CAST SP_SDMX_NS_COMMON);
-    xmlTextWriterStartElement(x, BAD_CAST "message:ErrorMessage");
-    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "code", "%d", e.sdmx);
-    xmlTextWriterStartElement(x, BAD_CAST "common:Text");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "en");
-    xmlTextWriterWriteFormatString(x, "%s%s%s", e.title, detail ? ": " : "", detail ? detail : "");
-    xmlTextWriterEndDocument(x);
-    xmlFreeTextWriter(x);
-    return reply_file(c, e.http, TYPE_ERROR, f);
-}
 
 static const char *arg(struct MHD_Connection *c, const char *name)
 {
@@ -220,58 +164,88 @@ static bool availability_parts(const char *references, unsigned *parts)
     return references == NULL;
 }
 
+/* When the data a reader sees last changed (stats.data_last_modified()), to the second, for
+ * Last-Modified; 0 (none sent, none compared) while that second is less than two seconds
+ * past: HTTP dates have whole seconds, and a change committing in the second a client was
+ * told must not look older than its copy. */
+static time_t last_modified(PGconn *conn)
+{
+    PGresult *res = NULL;
+    sp_error_t err;
+    if (sp_pg_query(conn,
+                    "SELECT floor(extract(epoch FROM stats.data_last_modified()))::bigint,"
+                    "       floor(extract(epoch FROM clock_timestamp()))::bigint",
+                    0, NULL, "reading when the data changed", &res, &err) != SP_OK) {
+        sp_log(SP_LOG_WARNING, "sdmx_last_modified", "detail=\"%s\"", err.message);
+        return 0;
+    }
+    time_t t = 0;
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+        long long changed = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        long long now = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        t = now - changed >= 2 ? (time_t)changed : 0;
+    }
+    PQclear(res);
+    return t;
+}
+
 static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
     if (n < 2 || !flow_ours(seg[1]))
-        return reply_error(c, NO_RESULTS, NOT_OUR_FLOW);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NOT_OUR_FLOW);
     const char *mode = arg(c, "mode"), *component = n > 4 ? seg[4] : NULL;
     if (mode != NULL && strcmp(mode, "exact") != 0 && strcmp(mode, "available") != 0)
-        return reply_error(c, SYNTAX, "mode is exact or available");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "mode is exact or available");
     if (component != NULL && strcmp(component, "all") == 0)
         component = NULL;
     unsigned parts;
     if (!availability_parts(arg(c, "references"), &parts))
-        return reply_error(c, SYNTAX,
-                           "references is none, all, datastructure, dataflow, "
-                           "codelist or conceptscheme");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                   "references is none, all, datastructure, dataflow, "
+                                   "codelist or conceptscheme");
     char after[64];
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
-        return reply_error(c, SYNTAX, err.message);
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
+    time_t changed = last_modified(conn);
+    if (sp_sdmx_not_modified(c, changed))
+        return sp_sdmx_reply_not_modified(c, changed);
     FILE *f = tmpfile();
     if (f == NULL)
-        return reply_error(c, INTERNAL, "no temporary file");
+        return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
     bool found;
     sp_status_t st = sp_sdmx_write_availability(conn, &q, component, parts, f, &found, &err);
     if (st != SP_OK || !found) {
         fclose(f);
-        return st == SP_ERR_INVALID ? reply_error(c, SYNTAX, err.message)
-               : st != SP_OK        ? reply_error(c, INTERNAL, err.message)
-                                    : reply_error(c, NO_RESULTS, NULL);
+        return st == SP_ERR_INVALID ? sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message)
+               : st != SP_OK        ? sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, err.message)
+                                    : sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     }
-    return reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f);
+    return sp_sdmx_reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f, changed);
 }
 
 static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGconn *conn, char **seg,
                             int n)
 {
     if (n < 2 || !flow_ours(seg[1]))
-        return reply_error(c, NO_RESULTS, NOT_OUR_FLOW);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NOT_OUR_FLOW);
     sp_sdmx_format_t format;
     if (!data_format(c, &format))
-        return reply_error(c, NOT_ACCEPTABLE,
-                           "statpipe serves SDMX-ML 2.1 structure-specific and generic data "
-                           "(and their time-series forms), SDMX-CSV 2.0 and SDMX-JSON 2.0");
+        return sp_sdmx_reply_error(
+            c, SP_SDMX_NOT_ACCEPTABLE,
+            "statpipe serves SDMX-ML 2.1 structure-specific and generic data "
+            "(and their time-series forms), SDMX-CSV 2.0 and SDMX-JSON 2.0");
     const char *detail = arg(c, "detail"), *at_obs = arg(c, "dimensionAtObservation");
     sp_sdmx_detail_t det = SP_SDMX_FULL;
     if (detail != NULL && !sp_sdmx_detail_parse(detail, &det))
-        return reply_error(c, SYNTAX, "detail is full, dataonly, serieskeysonly or nodata");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                   "detail is full, dataonly, serieskeysonly or nodata");
     bool flat = at_obs != NULL && strcmp(at_obs, "AllDimensions") == 0;
     if (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0 && !flat)
-        return reply_error(c, NOT_IMPLEMENTED,
-                           "dimensionAtObservation=TIME_PERIOD or AllDimensions only");
+        return sp_sdmx_reply_error(c, SP_SDMX_NOT_IMPLEMENTED,
+                                   "dimensionAtObservation=TIME_PERIOD or AllDimensions only");
     char after[64], as_of[64];
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
@@ -280,30 +254,33 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
                *last = arg(c, "lastNObservations");
     char *end = NULL;
     if (hist != NULL && strcmp(hist, "true") != 0 && strcmp(hist, "false") != 0)
-        return reply_error(c, SYNTAX, "includeHistory is true or false");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "includeHistory is true or false");
     q.include_history = hist != NULL && strcmp(hist, "true") == 0;
     q.detail = det;
     q.flat = flat;
     if (first != NULL && ((q.first_n = strtol(first, &end, 10)) <= 0 || *end != '\0'))
-        return reply_error(c, SYNTAX, "firstNObservations is a positive integer");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "firstNObservations is a positive integer");
     if (last != NULL && ((q.last_n = strtol(last, &end, 10)) <= 0 || *end != '\0'))
-        return reply_error(c, SYNTAX, "lastNObservations is a positive integer");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "lastNObservations is a positive integer");
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
-        return reply_error(c, SYNTAX, err.message);
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
+    time_t changed = last_modified(conn);
+    if (sp_sdmx_not_modified(c, changed))
+        return sp_sdmx_reply_not_modified(c, changed);
     FILE *f = tmpfile();
     if (f == NULL)
-        return reply_error(c, INTERNAL, "no temporary file");
+        return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
     long n_obs = 0;
     sp_status_t st = sp_sdmx_write_data_max(conn, &q, format, s->max_observations, f, &n_obs, &err);
     if (st != SP_OK || n_obs == 0) {
         fclose(f);
         if (st == SP_ERR_RANGE)
-            return reply_error(c, TOO_LARGE, "narrow the key or the periods");
+            return sp_sdmx_reply_error(c, SP_SDMX_TOO_LARGE, "narrow the key or the periods");
         if (st == SP_ERR_INVALID)
-            return reply_error(c, SYNTAX, err.message);
-        return st != SP_OK ? reply_error(c, INTERNAL, err.message)
-                           : reply_error(c, NO_RESULTS, NULL);
+            return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
+        return st != SP_OK ? sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, err.message)
+                           : sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     }
     static const char *const type[] = {
         [SP_SDMX_CSV] = TYPE_CSV,
@@ -312,7 +289,7 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         [SP_SDMX_ML_TS] = "application/vnd.sdmx.structurespecifictimeseriesdata+xml; version=2.1",
         [SP_SDMX_GENERIC] = "application/vnd.sdmx.genericdata+xml; version=2.1",
         [SP_SDMX_GENERIC_TS] = "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1"};
-    return reply_file(c, MHD_HTTP_OK, type[format], f);
+    return sp_sdmx_reply_file(c, MHD_HTTP_OK, type[format], f, changed);
 }
 
 /* The artefacts statpipe serves, each with what it refers to (children) and what refers to
@@ -409,19 +386,20 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     if (accept != NULL && accept[0] != '\0' && strstr(accept, "xml") == NULL &&
         strstr(accept, "*/*") == NULL)
-        return reply_error(c, NOT_ACCEPTABLE,
-                           "structure is served as SDMX-ML 2.1 "
-                           "(application/vnd.sdmx.structure+xml)");
+        return sp_sdmx_reply_error(c, SP_SDMX_NOT_ACCEPTABLE,
+                                   "structure is served as SDMX-ML 2.1 "
+                                   "(application/vnd.sdmx.structure+xml)");
     unsigned parts = SP_SDMX_PART_ALL;
     if (strcmp(resource, "structure") != 0) { /* every structure: the whole message */
         if (r < 0)                            /* another structure type: statpipe has none of it */
-            return reply_error(c, is_structure_type(resource) ? NO_RESULTS : NOT_IMPLEMENTED,
-                               "statpipe serves dataflow, datastructure, conceptscheme, codelist "
-                               "and data");
+            return sp_sdmx_reply_error(
+                c, is_structure_type(resource) ? SP_SDMX_NO_RESULTS : SP_SDMX_NOT_IMPLEMENTED,
+                "statpipe serves dataflow, datastructure, conceptscheme, codelist "
+                "and data");
         if (!structure_parts(r, arg(c, "references"), &parts))
-            return reply_error(c, SYNTAX,
-                               "references is none, parents, parentsandsiblings, "
-                               "children, descendants, all or a structure type");
+            return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                       "references is none, parents, parentsandsiblings, "
+                                       "children, descendants, all or a structure type");
     }
     /* detail: stubs (names only) for all artefacts, or for the referenced ones; a partial
      * reference is given whole, every code being used. */
@@ -438,30 +416,30 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     else if (strcmp(detail, "referencecompletestubs") == 0)
         stubs = (parts & ~self) | SP_SDMX_STUB_COMPLETE;
     else
-        return reply_error(c, SYNTAX,
-                           "detail is full, allstubs, referencestubs, "
-                           "allcompletestubs, referencecompletestubs or "
-                           "referencepartial");
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                   "detail is full, allstubs, referencestubs, "
+                                   "allcompletestubs, referencecompletestubs or "
+                                   "referencepartial");
     bool version_ok = is_any(version, "all", "latest") || strcmp(version, SP_SDMX_VERSION) == 0;
     if (!is_any(agency, "all", SP_SDMX_AGENCY) || !version_ok)
-        return reply_error(c, NO_RESULTS, NULL);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     if (r >= 0 && artefacts[r].id != NULL && !is_any(id, "all", artefacts[r].id))
-        return reply_error(c, NO_RESULTS, NULL);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     FILE *f = tmpfile();
     if (f == NULL)
-        return reply_error(c, INTERNAL, "no temporary file");
+        return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
     sp_error_t err;
     bool found;
     const char *codelist = r >= 0 && artefacts[r].id == NULL ? (id ? id : "all") : NULL;
     if (sp_sdmx_write_structure(conn, parts, stubs, codelist, items, f, &found, &err) != SP_OK) {
         fclose(f);
-        return reply_error(c, INTERNAL, err.message);
+        return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, err.message);
     }
     if (!found) {
         fclose(f);
-        return reply_error(c, NO_RESULTS, NULL);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     }
-    return reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f);
+    return sp_sdmx_reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f, 0);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -474,9 +452,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     (void)con_cls;
     sp_sdmx_server_t *s = cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply_error(c, NOT_IMPLEMENTED, "the service is read-only: GET");
+        return sp_sdmx_reply_error(c, SP_SDMX_NOT_IMPLEMENTED, "the service is read-only: GET");
     if (strncmp(url, "/rest/", 6) != 0)
-        return reply_error(c, NO_RESULTS, "the SDMX REST API is under /rest/");
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, "the SDMX REST API is under /rest/");
     /* The path's segments: resource, then agency/id/version or flow/key/provider. */
     char path[2048];
     snprintf(path, sizeof(path), "%s", url + 6);
@@ -485,12 +463,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     for (char *p = path, *save = NULL; n < 6 && (p = strtok_r(p, "/", &save)) != NULL; p = NULL)
         seg[n++] = p;
     if (n == 0)
-        return reply_error(c, NO_RESULTS, "see /rest/dataflow and /rest/data/" SP_SDMX_FLOW);
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS,
+                                   "see /rest/dataflow and /rest/data/" SP_SDMX_FLOW);
     PGconn *conn;
     sp_error_t err;
     if (sp_pg_connect(s->conninfo, &conn, &err) != SP_OK) {
         sp_log(SP_LOG_ERR, "sdmx_database", "detail=\"%s\"", err.message);
-        return reply_error(c, UNAVAILABLE, "the database cannot be reached");
+        return sp_sdmx_reply_error(c, SP_SDMX_UNAVAILABLE, "the database cannot be reached");
     }
     int64_t t0 = sp_time_now_us();
     enum MHD_Result ret = strcmp(seg[0], "data") == 0 ? data(s, c, conn, seg, n)
