@@ -11,7 +11,8 @@
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: statpipe export [--format sdmx-csv|sdmx-ml|sdmx-ml-generic|sdmx-json]\n"
+            "usage: statpipe export [--format sdmx-csv|sdmx-ml|sdmx-ml-generic|sdmx-json|\n"
+            "                                 sdmx-csv-1.0|sdmx-json-1.0]\n"
             "                       [--structure] [--as-of TIME] [--detail D]\n"
             "                       [--include-history] [--start-period P] [--end-period P]\n"
             "                       [--updated-after TIME] [--first N | --last N]\n"
@@ -25,7 +26,9 @@ static void export_usage(FILE *out)
             "options:\n"
             "  --format F          sdmx-csv (SDMX-CSV 2.0, the default), sdmx-ml (SDMX-ML\n"
             "                      2.1 structure-specific data), sdmx-ml-generic (SDMX-ML\n"
-            "                      2.1 generic data) or sdmx-json (SDMX-JSON 2.0)\n"
+            "                      2.1 generic data), sdmx-json (SDMX-JSON 2.0), or\n"
+            "                      sdmx-csv-1.0 and sdmx-json-1.0 for clients of the\n"
+            "                      earlier versions (CSV 1.0 has no history)\n"
             "  --structure         the structure message instead (SDMX-ML 2.1): dataflow,\n"
             "                      data structure, concepts and code lists in zh and en\n"
             "  --as-of TIME        the figures as known at TIME\n"
@@ -82,12 +85,16 @@ int sp_cmd_export(int argc, char **argv)
                 format = SP_SDMX_JSON;
             } else if (strcmp(optarg, "sdmx-ml-generic") == 0) {
                 format = SP_SDMX_GENERIC;
+            } else if (strcmp(optarg, "sdmx-csv-1.0") == 0) {
+                format = SP_SDMX_CSV1;
+            } else if (strcmp(optarg, "sdmx-json-1.0") == 0) {
+                format = SP_SDMX_JSON1;
             } else {
-                fprintf(
-                    stderr,
-                    "statpipe: --format must be sdmx-csv, sdmx-ml, sdmx-ml-generic or sdmx-json, "
-                    "not \"%s\"\n",
-                    optarg);
+                fprintf(stderr,
+                        "statpipe: --format must be sdmx-csv, sdmx-ml, sdmx-ml-generic, sdmx-json, "
+                        "sdmx-csv-1.0 or sdmx-json-1.0, "
+                        "not \"%s\"\n",
+                        optarg);
                 return SP_EXIT_USAGE;
             }
             break;
@@ -137,6 +144,11 @@ int sp_cmd_export(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "statpipe: export takes one KEY at most; join codes with + "
                         "(NET_PEN+MBB_PEN)\n");
+        return SP_EXIT_USAGE;
+    }
+    if (q.include_history && format == SP_SDMX_CSV1) {
+        fprintf(stderr, "statpipe: SDMX-CSV 1.0 has no columns for a vintage's validity; "
+                        "export the history as sdmx-csv (2.0)\n");
         return SP_EXIT_USAGE;
     }
     sp_error_t err;

@@ -31,14 +31,17 @@ enum {
 extern const char *const sp_sdmx_dim_id[SP_SDMX_N_DIMS];
 
 /* Data formats: SDMX-CSV 2.0; SDMX-ML 2.1 structure-specific data, its time-series form,
- * generic data and its time-series form; SDMX-JSON 2.0. */
+ * generic data and its time-series form; SDMX-JSON 2.0; SDMX-CSV 1.0 and SDMX-JSON 1.0,
+ * which clients written for the earlier versions ask for. */
 typedef enum {
     SP_SDMX_CSV = 0,
     SP_SDMX_ML,
     SP_SDMX_JSON,
     SP_SDMX_ML_TS,
     SP_SDMX_GENERIC,
-    SP_SDMX_GENERIC_TS
+    SP_SDMX_GENERIC_TS,
+    SP_SDMX_CSV1,
+    SP_SDMX_JSON1
 } sp_sdmx_format_t;
 
 /* The REST API's detail: everything (full), observations without attributes (dataonly),

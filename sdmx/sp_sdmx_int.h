@@ -49,6 +49,7 @@ typedef struct sp_sdmx_json_state {
     char set_from[32], set_to[32];
     bool set_deleted;
     bool empty; /* no observation: the message is written whole by sp_sdmx_json_open */
+    bool v1;    /* SDMX-JSON 1.0: one structure, not a list; no measures */
 } sp_sdmx_json_state_t;
 void sp_sdmx_json_open(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *s);
 void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *s,

@@ -1,5 +1,5 @@
 /*
- * sp_sdmx_json.c: a data answer as an SDMX-JSON 2.0 data message. SDMX-JSON refers to each
+ * sp_sdmx_json.c: a data answer as an SDMX-JSON 2.0 (or 1.0) data message. SDMX-JSON refers to each
  * dimension and attribute value by its place in the structure's list of values, so the
  * answer is read twice: once for the distinct values of each component (with their names
  * in Chinese and English), written as the structure; then row by row, each series an object
@@ -94,7 +94,7 @@ void sp_sdmx_dict_add(sp_sdmx_dict_t *d, int c, const char *value, const char *z
     v->name_en = strdup(en && en[0] ? en : value);
 }
 
-static void component(FILE *out, const sp_sdmx_dict_t *d, int c, int key_position)
+static void component(FILE *out, const sp_sdmx_dict_t *d, int c, int key_position, bool v1)
 {
     fputs("{\"id\":", out);
     jstr(out, comp_id[c]);
@@ -103,11 +103,14 @@ static void component(FILE *out, const sp_sdmx_dict_t *d, int c, int key_positio
     if (key_position >= 0)
         fprintf(out, ",\"keyPosition\":%d", key_position);
     else
-        fputs(",\"relationship\":{\"observation\":{}}", out);
+        fputs(v1 ? ",\"relationship\":{\"primaryMeasure\":\"OBS_VALUE\"}"
+                 : ",\"relationship\":{\"observation\":{}}",
+              out);
     if (c == SP_SDMX_JSON_TIME)
         fputs(",\"roles\":[\"TIME_PERIOD\"]", out);
-    if (d->n[c] == 0) { /* an attribute no observation has: no list, every index null */
-        fputc('}', out);
+    if (d->n[c] == 0) { /* an attribute no observation has: every index null, and no list
+                           (2.0) or an empty one (1.0 requires it) */
+        fputs(v1 ? ",\"values\":[]}" : "}", out);
         return;
     }
     fputs(",\"values\":[", out);
@@ -135,45 +138,55 @@ void sp_sdmx_json_open(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t 
     gmtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(out,
-            "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/"
-            "data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json\",\"id\":"
+            "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/%s/"
+            "data-message/tools/schemas/%s/sdmx-json-data-schema.json\",\"id\":"
             "\"STATPIPE_DATA\",\"test\":false,\"prepared\":\"%s\",\"contentLanguages\":"
             "[\"zh\",\"en\"],\"sender\":{\"id\":\"" SP_SDMX_AGENCY "\"}},\n",
-            now);
+            s->v1 ? "v1.0" : "master", s->v1 ? "1.0" : "2.0.0", now);
     /* No observation: no value to describe a dimension with, and no data set. */
     s->empty = d->n[0] == 0;
     if (s->empty) {
-        fputs("\"data\":{\"structures\":[],\"dataSets\":[]}}\n", out);
+        fputs(s->v1 ? "\"data\":{\"dataSets\":[]}}\n"
+                    : "\"data\":{\"structures\":[],\"dataSets\":[]}}\n",
+              out);
         return;
     }
-    fputs("\"data\":{\"structures\":[{\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel."
+    /* 2.0 lists the structures the data sets refer to; 1.0 has the one structure */
+    fputs(s->v1 ? "\"data\":{\"structure\":" : "\"data\":{\"structures\":[", out);
+    fputs("{\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel."
           "datastructure.Dataflow=" SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION ")\","
           "\"rel\":\"dataflow\"}],\n\"dimensions\":{\"series\":[",
           out);
     for (int c = 0; c < SP_SDMX_N_DIMS; c++) {
         if (c)
             fputc(',', out);
-        component(out, d, c, c);
+        component(out, d, c, c, s->v1);
     }
     fputs("],\"observation\":[", out);
-    component(out, d, SP_SDMX_JSON_TIME, SP_SDMX_N_DIMS);
-    fputs("]},\n\"measures\":{\"observation\":[{\"id\":\"OBS_VALUE\",", out);
-    names(out, "观测值", "Observation value");
-    fputs("}]},\n\"attributes\":{\"observation\":[", out);
+    component(out, d, SP_SDMX_JSON_TIME, SP_SDMX_N_DIMS, s->v1);
+    if (s->v1) {
+        fputs("]},\n\"attributes\":{\"observation\":[", out);
+    } else {
+        fputs("]},\n\"measures\":{\"observation\":[{\"id\":\"OBS_VALUE\",", out);
+        names(out, "观测值", "Observation value");
+        fputs("}]},\n\"attributes\":{\"observation\":[", out);
+    }
     for (int c = SP_SDMX_JSON_TIME + 1; c < SP_SDMX_JSON_N; c++) {
         if (c > SP_SDMX_JSON_TIME + 1)
             fputc(',', out);
-        component(out, d, c, -1);
+        component(out, d, c, -1, s->v1);
     }
-    fputs("]}}],\n\"dataSets\":[", out);
+    fputs(s->v1 ? "]}},\n\"dataSets\":[" : "]}}],\n\"dataSets\":[", out);
 }
 
 /* Opens a data set: its validity and action when it is one of history's. */
-static void set_open(FILE *out, const sp_sdmx_obs_t *o, bool history, bool first)
+static void set_open(FILE *out, const sp_sdmx_obs_t *o, bool history, bool first, bool v1)
 {
     /* closes the observations, the series, the series map and the data set before */
     fputs(first ? "{" : "}}}},\n{", out);
-    fputs("\"structure\":0,\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure."
+    if (!v1) /* the data set's structure, by its place in the list */
+        fputs("\"structure\":0,", out);
+    fputs("\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure."
           "Dataflow=" SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION ")\",\"rel\":"
           "\"dataflow\"}],\"action\":",
           out);
@@ -203,7 +216,7 @@ void sp_sdmx_json_obs(FILE *out, const sp_sdmx_dict_t *d, sp_sdmx_json_state_t *
                                      strcmp(s->set_to, o->valid_to ? o->valid_to : "") != 0 ||
                                      s->set_deleted != o->deleted));
     if (new_set) {
-        set_open(out, o, history, s->sets == 0);
+        set_open(out, o, history, s->sets == 0, s->v1);
         s->sets++;
         s->series_key[0] = '\0';
         snprintf(s->set_from, sizeof(s->set_from), "%s", o->valid_from);

@@ -255,7 +255,8 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
     const char *const *params = qp.p;
     const char *sql = q->include_history ? history_sql : latest_sql;
     sp_sdmx_dict_t dict = {0};
-    if (format == SP_SDMX_JSON && read_dict(conn, sql, params, &dict, err) != SP_OK) {
+    if ((format == SP_SDMX_JSON || format == SP_SDMX_JSON1) &&
+        read_dict(conn, sql, params, &dict, err) != SP_OK) {
         sp_sdmx_dict_free(&dict);
         return err->code;
     }

@@ -85,17 +85,15 @@ static bool data_format(struct MHD_Connection *c, sp_sdmx_format_t *f)
         strstr(accept, "*/*") != NULL || strstr(accept, "application/xml") != NULL ||
         strstr(accept, "text/xml") != NULL)
         return true;
-    /* SDMX-CSV 1.0 and SDMX-JSON 1.0 are other formats than the 2.0 ones served */
-    if ((strstr(accept, "csv") != NULL || strstr(accept, "json") != NULL) &&
-        strstr(accept, "version=1") != NULL)
-        return false;
+    /* SDMX-CSV and SDMX-JSON: version 2.0 unless 1.0 is asked for */
+    bool v1 = strstr(accept, "version=1") != NULL;
     if (strstr(accept, "csv") != NULL) {
-        *f = SP_SDMX_CSV;
+        *f = v1 ? SP_SDMX_CSV1 : SP_SDMX_CSV;
         return true;
     }
     if (strstr(accept, "application/vnd.sdmx.data+json") != NULL ||
         strstr(accept, "application/json") != NULL) {
-        *f = SP_SDMX_JSON;
+        *f = v1 ? SP_SDMX_JSON1 : SP_SDMX_JSON;
         return true;
     }
     return false;
@@ -236,7 +234,7 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return sp_sdmx_reply_error(
             c, SP_SDMX_NOT_ACCEPTABLE,
             "statpipe serves SDMX-ML 2.1 structure-specific and generic data "
-            "(and their time-series forms), SDMX-CSV 2.0 and SDMX-JSON 2.0");
+            "(and their time-series forms), SDMX-CSV and SDMX-JSON 2.0 and 1.0");
     const char *detail = arg(c, "detail"), *at_obs = arg(c, "dimensionAtObservation");
     sp_sdmx_detail_t det = SP_SDMX_FULL;
     if (detail != NULL && !sp_sdmx_detail_parse(detail, &det))
@@ -256,6 +254,10 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     if (hist != NULL && strcmp(hist, "true") != 0 && strcmp(hist, "false") != 0)
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "includeHistory is true or false");
     q.include_history = hist != NULL && strcmp(hist, "true") == 0;
+    if (q.include_history && format == SP_SDMX_CSV1)
+        return sp_sdmx_reply_error(c, SP_SDMX_NOT_ACCEPTABLE,
+                                   "SDMX-CSV 1.0 has no columns for a vintage's validity or "
+                                   "action: ask for SDMX-CSV 2.0 (version=2.0.0)");
     q.detail = det;
     q.flat = flat;
     if (first != NULL && ((q.first_n = strtol(first, &end, 10)) <= 0 || *end != '\0'))
@@ -288,7 +290,9 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         [SP_SDMX_JSON] = TYPE_JSON,
         [SP_SDMX_ML_TS] = "application/vnd.sdmx.structurespecifictimeseriesdata+xml; version=2.1",
         [SP_SDMX_GENERIC] = "application/vnd.sdmx.genericdata+xml; version=2.1",
-        [SP_SDMX_GENERIC_TS] = "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1"};
+        [SP_SDMX_GENERIC_TS] = "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1",
+        [SP_SDMX_CSV1] = "application/vnd.sdmx.data+csv; version=1.0.0",
+        [SP_SDMX_JSON1] = "application/vnd.sdmx.data+json; version=1.0.0"};
     return sp_sdmx_reply_file(c, MHD_HTTP_OK, type[format], f, changed);
 }
 

@@ -1,5 +1,5 @@
 /*
- * sp_sdmx_write.c: a data answer written as SDMX-CSV 2.0 (one row per observation), as
+ * sp_sdmx_write.c: a data answer written as SDMX-CSV 2.0 or 1.0 (one row per observation), as
  * SDMX-ML 2.1 structure-specific data (Series of Obs) or as SDMX-JSON 2.0 (sp_sdmx_json.c),
  * row by row as the query gives them.
  * XML is written by libxml2's xmlTextWriter, which escapes what it writes.
@@ -22,6 +22,7 @@ struct sp_sdmx_writer {
     sp_sdmx_detail_t detail;
     bool generic, timeseries;           /* the SDMX-ML variant */
     bool flat;                          /* all dimensions at the observation */
+    bool csv, csv1;                     /* SDMX-CSV; its version 1.0 */
     char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
     bool any;
     const sp_sdmx_dict_t *dict; /* SDMX-JSON */
@@ -47,9 +48,13 @@ static void csv_field(FILE *out, const char *s, bool last)
     fputc(last ? '\n' : ',', out);
 }
 
+/* SDMX-CSV 2.0 starts a row with the structure and the action; 1.0 with the dataflow alone,
+ * and has no action (the history is asked for in 2.0). */
+#define CSV_FLOW SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION ")"
+
 static void csv_header(sp_sdmx_writer_t *w)
 {
-    fputs("STRUCTURE,STRUCTURE_ID,ACTION", w->out);
+    fputs(w->csv1 ? "DATAFLOW" : "STRUCTURE,STRUCTURE_ID,ACTION", w->out);
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
         fprintf(w->out, ",%s", sp_sdmx_dim_id[i]);
     fputs(",TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS,CONF_STATUS,COMMENT", w->out);
@@ -72,7 +77,7 @@ static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         for (int i = 0; i < SP_SDMX_N_DIMS; i++)
             snprintf(w->last_key[i], sizeof(w->last_key[i]), "%s", o->dim[i]);
         w->any = true;
-        fputs("dataflow," SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION "),R,", w->out);
+        fputs(w->csv1 ? CSV_FLOW "," : "dataflow," CSV_FLOW ",R,", w->out);
         for (int i = 0; i < SP_SDMX_N_DIMS; i++)
             csv_field(w->out, o->dim[i], false);
         /* TIME_PERIOD to COMMENT empty, and VALID_FROM, VALID_TO */
@@ -85,8 +90,10 @@ static void csv_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
     if (w->detail == SP_SDMX_DATAONLY) /* the observations without their attributes */
         bare.unit = bare.obs_status = bare.conf_status = bare.comment = NULL;
     o = &bare;
-    fputs("dataflow," SP_SDMX_AGENCY ":" SP_SDMX_FLOW "(" SP_SDMX_VERSION "),", w->out);
-    fputs(o->deleted ? "D," : "R,", w->out);
+    if (w->csv1)
+        fputs(CSV_FLOW ",", w->out);
+    else
+        fputs(o->deleted ? "dataflow," CSV_FLOW ",D," : "dataflow," CSV_FLOW ",R,", w->out);
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
         csv_field(w->out, o->dim[i], false);
     csv_field(w->out, o->time_period, false);
@@ -337,7 +344,12 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
     w->flat = flat;
     w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
     w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
-    if (format == SP_SDMX_CSV)
+    w->csv = format == SP_SDMX_CSV || format == SP_SDMX_CSV1;
+    w->csv1 = format == SP_SDMX_CSV1;
+    w->json.v1 = format == SP_SDMX_JSON1;
+    if (format == SP_SDMX_JSON1)
+        w->format = format = SP_SDMX_JSON; /* the same writer, in its version 1.0 */
+    if (w->csv)
         csv_header(w);
     else if (format == SP_SDMX_JSON)
         sp_sdmx_json_open(out, dict, &w->json);
@@ -348,7 +360,7 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
 
 void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
-    if (w->format == SP_SDMX_CSV)
+    if (w->csv)
         csv_obs(w, o);
     else if (w->format == SP_SDMX_JSON)
         sp_sdmx_json_obs(w->out, w->dict, &w->json, o, w->history, w->detail);
@@ -360,7 +372,7 @@ void sp_sdmx_writer_close(sp_sdmx_writer_t *w)
 {
     if (w->format == SP_SDMX_JSON)
         sp_sdmx_json_close(w->out, &w->json);
-    if (w->format != SP_SDMX_CSV && w->format != SP_SDMX_JSON) {
+    if (!w->csv && w->format != SP_SDMX_JSON) {
         /* An answer without observations is one empty data set. */
         if (!w->in_set) {
             w->history = false; /* no validity to give */
