@@ -67,6 +67,9 @@ typedef struct sp_sdmx_query {
     sp_sdmx_detail_t detail;   /* what of each observation is written */
     bool flat;                 /* dimensionAtObservation=AllDimensions: no series, every
                                   observation with its whole key (SDMX-ML) */
+    int obs_dim;               /* dimensionAtObservation=one of the dimensions: 1 + its
+                                  index; the series then have TIME_PERIOD in their key
+                                  (SDMX-ML). 0: TIME_PERIOD at the observation */
     long first_n, last_n;      /* per series, the first or last N periods; 0 for all */
 } sp_sdmx_query_t;
 

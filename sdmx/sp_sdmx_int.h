@@ -73,7 +73,7 @@ sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned p
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
 /* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */
 sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      sp_sdmx_detail_t detail, bool flat,
+                                      sp_sdmx_detail_t detail, bool flat, int obs_dim,
                                       const sp_sdmx_dict_t *dict);
 void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o);
 void sp_sdmx_writer_close(sp_sdmx_writer_t *w);

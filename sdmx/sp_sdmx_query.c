@@ -260,13 +260,26 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
         sp_sdmx_dict_free(&dict);
         return err->code;
     }
+    /* A dimension at the observation: the rows of a series (the other dimensions and the
+     * period) together, by the columns' places (1-6 the dimensions, 7 the period, 13-15
+     * the validity). */
+    char ordered[8192];
+    if (q->obs_dim > 0 && q->obs_dim <= SP_SDMX_N_DIMS) {
+        int k = snprintf(ordered, sizeof(ordered), "SELECT * FROM (%s) a ORDER BY %s", sql,
+                         q->include_history ? "13, 14 NULLS LAST, 15, " : "");
+        for (int i = 1; i <= SP_SDMX_N_DIMS; i++)
+            if (i != q->obs_dim)
+                k += snprintf(ordered + k, sizeof(ordered) - (size_t)k, "%d, ", i);
+        snprintf(ordered + k, sizeof(ordered) - (size_t)k, "7, %d", q->obs_dim);
+        sql = ordered;
+    }
     if (!PQsendQueryParams(conn, sql, 12, NULL, params, NULL, NULL, 0) ||
         !PQsetSingleRowMode(conn)) {
         sp_sdmx_dict_free(&dict);
         return sp_pg_error(conn, NULL, "querying SDMX data", err);
     }
     sp_sdmx_writer_t *w =
-        sp_sdmx_writer_open(format, out, q->include_history, q->detail, q->flat, &dict);
+        sp_sdmx_writer_open(format, out, q->include_history, q->detail, q->flat, q->obs_dim, &dict);
     sp_status_t st = SP_OK;
     long n = 0;
     PGresult *res;

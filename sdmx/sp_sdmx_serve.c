@@ -241,9 +241,22 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
                                    "detail is full, dataonly, serieskeysonly or nodata");
     bool flat = at_obs != NULL && strcmp(at_obs, "AllDimensions") == 0;
-    if (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0 && !flat)
+    int obs_dim = 0;
+    for (int i = 0; at_obs != NULL && i < SP_SDMX_N_DIMS; i++)
+        if (strcmp(at_obs, sp_sdmx_dim_id[i]) == 0)
+            obs_dim = i + 1;
+    if (at_obs != NULL && strcmp(at_obs, "TIME_PERIOD") != 0 && !flat && !obs_dim)
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                   "dimensionAtObservation is TIME_PERIOD, AllDimensions or a "
+                                   "dimension: INDICATOR, REF_AREA, FREQ, SENDER, CALC_BASIS or "
+                                   "BREAKDOWN");
+    if ((flat || obs_dim) && (format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS))
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
+                                   "the time-series formats have TIME_PERIOD at the observation");
+    if (obs_dim && (format == SP_SDMX_JSON || format == SP_SDMX_JSON1))
         return sp_sdmx_reply_error(c, SP_SDMX_NOT_IMPLEMENTED,
-                                   "dimensionAtObservation=TIME_PERIOD or AllDimensions only");
+                                   "SDMX-JSON is served with TIME_PERIOD at the observation; "
+                                   "SDMX-ML with any dimension there");
     char after[64], as_of[64];
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
@@ -260,6 +273,7 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
                                    "action: ask for SDMX-CSV 2.0 (version=2.0.0)");
     q.detail = det;
     q.flat = flat;
+    q.obs_dim = obs_dim;
     if (first != NULL && ((q.first_n = strtol(first, &end, 10)) <= 0 || *end != '\0'))
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "firstNObservations is a positive integer");
     if (last != NULL && ((q.last_n = strtol(last, &end, 10)) <= 0 || *end != '\0'))

@@ -22,6 +22,8 @@ struct sp_sdmx_writer {
     sp_sdmx_detail_t detail;
     bool generic, timeseries;           /* the SDMX-ML variant */
     bool flat;                          /* all dimensions at the observation */
+    int obs_dim;                        /* 1 + the dimension at the observation; 0: time */
+    char series_time[32];               /* the open Series' period (obs_dim) */
     bool csv, csv1;                     /* SDMX-CSV; its version 1.0 */
     char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
     bool any;
@@ -143,8 +145,12 @@ void sp_sdmx_xml_header(xmlTextWriterPtr x, const char *id)
 #define FLOW_URN                                                                                   \
     "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=" SP_SDMX_AGENCY ":" SP_SDMX_FLOW          \
     "(" SP_SDMX_VERSION ")"
-#define OBS_NS FLOW_URN ":ObsLevelDim:TIME_PERIOD"
-#define FLAT_NS FLOW_URN ":ObsLevelDim:AllDimensions"
+
+/* The component at the observation: TIME_PERIOD, AllDimensions or a dimension. */
+static const char *at_obs(const sp_sdmx_writer_t *w)
+{
+    return w->flat ? "AllDimensions" : w->obs_dim ? sp_sdmx_dim_id[w->obs_dim - 1] : "TIME_PERIOD";
+}
 
 static void ml_open(sp_sdmx_writer_t *w)
 {
@@ -159,14 +165,15 @@ static void ml_open(sp_sdmx_writer_t *w)
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:generic", BAD_CAST SP_SDMX_NS_GENERIC);
     xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:xsi",
                                 BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "xmlns:ns1", BAD_CAST(w->flat ? FLAT_NS : OBS_NS));
+    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "xmlns:ns1", "%s:ObsLevelDim:%s", FLOW_URN,
+                                      at_obs(w));
     sp_sdmx_xml_header(x, "STATPIPE_DATA");
     xmlTextWriterStartElement(x, BAD_CAST "message:Structure");
     xmlTextWriterWriteAttribute(x, BAD_CAST "structureID", BAD_CAST STRUCTURE_ID);
     if (!w->generic)
-        xmlTextWriterWriteAttribute(x, BAD_CAST "namespace", BAD_CAST(w->flat ? FLAT_NS : OBS_NS));
-    xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation",
-                                BAD_CAST(w->flat ? "AllDimensions" : "TIME_PERIOD"));
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "namespace", "%s:ObsLevelDim:%s", FLOW_URN,
+                                          at_obs(w));
+    xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST at_obs(w));
     xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
@@ -211,12 +218,14 @@ static bool same_set(const sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
             strcmp(w->set_to, o->valid_to ? o->valid_to : "") == 0 && w->set_deleted == o->deleted);
 }
 
+/* Whether o is of the open Series: the same dimensions but the one at the observation, and
+ * the same period when that is a dimension. */
 static bool same_series(const sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
-        if (strcmp(w->series[i], o->dim[i]) != 0)
+        if (i != w->obs_dim - 1 && strcmp(w->series[i], o->dim[i]) != 0)
             return false;
-    return true;
+    return !w->obs_dim || strcmp(w->series_time, o->time_period) == 0;
 }
 
 /* A generic value: <generic:Value id="ID" value="VALUE"/>. */
@@ -238,6 +247,11 @@ static void generic_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         for (int i = 0; i < SP_SDMX_N_DIMS; i++)
             generic_value(x, sp_sdmx_dim_id[i], o->dim[i]);
         generic_value(x, "TIME_PERIOD", o->time_period);
+        xmlTextWriterEndElement(x);
+    } else if (w->obs_dim) {
+        xmlTextWriterStartElement(x, BAD_CAST "generic:ObsDimension");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST sp_sdmx_dim_id[w->obs_dim - 1]);
+        xmlTextWriterWriteAttribute(x, BAD_CAST "value", BAD_CAST o->dim[w->obs_dim - 1]);
         xmlTextWriterEndElement(x);
     } else {
         xmlTextWriterStartElement(x, BAD_CAST "generic:ObsDimension");
@@ -264,7 +278,11 @@ static void generic_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 static void ml_obs_attributes(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 {
     xmlTextWriterPtr x = w->x;
-    xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
+    if (w->obs_dim) /* the dimension at the observation; the period is the series' */
+        xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[w->obs_dim - 1],
+                                    BAD_CAST o->dim[w->obs_dim - 1]);
+    else
+        xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
     xmlTextWriterWriteAttribute(x, BAD_CAST "OBS_VALUE", BAD_CAST(o->value ? o->value : "NaN"));
     if (w->detail != SP_SDMX_DATAONLY) {
         xmlTextWriterWriteAttribute(x, BAD_CAST "UNIT_MEASURE", BAD_CAST o->unit);
@@ -308,11 +326,20 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
         if (w->generic)
             xmlTextWriterStartElement(x, BAD_CAST "generic:SeriesKey");
         for (int i = 0; i < SP_SDMX_N_DIMS; i++) {
+            snprintf(w->series[i], sizeof(w->series[i]), "%s", o->dim[i]);
+            if (i == w->obs_dim - 1)
+                continue;
             if (w->generic)
                 generic_value(x, sp_sdmx_dim_id[i], o->dim[i]);
             else
                 xmlTextWriterWriteAttribute(x, BAD_CAST sp_sdmx_dim_id[i], BAD_CAST o->dim[i]);
-            snprintf(w->series[i], sizeof(w->series[i]), "%s", o->dim[i]);
+        }
+        if (w->obs_dim) { /* the period is the series' */
+            snprintf(w->series_time, sizeof(w->series_time), "%s", o->time_period);
+            if (w->generic)
+                generic_value(x, "TIME_PERIOD", o->time_period);
+            else
+                xmlTextWriterWriteAttribute(x, BAD_CAST "TIME_PERIOD", BAD_CAST o->time_period);
         }
         if (w->generic)
             xmlTextWriterEndElement(x); /* generic:SeriesKey */
@@ -331,7 +358,7 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 /* ---- the writer ------------------------------------------------------------------------- */
 
 sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      sp_sdmx_detail_t detail, bool flat,
+                                      sp_sdmx_detail_t detail, bool flat, int obs_dim,
                                       const sp_sdmx_dict_t *dict)
 {
     sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
@@ -342,6 +369,7 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool h
     w->dict = dict;
     w->detail = detail;
     w->flat = flat;
+    w->obs_dim = flat ? 0 : obs_dim;
     w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
     w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
     w->csv = format == SP_SDMX_CSV || format == SP_SDMX_CSV1;
