@@ -167,8 +167,8 @@ int sp_cmd_export(int argc, char **argv)
     }
     long n_obs = 0;
     bool found;
-    sp_status_t st = structure ? sp_sdmx_write_structure(conn, SP_SDMX_PART_ALL, 0, NULL, NULL, out,
-                                                         &found, &err)
+    const sp_sdmx_selection_t everything = {.want = SP_SDMX_SET_ALL, .self = SP_SDMX_SET_ALL};
+    sp_status_t st = structure ? sp_sdmx_write_structure(conn, &everything, out, &found, &err)
                                : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
     if (st != SP_OK) {
         sp_cli_error(&err);

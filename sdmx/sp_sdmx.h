@@ -11,12 +11,18 @@
 #include "sp_core.h"
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define SP_SDMX_AGENCY "STATPIPE"
 #define SP_SDMX_FLOW "INFORMATIZATION"
 #define SP_SDMX_DSD "DSD_INFORMATIZATION"
 #define SP_SDMX_VERSION "1.0"
+#define SP_SDMX_CONCEPT_SCHEME "CS_STATPIPE"
+#define SP_SDMX_CONSTRAINT "CC_AVAILABILITY"
+#define SP_SDMX_CATEGORY_SCHEME "CAT_STATPIPE"
+#define SP_SDMX_CATEGORISATION "CTG_INFORMATIZATION"
+#define SP_SDMX_HIERARCHY "HCL_AREA"
 
 /* The dimensions of the series key, in the order of keys in queries and of columns. */
 enum {
@@ -63,6 +69,7 @@ typedef struct sp_sdmx_query {
     const char *end_period;
     const char *updated_after; /* a time: only figures released after it */
     const char *as_of;         /* a time: the figures as known then; NULL for now */
+    const char *provider;      /* a data provider (a sender): its data alone; NULL for all */
     bool include_history;      /* every vintage, with its validity */
     sp_sdmx_detail_t detail;   /* what of each observation is written */
     bool flat;                 /* dimensionAtObservation=AllDimensions: no series, every
@@ -85,31 +92,58 @@ sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_f
 sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_format_t format,
                                    long max, FILE *out, long *n_obs, sp_error_t *err);
 
-/* The artefacts of the structure message. */
+/* The artefacts of statpipe's structure (docs/sdmx.md), each a node of the graph of
+ * references that a structure query's references= walks (sp_sdmx_select.c). */
 enum {
-    SP_SDMX_PART_DATAFLOW = 1,
-    SP_SDMX_PART_DSD = 2,
-    SP_SDMX_PART_CONCEPTS = 4,
-    SP_SDMX_PART_CODELISTS = 8,
-    SP_SDMX_PART_ALL = 15,
-    SP_SDMX_STUB_COMPLETE = 16 /* with the stubs: complete stubs, with descriptions */
+    SP_SDMX_A_DATAFLOW,
+    SP_SDMX_A_DSD,
+    SP_SDMX_A_CONCEPTS,
+    SP_SDMX_A_CODELIST, /* the ten code lists, in the order of the components */
+    SP_SDMX_A_AGENCIES = SP_SDMX_A_CODELIST + 10,
+    SP_SDMX_A_PROVIDERS,      /* the senders as data providers */
+    SP_SDMX_A_AGREEMENTS,     /* a provision agreement per sender */
+    SP_SDMX_A_CONSTRAINT,     /* the data's availability, an actual content constraint */
+    SP_SDMX_A_CATEGORIES,     /* the category scheme */
+    SP_SDMX_A_CATEGORISATION, /* the dataflow's category */
+    SP_SDMX_A_HIERARCHY,      /* the areas that make the national total */
+    SP_SDMX_A_N
 };
-/* Writes the structure message (SDMX-ML 2.1) with the given parts: the dataflow, the data
- * structure, its concept scheme and its code lists, names in Chinese and English; those of
- * stubs as stubs (names only, isExternalReference). codelist (not NULL, not "all") keeps
- * only that code list, items ("A+B", not NULL) only those codes or concepts. *found is
- * false when codelist names none. */
-sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
-                                    const char *codelist, const char *items, FILE *out, bool *found,
-                                    sp_error_t *err);
+typedef uint32_t sp_sdmx_set_t;
+#define SP_SDMX_BIT(a) ((sp_sdmx_set_t)1 << (a))
+#define SP_SDMX_SET_ALL (SP_SDMX_BIT(SP_SDMX_A_N) - 1)
+#define SP_SDMX_CODELISTS (SP_SDMX_BIT(SP_SDMX_A_CODELIST + 10) - SP_SDMX_BIT(SP_SDMX_A_CODELIST))
+
+/* What a structure message holds: the artefacts wanted, those the query named (self), those
+ * written as stubs (names only; complete: with descriptions), and for the named ones only
+ * some items ("A+B") or, of the agreements, one. */
+typedef struct sp_sdmx_selection {
+    sp_sdmx_set_t want, self, stubs;
+    bool complete;
+    const char *items;
+    const char *agreement; /* PA_<SENDER>, or NULL for every one */
+} sp_sdmx_selection_t;
+
+/* What a structure query answers: the artefacts of resource with agency, id ("A+B" or all)
+ * and version, their relatives by references=, the stubs by detail=. SP_ERR_NOTFOUND when
+ * it names none, SP_ERR_RANGE for a resource that is none of the REST API's structure
+ * types, SP_ERR_INVALID for a references= or detail= the REST API does not have. */
+sp_status_t sp_sdmx_select(const char *resource, const char *agency, const char *id,
+                           const char *version, const char *references, const char *detail,
+                           sp_sdmx_selection_t *sel, sp_error_t *err);
+
+/* Writes the structure message (SDMX-ML 2.1) of sel, names in Chinese and English. *found
+ * is false when the artefacts named have none of the items or agreement asked for. */
+sp_status_t sp_sdmx_write_structure(PGconn *conn, const sp_sdmx_selection_t *sel, FILE *out,
+                                    bool *found, sp_error_t *err);
 
 /* Data availability (sp_sdmx_avail.c): the values each dimension (or component alone)
  * takes in the data q selects, and the time they cover, as an actual content constraint of
  * the dataflow, after the structure parts asked for (their code lists with only the codes
- * the data have). No data is an empty region. */
+ * the data have). available (mode=available): each dimension's values among the data that
+ * match the key's other parts. No data is an empty region. */
 sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
-                                       const char *component, unsigned parts, FILE *out,
-                                       bool *found, sp_error_t *err);
+                                       const char *component, bool available, sp_sdmx_set_t parts,
+                                       FILE *out, bool *found, sp_error_t *err);
 
 /* SDMX in (sp_sdmx_read.c): an SDMX-CSV or SDMX-ML 2.1 structure-specific data file of the
  * dataflow, each observation handed to cb as a contract message (statpipe.observation/1)

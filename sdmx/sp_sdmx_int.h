@@ -63,12 +63,60 @@ sp_status_t sp_sdmx_read_values(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_
 sp_status_t sp_sdmx_period_days(const char *period, char first[16], char last[16]);
 
 /* A structure message written in parts (sp_sdmx_structure.c): opened up to its Structures,
- * given artefacts, then closed with xmlTextWriterEndDocument. used (not NULL) keeps in each
- * code list only the codes an answer has. */
+ * given the artefacts of sel that come before the constraints (those after them with
+ * sp_sdmx_structure_tail), then closed with xmlTextWriterEndDocument. used (not NULL) keeps
+ * in each code list only the codes an answer has. *found turns false when a named artefact
+ * has none of the items asked for. */
 xmlTextWriterPtr sp_sdmx_structure_open(FILE *out);
-sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
-                                    unsigned stubs, const char *codelist, const char *items,
-                                    const sp_sdmx_dict_t *used, sp_error_t *err);
+sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x,
+                                    const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used,
+                                    bool *found, sp_error_t *err);
+sp_status_t sp_sdmx_structure_tail(PGconn *conn, xmlTextWriterPtr x, const sp_sdmx_selection_t *sel,
+                                   bool *found, sp_error_t *err);
+
+/* The artefacts' parts (sp_sdmx_structure.c): names in Chinese and English, a complete
+ * stub's descriptions, a maintainable artefact's start (its id, agency, version and URN of
+ * class cls, e.g. "codelist.Codelist"; a stub says it is given by reference only), and a
+ * reference (to an item when parent, its maintainable, is not NULL). */
+void sp_sdmx_names(xmlTextWriterPtr x, const char *zh, const char *en);
+void sp_sdmx_describe(xmlTextWriterPtr x, const char *zh, const char *en);
+void sp_sdmx_maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id,
+                          int stub);
+void sp_sdmx_ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
+                 const char *package, const char *cls);
+/* How an artefact of sel is written: 0 whole, 1 a stub, 2 a complete stub. */
+int sp_sdmx_stub_mode(const sp_sdmx_selection_t *sel, int a);
+/* Whether id is one of list ("A+B+C"), or list is NULL or "all". */
+bool sp_sdmx_in_list(const char *list, const char *id);
+/* The items a named artefact keeps: sel's items for those the query named, all for others. */
+const char *sp_sdmx_items_of(const sp_sdmx_selection_t *sel, int a);
+
+/* The artefacts related to self by references= (sp_sdmx_select.c), self among them. */
+sp_status_t sp_sdmx_related(sp_sdmx_set_t self, const char *references, sp_sdmx_set_t *out,
+                            sp_error_t *err);
+/* The id of artefact a (NULL for the agreements). */
+const char *sp_sdmx_artefact_id(int a);
+
+/* The artefacts that come with the data structure (sp_sdmx_related.c): the agency and data
+ * provider schemes (used, not NULL: only the providers an answer has), the category scheme and the
+ * categorisation, the hierarchical code list of the areas, and the provision agreements. */
+sp_status_t sp_sdmx_write_organisations(PGconn *conn, xmlTextWriterPtr x,
+                                        const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used,
+                                        bool *found, sp_error_t *err);
+void sp_sdmx_write_categories(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, bool *found);
+void sp_sdmx_write_categorisations(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel);
+sp_status_t sp_sdmx_write_hierarchy(PGconn *conn, xmlTextWriterPtr x,
+                                    const sp_sdmx_selection_t *sel, sp_error_t *err);
+sp_status_t sp_sdmx_write_agreements(PGconn *conn, xmlTextWriterPtr x,
+                                     const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err);
+/* Availability (sp_sdmx_avail.c): the values of the data q selects; with available, each
+ * dimension's values are those of the data that match the key's other parts
+ * (mode=available). Then the actual content constraint of them, in a Constraints element;
+ * component (not NULL) keeps that dimension alone. */
+sp_status_t sp_sdmx_available_values(PGconn *conn, const sp_sdmx_query_t *q, bool available,
+                                     sp_sdmx_dict_t *d, sp_error_t *err);
+void sp_sdmx_write_constraint(xmlTextWriterPtr x, const sp_sdmx_dict_t *d, const char *component,
+                              int stub);
 
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
 /* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */

@@ -212,6 +212,13 @@ static sp_status_t build_params(const sp_sdmx_query_t *q, qparams_t *qp, sp_erro
     }
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
         qp->p[i] = part[i];
+    /* A data provider is a sender: the key's senders narrowed to it ("-", no sender's
+     * code, when the key names others). */
+    if (q->provider != NULL)
+        qp->p[SP_SDMX_SENDER] =
+            part[SP_SDMX_SENDER][0] == '\0' || sp_sdmx_in_list(part[SP_SDMX_SENDER], q->provider)
+                ? q->provider
+                : "-";
     qp->p[6] =
         q->start_period && period_bound(q->start_period, false, qp->start) ? qp->start : NULL;
     qp->p[7] = q->end_period && period_bound(q->end_period, true, qp->end) ? qp->end : NULL;

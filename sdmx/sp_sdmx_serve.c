@@ -139,20 +139,23 @@ static void base_query(struct MHD_Connection *c, char **seg, int n, sp_sdmx_quer
     q->updated_after = time_arg(c, "updatedAfter", after, cap);
 }
 
-/* The artefacts an availability answer carries besides its constraint (references=). */
-static bool availability_parts(const char *references, unsigned *parts)
+/* The artefacts an availability answer carries besides its constraint (references=): those
+ * the constraint refers to, through the dataflow, and the data providers. */
+static bool availability_parts(const char *references, sp_sdmx_set_t *parts)
 {
     static const struct {
         const char *name;
-        unsigned parts;
+        sp_sdmx_set_t parts;
     } refs[] = {{"none", 0},
-                {"all", SP_SDMX_PART_ALL},
-                {"datastructure", SP_SDMX_PART_DSD},
-                {"dataflow", SP_SDMX_PART_DATAFLOW},
-                {"codelist", SP_SDMX_PART_CODELISTS},
-                {"conceptscheme", SP_SDMX_PART_CONCEPTS},
-                {"conceptschemes", SP_SDMX_PART_CONCEPTS},
-                {"dataproviderscheme", 0}};
+                {"all", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) | SP_SDMX_BIT(SP_SDMX_A_DSD) |
+                            SP_SDMX_BIT(SP_SDMX_A_CONCEPTS) | SP_SDMX_CODELISTS |
+                            SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)},
+                {"datastructure", SP_SDMX_BIT(SP_SDMX_A_DSD)},
+                {"dataflow", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)},
+                {"codelist", SP_SDMX_CODELISTS},
+                {"conceptscheme", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
+                {"conceptschemes", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
+                {"dataproviderscheme", SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)}};
     *parts = 0;
     for (size_t i = 0; references != NULL && i < sizeof(refs) / sizeof(refs[0]); i++)
         if (strcmp(references, refs[i].name) == 0) {
@@ -160,6 +163,26 @@ static bool availability_parts(const char *references, unsigned *parts)
             return true;
         }
     return references == NULL;
+}
+
+/* The data provider of a data or availability query's path (AGENCY,ID, ID or all): the
+ * sender, in q; false for another agency's. */
+static bool provider(char **seg, int n, int at, sp_sdmx_query_t *q)
+{
+    const char *p = n > at ? seg[at] : NULL;
+    if (p == NULL || strcmp(p, "all") == 0)
+        return true;
+    const char *comma = strchr(p, ',');
+    if (comma != NULL) {
+        bool ours = (size_t)(comma - p) == strlen(SP_SDMX_AGENCY) &&
+                    strncmp(p, SP_SDMX_AGENCY, (size_t)(comma - p)) == 0;
+        bool any = (size_t)(comma - p) == 3 && strncmp(p, "all", 3) == 0;
+        if (!ours && !any)
+            return false;
+        p = comma + 1;
+    }
+    q->provider = strcmp(p, "all") == 0 ? NULL : p;
+    return true;
 }
 
 /* When the data a reader sees last changed (stats.data_last_modified()), to the second, for
@@ -196,14 +219,16 @@ static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, "mode is exact or available");
     if (component != NULL && strcmp(component, "all") == 0)
         component = NULL;
-    unsigned parts;
+    sp_sdmx_set_t parts;
     if (!availability_parts(arg(c, "references"), &parts))
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
                                    "references is none, all, datastructure, dataflow, "
-                                   "codelist or conceptscheme");
+                                   "codelist, conceptscheme or dataproviderscheme");
     char after[64];
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
+    if (!provider(seg, n, 3, &q))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, "the data providers are STATPIPE's");
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
@@ -214,7 +239,9 @@ static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char
     if (f == NULL)
         return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
     bool found;
-    sp_status_t st = sp_sdmx_write_availability(conn, &q, component, parts, f, &found, &err);
+    sp_status_t st = sp_sdmx_write_availability(conn, &q, component,
+                                                mode != NULL && strcmp(mode, "available") == 0,
+                                                parts, f, &found, &err);
     if (st != SP_OK || !found) {
         fclose(f);
         return st == SP_ERR_INVALID ? sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message)
@@ -261,6 +288,8 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
     q.as_of = time_arg(c, "asOf", as_of, sizeof(as_of));
+    if (!provider(seg, n, 3, &q))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, "the data providers are STATPIPE's");
     const char *hist = arg(c, "includeHistory"), *first = arg(c, "firstNObservations"),
                *last = arg(c, "lastNObservations");
     char *end = NULL;
@@ -310,96 +339,8 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     return sp_sdmx_reply_file(c, MHD_HTTP_OK, type[format], f, changed);
 }
 
-/* The artefacts statpipe serves, each with what it refers to (children) and what refers to
- * it (parents), as parts of the structure message. */
-static const struct {
-    const char *resource, *id; /* id NULL: code lists, one per coded component */
-    unsigned self, parents, children;
-} artefacts[] = {
-    {"dataflow", SP_SDMX_FLOW, SP_SDMX_PART_DATAFLOW, 0, SP_SDMX_PART_DSD},
-    {"datastructure", SP_SDMX_DSD, SP_SDMX_PART_DSD, SP_SDMX_PART_DATAFLOW,
-     SP_SDMX_PART_CONCEPTS | SP_SDMX_PART_CODELISTS},
-    {"conceptscheme", "CS_STATPIPE", SP_SDMX_PART_CONCEPTS, SP_SDMX_PART_DSD, 0},
-    {"codelist", NULL, SP_SDMX_PART_CODELISTS, SP_SDMX_PART_DSD, 0},
-};
-
-/* Whether name is a structure type of the SDMX REST API (statpipe has only some). */
-static bool is_structure_type(const char *name)
-{
-    static const char *const others[] = {"categoryscheme",
-                                         "categorisation",
-                                         "contentconstraint",
-                                         "metadatastructure",
-                                         "metadataflow",
-                                         "hierarchicalcodelist",
-                                         "organisationscheme",
-                                         "agencyscheme",
-                                         "dataproviderscheme",
-                                         "dataconsumerscheme",
-                                         "organisationunitscheme",
-                                         "provisionagreement",
-                                         "structureset",
-                                         "process",
-                                         "reportingtaxonomy",
-                                         "attachmentconstraint",
-                                         "actualconstraint",
-                                         "allowedconstraint",
-                                         "transformationscheme",
-                                         "rulesetscheme",
-                                         "userdefinedoperatorscheme",
-                                         "customtypescheme",
-                                         "namepersonalisationscheme",
-                                         "vtlmappingscheme"};
-    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-        if (strcmp(name, others[i]) == 0)
-            return true;
-    for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]); i++)
-        if (strcmp(name, artefacts[i].resource) == 0)
-            return true;
-    return false;
-}
-
-/* The parts a structure query answers: the artefact and, by references=, its relatives. */
-static bool structure_parts(int r, const char *references, unsigned *parts)
-{
-    unsigned self = artefacts[r].self, parents = artefacts[r].parents,
-             children = artefacts[r].children;
-    /* descendants: children and theirs (the data structure's, for the dataflow) */
-    unsigned descendants = children | (children & SP_SDMX_PART_DSD ? artefacts[1].children : 0);
-    if (references == NULL || strcmp(references, "none") == 0)
-        *parts = self;
-    else if (strcmp(references, "parents") == 0)
-        *parts = self | parents;
-    else if (strcmp(references, "parentsandsiblings") == 0)
-        *parts = self | parents | (parents & SP_SDMX_PART_DSD ? artefacts[1].children : 0) |
-                 (parents & SP_SDMX_PART_DATAFLOW ? artefacts[0].children : 0);
-    else if (strcmp(references, "children") == 0)
-        *parts = self | children;
-    else if (strcmp(references, "descendants") == 0)
-        *parts = self | descendants;
-    else if (strcmp(references, "all") == 0)
-        *parts = SP_SDMX_PART_ALL;
-    else {
-        /* a type: the artefacts of that type among those related to this one */
-        unsigned related = parents | descendants;
-        *parts = self;
-        for (size_t i = 0; i < sizeof(artefacts) / sizeof(artefacts[0]); i++)
-            if (strcmp(references, artefacts[i].resource) == 0)
-                *parts |= artefacts[i].self & related;
-
-        return is_structure_type(references);
-    }
-    return true;
-}
-
 static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
-    const char *resource = seg[0], *agency = n > 1 ? seg[1] : NULL, *id = n > 2 ? seg[2] : NULL,
-               *version = n > 3 ? seg[3] : NULL, *items = n > 4 ? seg[4] : NULL;
-    int r = -1;
-    for (int i = 0; i < (int)(sizeof(artefacts) / sizeof(artefacts[0])); i++)
-        if (strcmp(resource, artefacts[i].resource) == 0)
-            r = i;
     /* Structure is SDMX-ML 2.1: an Accept header that takes no XML is not served. */
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     if (accept != NULL && accept[0] != '\0' && strstr(accept, "xml") == NULL &&
@@ -407,49 +348,23 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
         return sp_sdmx_reply_error(c, SP_SDMX_NOT_ACCEPTABLE,
                                    "structure is served as SDMX-ML 2.1 "
                                    "(application/vnd.sdmx.structure+xml)");
-    unsigned parts = SP_SDMX_PART_ALL;
-    if (strcmp(resource, "structure") != 0) { /* every structure: the whole message */
-        if (r < 0)                            /* another structure type: statpipe has none of it */
-            return sp_sdmx_reply_error(
-                c, is_structure_type(resource) ? SP_SDMX_NO_RESULTS : SP_SDMX_NOT_IMPLEMENTED,
-                "statpipe serves dataflow, datastructure, conceptscheme, codelist "
-                "and data");
-        if (!structure_parts(r, arg(c, "references"), &parts))
-            return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
-                                       "references is none, parents, parentsandsiblings, "
-                                       "children, descendants, all or a structure type");
-    }
-    /* detail: stubs (names only) for all artefacts, or for the referenced ones; a partial
-     * reference is given whole, every code being used. */
-    const char *detail = arg(c, "detail");
-    unsigned self = r >= 0 ? artefacts[r].self : 0, stubs = 0;
-    if (detail == NULL || strcmp(detail, "full") == 0 || strcmp(detail, "referencepartial") == 0)
-        stubs = 0;
-    else if (strcmp(detail, "allstubs") == 0)
-        stubs = parts;
-    else if (strcmp(detail, "allcompletestubs") == 0)
-        stubs = parts | SP_SDMX_STUB_COMPLETE;
-    else if (strcmp(detail, "referencestubs") == 0)
-        stubs = parts & ~self;
-    else if (strcmp(detail, "referencecompletestubs") == 0)
-        stubs = (parts & ~self) | SP_SDMX_STUB_COMPLETE;
-    else
-        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
-                                   "detail is full, allstubs, referencestubs, "
-                                   "allcompletestubs, referencecompletestubs or "
-                                   "referencepartial");
-    bool version_ok = is_any(version, "all", "latest") || strcmp(version, SP_SDMX_VERSION) == 0;
-    if (!is_any(agency, "all", SP_SDMX_AGENCY) || !version_ok)
+    sp_sdmx_selection_t sel;
+    sp_error_t err;
+    sp_status_t st =
+        sp_sdmx_select(seg[0], n > 1 ? seg[1] : NULL, n > 2 ? seg[2] : NULL, n > 3 ? seg[3] : NULL,
+                       arg(c, "references"), arg(c, "detail"), &sel, &err);
+    if (st == SP_ERR_NOTFOUND)
         return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
-    if (r >= 0 && artefacts[r].id != NULL && !is_any(id, "all", artefacts[r].id))
-        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
+    if (st == SP_ERR_RANGE)
+        return sp_sdmx_reply_error(c, SP_SDMX_NOT_IMPLEMENTED, err.message);
+    if (st != SP_OK)
+        return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
+    sel.items = n > 4 ? seg[4] : NULL;
     FILE *f = tmpfile();
     if (f == NULL)
         return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
-    sp_error_t err;
     bool found;
-    const char *codelist = r >= 0 && artefacts[r].id == NULL ? (id ? id : "all") : NULL;
-    if (sp_sdmx_write_structure(conn, parts, stubs, codelist, items, f, &found, &err) != SP_OK) {
+    if (sp_sdmx_write_structure(conn, &sel, f, &found, &err) != SP_OK) {
         fclose(f);
         return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, err.message);
     }

@@ -1,7 +1,9 @@
 /*
  * sp_sdmx_structure.c: the structure message (SDMX-ML 2.1): statpipe's dataflow, its data
  * structure definition, the concept scheme of its components and their code lists, the
- * codes read from stats.sdmx_code. Names are given in Chinese and English (xml:lang).
+ * codes read from stats.sdmx_code, with the artefacts that come with them
+ * (sp_sdmx_related.c, sp_sdmx_avail.c) in the order the schema gives. Names are given in
+ * Chinese and English (xml:lang).
  */
 #include "sp_sdmx_int.h"
 #include "sp_pg.h"
@@ -35,7 +37,7 @@ static const struct {
 };
 #define N_COMPONENTS (sizeof(components) / sizeof(components[0]))
 
-static void names(xmlTextWriterPtr x, const char *zh, const char *en)
+void sp_sdmx_names(xmlTextWriterPtr x, const char *zh, const char *en)
 {
     xmlTextWriterStartElement(x, BAD_CAST "common:Name");
     xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "zh");
@@ -48,7 +50,7 @@ static void names(xmlTextWriterPtr x, const char *zh, const char *en)
 }
 
 /* A complete stub's description, in both languages. */
-static void describe(xmlTextWriterPtr x, const char *zh, const char *en)
+void sp_sdmx_describe(xmlTextWriterPtr x, const char *zh, const char *en)
 {
     xmlTextWriterStartElement(x, BAD_CAST "common:Description");
     xmlTextWriterWriteAttribute(x, BAD_CAST "xml:lang", BAD_CAST "zh");
@@ -62,8 +64,8 @@ static void describe(xmlTextWriterPtr x, const char *zh, const char *en)
 
 /* Starts a maintainable artefact: id, the agency, version 1.0 and its URN; a stub says it
  * is given by reference only. */
-static void maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id,
-                         int stub)
+void sp_sdmx_maintainable(xmlTextWriterPtr x, const char *element, const char *cls, const char *id,
+                          int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST element);
     xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
@@ -76,8 +78,8 @@ static void maintainable(xmlTextWriterPtr x, const char *element, const char *cl
         xmlTextWriterWriteAttribute(x, BAD_CAST "isExternalReference", BAD_CAST "true");
 }
 
-static void ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
-                const char *package, const char *cls)
+void sp_sdmx_ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
+                 const char *package, const char *cls)
 {
     xmlTextWriterStartElement(x, BAD_CAST element);
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
@@ -96,13 +98,12 @@ static void ref(xmlTextWriterPtr x, const char *element, const char *id, const c
     xmlTextWriterEndElement(x);
 }
 
-/* Whether id is one of items ("A+B+C"), or items is NULL or "all". */
-static bool item_wanted(const char *items, const char *id)
+bool sp_sdmx_in_list(const char *list, const char *id)
 {
-    if (items == NULL || strcmp(items, "all") == 0)
+    if (list == NULL || strcmp(list, "all") == 0)
         return true;
     size_t n = strlen(id);
-    for (const char *p = items; *p;) {
+    for (const char *p = list; *p;) {
         size_t k = strcspn(p, "+");
         if (k == n && strncmp(p, id, n) == 0)
             return true;
@@ -111,9 +112,23 @@ static bool item_wanted(const char *items, const char *id)
     return false;
 }
 
-static bool wanted(const char *cl, const char *only)
+int sp_sdmx_stub_mode(const sp_sdmx_selection_t *sel, int a)
 {
-    return cl != NULL && (only == NULL || strcmp(only, "all") == 0 || strcmp(only, cl) == 0);
+    return !(sel->stubs & SP_SDMX_BIT(a)) ? 0 : sel->complete ? COMPLETE_STUB : STUB;
+}
+
+const char *sp_sdmx_items_of(const sp_sdmx_selection_t *sel, int a)
+{
+    return (sel->self & SP_SDMX_BIT(a)) ? sel->items : NULL;
+}
+
+/* The artefact of a code list. */
+static int codelist_node(const char *cl)
+{
+    for (int a = SP_SDMX_A_CODELIST; a < SP_SDMX_A_CODELIST + 10; a++)
+        if (strcmp(sp_sdmx_artefact_id(a), cl) == 0)
+            return a;
+    return -1;
 }
 
 /* Whether the answer whose values are in d has value v of component c (the index of the
@@ -123,55 +138,69 @@ static bool answer_has(const sp_sdmx_dict_t *d, size_t c, const char *v)
     return sp_sdmx_dict_find(d, (int)(c < 7 ? c : c - 1), v) >= 0;
 }
 
-static void codelists(xmlTextWriterPtr x, const PGresult *codes, const char *only, int stub,
-                      const char *items, const sp_sdmx_dict_t *used)
+static void codelists(xmlTextWriterPtr x, const PGresult *codes, const sp_sdmx_selection_t *sel,
+                      const sp_sdmx_dict_t *used, bool *found)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Codelists");
     for (size_t c = 0; c < N_COMPONENTS; c++) {
         const char *cl = components[c].codelist;
-        if (!wanted(cl, only))
+        int a = cl != NULL ? codelist_node(cl) : -1;
+        if (a < 0 || !(sel->want & SP_SDMX_BIT(a)))
             continue;
-        maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
-        names(x, components[c].name_zh, components[c].name_en);
+        int stub = sp_sdmx_stub_mode(sel, a);
+        const char *items = sp_sdmx_items_of(sel, a);
+        int n_items = 0;
+        sp_sdmx_maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
+        sp_sdmx_names(x, components[c].name_zh, components[c].name_en);
         if (stub == COMPLETE_STUB)
-            describe(x, "由 statpipe 目录生成的代码表", "A code list of statpipe's catalogue");
+            sp_sdmx_describe(x, "由 statpipe 目录生成的代码表",
+                             "A code list of statpipe's catalogue");
         for (int i = 0; i < PQntuples(codes) && !stub; i++) {
             if (strcmp(PQgetvalue(codes, i, 0), cl) != 0 ||
-                !item_wanted(items, PQgetvalue(codes, i, 1)) ||
+                !sp_sdmx_in_list(items, PQgetvalue(codes, i, 1)) ||
                 (used != NULL && !answer_has(used, c, PQgetvalue(codes, i, 1))))
                 continue;
+            n_items++;
             xmlTextWriterStartElement(x, BAD_CAST "structure:Code");
             xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST PQgetvalue(codes, i, 1));
             xmlTextWriterWriteFormatAttribute(
                 x, BAD_CAST "urn", "urn:sdmx:org.sdmx.infomodel.codelist.Code=%s:%s(%s).%s",
                 SP_SDMX_AGENCY, cl, SP_SDMX_VERSION, PQgetvalue(codes, i, 1));
-            names(x, PQgetvalue(codes, i, 2), PQgetvalue(codes, i, 3));
+            sp_sdmx_names(x, PQgetvalue(codes, i, 2), PQgetvalue(codes, i, 3));
             xmlTextWriterEndElement(x);
         }
+        if (!stub && items != NULL && strcmp(items, "all") != 0 && n_items == 0)
+            *found = false;
         xmlTextWriterEndElement(x);
     }
     xmlTextWriterEndElement(x);
 }
 
-static void concepts(xmlTextWriterPtr x, int stub, const char *items)
+static void concepts(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, bool *found)
 {
+    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CONCEPTS), n_items = 0;
+    const char *items = sp_sdmx_items_of(sel, SP_SDMX_A_CONCEPTS);
     xmlTextWriterStartElement(x, BAD_CAST "structure:Concepts");
-    maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme", "CS_STATPIPE", stub);
-    names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
+    sp_sdmx_maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme",
+                         SP_SDMX_CONCEPT_SCHEME, stub);
+    sp_sdmx_names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
     if (stub == COMPLETE_STUB)
-        describe(x, "statpipe 数据结构的概念", "The concepts of statpipe's data structure");
+        sp_sdmx_describe(x, "statpipe 数据结构的概念", "The concepts of statpipe's data structure");
     for (size_t c = 0; c < N_COMPONENTS && !stub; c++) {
-        if (!item_wanted(items, components[c].id))
+        if (!sp_sdmx_in_list(items, components[c].id))
             continue;
+        n_items++;
         xmlTextWriterStartElement(x, BAD_CAST "structure:Concept");
         xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST components[c].id);
         xmlTextWriterWriteFormatAttribute(
             x, BAD_CAST "urn",
             "urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=%s:CS_STATPIPE(%s).%s",
             SP_SDMX_AGENCY, SP_SDMX_VERSION, components[c].id);
-        names(x, components[c].name_zh, components[c].name_en);
+        sp_sdmx_names(x, components[c].name_zh, components[c].name_en);
         xmlTextWriterEndElement(x);
     }
+    if (!stub && items != NULL && strcmp(items, "all") != 0 && n_items == 0)
+        *found = false;
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
 }
@@ -189,11 +218,12 @@ static void component(xmlTextWriterPtr x, size_t c, int position)
         xmlTextWriterWriteAttribute(
             x, BAD_CAST "assignmentStatus",
             BAD_CAST(strcmp(components[c].id, "COMMENT") == 0 ? "Conditional" : "Mandatory"));
-    ref(x, "structure:ConceptIdentity", components[c].id, "CS_STATPIPE", "conceptscheme",
-        "Concept");
+    sp_sdmx_ref(x, "structure:ConceptIdentity", components[c].id, "CS_STATPIPE", "conceptscheme",
+                "Concept");
     xmlTextWriterStartElement(x, BAD_CAST "structure:LocalRepresentation");
     if (components[c].codelist != NULL) {
-        ref(x, "structure:Enumeration", components[c].codelist, NULL, "codelist", "Codelist");
+        sp_sdmx_ref(x, "structure:Enumeration", components[c].codelist, NULL, "codelist",
+                    "Codelist");
     } else {
         xmlTextWriterStartElement(x, BAD_CAST "structure:TextFormat");
         xmlTextWriterWriteAttribute(x, BAD_CAST "textType",
@@ -218,11 +248,13 @@ static void component(xmlTextWriterPtr x, size_t c, int position)
 static void data_structure(xmlTextWriterPtr x, int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:DataStructures");
-    maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD, stub);
-    names(x, "国家信息化发展战略统计监测数据结构",
-          "Informatization strategy monitoring data structure");
+    sp_sdmx_maintainable(x, "structure:DataStructure", "datastructure.DataStructure", SP_SDMX_DSD,
+                         stub);
+    sp_sdmx_names(x, "国家信息化发展战略统计监测数据结构",
+                  "Informatization strategy monitoring data structure");
     if (stub == COMPLETE_STUB)
-        describe(x, "statpipe 观测值的数据结构", "The data structure of statpipe's observations");
+        sp_sdmx_describe(x, "statpipe 观测值的数据结构",
+                         "The data structure of statpipe's observations");
     if (stub) {
         xmlTextWriterEndElement(x);
         xmlTextWriterEndElement(x);
@@ -252,12 +284,14 @@ static void data_structure(xmlTextWriterPtr x, int stub)
 static void dataflow(xmlTextWriterPtr x, int stub)
 {
     xmlTextWriterStartElement(x, BAD_CAST "structure:Dataflows");
-    maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW, stub);
-    names(x, "国家信息化发展战略统计监测", "Informatization strategy statistical monitoring");
+    sp_sdmx_maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW, stub);
+    sp_sdmx_names(x, "国家信息化发展战略统计监测",
+                  "Informatization strategy statistical monitoring");
     if (stub == COMPLETE_STUB)
-        describe(x, "statpipe 的观测值，保留每个版本",
-                 "statpipe's observations, every vintage kept");
-    ref(x, "structure:Structure", SP_SDMX_DSD, NULL, "datastructure", "DataStructure");
+        sp_sdmx_describe(x, "statpipe 的观测值，保留每个版本",
+                         "statpipe's observations, every vintage kept");
+    if (!stub) /* a stub has its names alone */
+        sp_sdmx_ref(x, "structure:Structure", SP_SDMX_DSD, NULL, "datastructure", "DataStructure");
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
 }
@@ -275,42 +309,66 @@ xmlTextWriterPtr sp_sdmx_structure_open(FILE *out)
     return x;
 }
 
-sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x, unsigned parts,
-                                    unsigned stubs, const char *codelist, const char *items,
-                                    const sp_sdmx_dict_t *used, sp_error_t *err)
+sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x,
+                                    const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used,
+                                    bool *found, sp_error_t *err)
 {
+    sp_sdmx_set_t w = sel->want;
     PGresult *codes = NULL;
-    if ((parts & SP_SDMX_PART_CODELISTS) &&
+    if ((w & SP_SDMX_CODELISTS) &&
         sp_pg_query(conn,
                     "SELECT codelist, code, name_zh, name_en FROM stats.sdmx_code"
                     " ORDER BY codelist, code",
                     0, NULL, "reading the SDMX code lists", &codes, err) != SP_OK)
         return err->code;
-#define MODE(part) ((stubs & (part)) ? (stubs & SP_SDMX_STUB_COMPLETE ? COMPLETE_STUB : STUB) : 0)
-    if (parts & SP_SDMX_PART_DATAFLOW)
-        dataflow(x, MODE(SP_SDMX_PART_DATAFLOW));
-    if (parts & SP_SDMX_PART_CODELISTS)
-        codelists(x, codes, codelist, MODE(SP_SDMX_PART_CODELISTS), items, used);
-    if (parts & SP_SDMX_PART_CONCEPTS)
-        concepts(x, MODE(SP_SDMX_PART_CONCEPTS), items);
-    if (parts & SP_SDMX_PART_DSD)
-        data_structure(x, MODE(SP_SDMX_PART_DSD));
-#undef MODE
+    sp_status_t st = SP_OK;
+    if (w & (SP_SDMX_BIT(SP_SDMX_A_AGENCIES) | SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)))
+        st = sp_sdmx_write_organisations(conn, x, sel, used, found, err);
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)))
+        dataflow(x, sp_sdmx_stub_mode(sel, SP_SDMX_A_DATAFLOW));
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CATEGORIES)))
+        sp_sdmx_write_categories(x, sel, found);
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CATEGORISATION)))
+        sp_sdmx_write_categorisations(x, sel);
+    if (st == SP_OK && (w & SP_SDMX_CODELISTS))
+        codelists(x, codes, sel, used, found);
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_HIERARCHY)))
+        st = sp_sdmx_write_hierarchy(conn, x, sel, err);
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)))
+        concepts(x, sel, found);
+    if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_DSD)))
+        data_structure(x, sp_sdmx_stub_mode(sel, SP_SDMX_A_DSD));
     PQclear(codes);
+    return st;
+}
+
+sp_status_t sp_sdmx_structure_tail(PGconn *conn, xmlTextWriterPtr x, const sp_sdmx_selection_t *sel,
+                                   bool *found, sp_error_t *err)
+{
+    if (sel->want & SP_SDMX_BIT(SP_SDMX_A_CONSTRAINT)) {
+        /* the availability of all the data the login may read */
+        sp_sdmx_query_t all = {0};
+        sp_sdmx_dict_t d = {0};
+        sp_status_t st = sp_sdmx_available_values(conn, &all, false, &d, err);
+        if (st == SP_OK)
+            sp_sdmx_write_constraint(x, &d, NULL, sp_sdmx_stub_mode(sel, SP_SDMX_A_CONSTRAINT));
+        sp_sdmx_dict_free(&d);
+        if (st != SP_OK)
+            return st;
+    }
+    if (sel->want & SP_SDMX_BIT(SP_SDMX_A_AGREEMENTS))
+        return sp_sdmx_write_agreements(conn, x, sel, found, err);
     return SP_OK;
 }
 
-sp_status_t sp_sdmx_write_structure(PGconn *conn, unsigned parts, unsigned stubs,
-                                    const char *codelist, const char *items, FILE *out, bool *found,
-                                    sp_error_t *err)
+sp_status_t sp_sdmx_write_structure(PGconn *conn, const sp_sdmx_selection_t *sel, FILE *out,
+                                    bool *found, sp_error_t *err)
 {
-    *found = codelist == NULL;
-    for (size_t c = 0; c < N_COMPONENTS && !*found; c++)
-        *found = wanted(components[c].codelist, codelist);
-    if (!*found)
-        return SP_OK;
+    *found = true;
     xmlTextWriterPtr x = sp_sdmx_structure_open(out);
-    sp_status_t st = sp_sdmx_structure_parts(conn, x, parts, stubs, codelist, items, NULL, err);
+    sp_status_t st = sp_sdmx_structure_parts(conn, x, sel, NULL, found, err);
+    if (st == SP_OK)
+        st = sp_sdmx_structure_tail(conn, x, sel, found, err);
     xmlTextWriterEndDocument(x);
     xmlFreeTextWriter(x);
     fflush(out);
