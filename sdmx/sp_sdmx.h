@@ -21,7 +21,6 @@
 #define SP_SDMX_CONCEPT_SCHEME "CS_STATPIPE"
 #define SP_SDMX_CONSTRAINT "CC_AVAILABILITY"
 #define SP_SDMX_CATEGORY_SCHEME "CAT_STATPIPE"
-#define SP_SDMX_CATEGORISATION "CTG_INFORMATIZATION"
 #define SP_SDMX_HIERARCHY "HCL_AREA"
 
 /* The dimensions of the series key, in the order of keys in queries and of columns. */
@@ -104,7 +103,7 @@ enum {
     SP_SDMX_A_AGREEMENTS,     /* a provision agreement per sender */
     SP_SDMX_A_CONSTRAINT,     /* the data's availability, an actual content constraint */
     SP_SDMX_A_CATEGORIES,     /* the category scheme */
-    SP_SDMX_A_CATEGORISATION, /* the dataflow's category */
+    SP_SDMX_A_CATEGORISATION, /* the dataflow's categories, one categorisation each */
     SP_SDMX_A_HIERARCHY,      /* the areas that make the national total */
     SP_SDMX_A_N
 };
@@ -115,12 +114,13 @@ typedef uint32_t sp_sdmx_set_t;
 
 /* What a structure message holds: the artefacts wanted, those the query named (self), those
  * written as stubs (names only; complete: with descriptions), and for the named ones only
- * some items ("A+B") or, of the agreements, one. */
+ * some items ("A+B") or, of the agreements and the categorisations (one per sender, one
+ * per category), the ids asked for. */
 typedef struct sp_sdmx_selection {
     sp_sdmx_set_t want, self, stubs;
     bool complete;
     const char *items;
-    const char *agreement; /* PA_<SENDER>, or NULL for every one */
+    const char *members; /* PA_<SENDER> or CTG_<CATEGORY> ("A+B"), or NULL for every one */
 } sp_sdmx_selection_t;
 
 /* What a structure query answers: the artefacts of resource with agency, id ("A+B" or all)
@@ -132,7 +132,7 @@ sp_status_t sp_sdmx_select(const char *resource, const char *agency, const char 
                            sp_sdmx_selection_t *sel, sp_error_t *err);
 
 /* Writes the structure message (SDMX-ML 2.1) of sel, names in Chinese and English. *found
- * is false when the artefacts named have none of the items or agreement asked for. */
+ * is false when the artefacts named have none of the items or members asked for. */
 sp_status_t sp_sdmx_write_structure(PGconn *conn, const sp_sdmx_selection_t *sel, FILE *out,
                                     bool *found, sp_error_t *err);
 

@@ -119,7 +119,12 @@ sp_status_t sp_sdmx_write_availability(PGconn *conn, const sp_sdmx_query_t *q,
     }
     /* No data for the key is an answer too: an empty region, and empty code lists. */
     *found = true;
+    /* The data providers: the one the query names, or every one. */
     sp_sdmx_selection_t sel = {.want = parts};
+    if (q->provider != NULL) {
+        sel.self = SP_SDMX_BIT(SP_SDMX_A_PROVIDERS);
+        sel.items = q->provider;
+    }
     bool any = true;
     xmlTextWriterPtr x = sp_sdmx_structure_open(out);
     sp_status_t st = sp_sdmx_structure_parts(conn, x, &sel, &d, &any, err);

@@ -94,19 +94,22 @@ const char *sp_sdmx_items_of(const sp_sdmx_selection_t *sel, int a);
 /* The artefacts related to self by references= (sp_sdmx_select.c), self among them. */
 sp_status_t sp_sdmx_related(sp_sdmx_set_t self, const char *references, sp_sdmx_set_t *out,
                             sp_error_t *err);
-/* The id of artefact a (NULL for the agreements). */
+/* The id of artefact a (NULL for the agreements and the categorisations). */
 const char *sp_sdmx_artefact_id(int a);
 
 /* The artefacts that come with the data structure (sp_sdmx_related.c): the agency and data
- * provider schemes (used, not NULL: only the providers an answer has), the category scheme and the
- * categorisation, the hierarchical code list of the areas, and the provision agreements. */
+ * provider schemes, the category scheme and the categorisation, the hierarchical code list of the
+ * areas, and the provision agreements. */
 sp_status_t sp_sdmx_write_organisations(PGconn *conn, xmlTextWriterPtr x,
-                                        const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used,
-                                        bool *found, sp_error_t *err);
-void sp_sdmx_write_categories(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, bool *found);
-void sp_sdmx_write_categorisations(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel);
+                                        const sp_sdmx_selection_t *sel, bool *found,
+                                        sp_error_t *err);
+sp_status_t sp_sdmx_write_categories(PGconn *conn, xmlTextWriterPtr x,
+                                     const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err);
+sp_status_t sp_sdmx_write_categorisations(PGconn *conn, xmlTextWriterPtr x,
+                                          const sp_sdmx_selection_t *sel, bool *found,
+                                          sp_error_t *err);
 sp_status_t sp_sdmx_write_hierarchy(PGconn *conn, xmlTextWriterPtr x,
-                                    const sp_sdmx_selection_t *sel, sp_error_t *err);
+                                    const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err);
 sp_status_t sp_sdmx_write_agreements(PGconn *conn, xmlTextWriterPtr x,
                                      const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err);
 /* Availability (sp_sdmx_avail.c): the values of the data q selects; with available, each
@@ -119,9 +122,9 @@ void sp_sdmx_write_constraint(xmlTextWriterPtr x, const sp_sdmx_dict_t *d, const
                               int stub);
 
 typedef struct sp_sdmx_writer sp_sdmx_writer_t;
-/* dict: the answer's values, for SDMX-JSON (NULL for the other formats). */
-sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      sp_sdmx_detail_t detail, bool flat, int obs_dim,
+/* The writer of the answer to q (its history, detail, dimension at the observation and data
+ * provider); dict: the answer's values, for SDMX-JSON (NULL for the other formats). */
+sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, const sp_sdmx_query_t *q,
                                       const sp_sdmx_dict_t *dict);
 void sp_sdmx_writer_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o);
 void sp_sdmx_writer_close(sp_sdmx_writer_t *w);

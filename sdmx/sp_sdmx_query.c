@@ -285,8 +285,7 @@ sp_status_t sp_sdmx_write_data_max(PGconn *conn, const sp_sdmx_query_t *q, sp_sd
         sp_sdmx_dict_free(&dict);
         return sp_pg_error(conn, NULL, "querying SDMX data", err);
     }
-    sp_sdmx_writer_t *w =
-        sp_sdmx_writer_open(format, out, q->include_history, q->detail, q->flat, q->obs_dim, &dict);
+    sp_sdmx_writer_t *w = sp_sdmx_writer_open(format, out, q, &dict);
     sp_status_t st = SP_OK;
     long n = 0;
     PGresult *res;

@@ -1,10 +1,12 @@
 /*
  * sp_sdmx_related.c: the artefacts that come with statpipe's data structure. The senders are
  * the agencies of an agency scheme and the data providers of a data provider scheme, each
- * with a provision agreement for the dataflow; a category scheme files the dataflow under
- * the informatization strategy (a categorisation), as data portals browse it; and a
- * hierarchical code list gives the areas that make up the national total (stats.region's
- * in_national_total), the hierarchy statpipe's regional roll-ups use.
+ * with a provision agreement for the dataflow; a category scheme of the domains the
+ * composite index measures (access, use, impact) files the dataflow under each (a
+ * categorisation each), as data portals browse it; and a
+ * hierarchical code list gives the nation's province-level areas and those that make up the
+ * national total (stats.region's in_national_total), the hierarchy statpipe's regional
+ * roll-ups use.
  */
 #include "sp_sdmx_int.h"
 #include "sp_pg.h"
@@ -13,9 +15,9 @@
 
 /* A scheme of the senders (AgencyScheme or DataProviderScheme) with the items asked for. */
 static int sender_scheme(xmlTextWriterPtr x, const PGresult *senders,
-                         const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used, int a,
-                         const char *element, const char *cls, const char *item,
-                         const char *item_cls, const char *zh, const char *en)
+                         const sp_sdmx_selection_t *sel, int a, const char *element,
+                         const char *cls, const char *item, const char *item_cls, const char *zh,
+                         const char *en)
 {
     int stub = sp_sdmx_stub_mode(sel, a), n = 0;
     const char *items = sp_sdmx_items_of(sel, a);
@@ -26,8 +28,7 @@ static int sender_scheme(xmlTextWriterPtr x, const PGresult *senders,
                          "The agencies that publish into statpipe");
     for (int i = 0; i < PQntuples(senders) && !stub; i++) {
         const char *code = PQgetvalue(senders, i, 0);
-        if (!sp_sdmx_in_list(items, code) ||
-            (used != NULL && sp_sdmx_dict_find(used, SP_SDMX_SENDER, code) < 0))
+        if (!sp_sdmx_in_list(items, code))
             continue;
         n++;
         xmlTextWriterStartElement(x, BAD_CAST item);
@@ -49,19 +50,19 @@ static sp_status_t read_senders(PGconn *conn, PGresult **res, sp_error_t *err)
 }
 
 sp_status_t sp_sdmx_write_organisations(PGconn *conn, xmlTextWriterPtr x,
-                                        const sp_sdmx_selection_t *sel, const sp_sdmx_dict_t *used,
-                                        bool *found, sp_error_t *err)
+                                        const sp_sdmx_selection_t *sel, bool *found,
+                                        sp_error_t *err)
 {
     PGresult *senders;
     if (read_senders(conn, &senders, err) != SP_OK)
         return err->code;
     xmlTextWriterStartElement(x, BAD_CAST "structure:OrganisationSchemes");
     if ((sel->want & SP_SDMX_BIT(SP_SDMX_A_AGENCIES)) &&
-        !sender_scheme(x, senders, sel, NULL, SP_SDMX_A_AGENCIES, "structure:AgencyScheme",
+        !sender_scheme(x, senders, sel, SP_SDMX_A_AGENCIES, "structure:AgencyScheme",
                        "base.AgencyScheme", "structure:Agency", "Agency", "机构", "Agencies"))
         *found = false;
     if ((sel->want & SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)) &&
-        !sender_scheme(x, senders, sel, used, SP_SDMX_A_PROVIDERS, "structure:DataProviderScheme",
+        !sender_scheme(x, senders, sel, SP_SDMX_A_PROVIDERS, "structure:DataProviderScheme",
                        "base.DataProviderScheme", "structure:DataProvider", "DataProvider",
                        "数据提供方", "Data providers"))
         *found = false;
@@ -70,66 +71,138 @@ sp_status_t sp_sdmx_write_organisations(PGconn *conn, xmlTextWriterPtr x,
     return SP_OK;
 }
 
-void sp_sdmx_write_categories(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, bool *found)
+/* The categories: the pillars of the composite indices (stats.index_pillar), the domains of
+ * informatization statistics (access, use, impact) the dataflow's indicators measure. */
+static sp_status_t read_categories(PGconn *conn, PGresult **res, sp_error_t *err)
 {
-    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORIES);
+    return sp_pg_query(conn,
+                       "SELECT DISTINCT ON (pillar) pillar, name_zh, name_en"
+                       "  FROM stats.index_pillar ORDER BY pillar, index",
+                       0, NULL, "reading the categories", res, err);
+}
+
+sp_status_t sp_sdmx_write_categories(PGconn *conn, xmlTextWriterPtr x,
+                                     const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err)
+{
+    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORIES), n = 0;
     const char *items = sp_sdmx_items_of(sel, SP_SDMX_A_CATEGORIES);
+    PGresult *cats = NULL;
+    if (!stub && read_categories(conn, &cats, err) != SP_OK)
+        return err->code;
     xmlTextWriterStartElement(x, BAD_CAST "structure:CategorySchemes");
     sp_sdmx_maintainable(x, "structure:CategoryScheme", "categoryscheme.CategoryScheme",
                          SP_SDMX_CATEGORY_SCHEME, stub);
-    sp_sdmx_names(x, "statpipe 统计主题", "statpipe statistical domains");
+    sp_sdmx_names(x, "信息化统计领域", "Informatization statistics domains");
     if (stub == 2)
-        sp_sdmx_describe(x, "statpipe 数据流的主题分类", "The domains of statpipe's dataflows");
-    if (!stub && sp_sdmx_in_list(items, SP_SDMX_FLOW)) {
+        sp_sdmx_describe(x, "综合指数的支柱：接入、应用与效益",
+                         "The pillars of the composite index: access, use and impact");
+    for (int i = 0; cats != NULL && i < PQntuples(cats); i++) {
+        const char *id = PQgetvalue(cats, i, 0);
+        if (!sp_sdmx_in_list(items, id))
+            continue;
+        n++;
         xmlTextWriterStartElement(x, BAD_CAST "structure:Category");
-        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
-        xmlTextWriterWriteAttribute(
-            x, BAD_CAST "urn",
-            BAD_CAST "urn:sdmx:org.sdmx.infomodel.categoryscheme.Category=" SP_SDMX_AGENCY
-                     ":" SP_SDMX_CATEGORY_SCHEME "(" SP_SDMX_VERSION ")." SP_SDMX_FLOW);
-        sp_sdmx_names(x, "国家信息化发展战略", "National informatization development strategy");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
+        xmlTextWriterWriteFormatAttribute(
+            x, BAD_CAST "urn", "urn:sdmx:org.sdmx.infomodel.categoryscheme.Category=%s:%s(%s).%s",
+            SP_SDMX_AGENCY, SP_SDMX_CATEGORY_SCHEME, SP_SDMX_VERSION, id);
+        sp_sdmx_names(x, PQgetvalue(cats, i, 1), PQgetvalue(cats, i, 2));
         xmlTextWriterEndElement(x);
-    } else if (!stub) {
-        *found = false;
     }
+    if (!stub && items != NULL && strcmp(items, "all") != 0 && n == 0)
+        *found = false;
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
+    PQclear(cats);
+    return SP_OK;
 }
 
-void sp_sdmx_write_categorisations(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel)
+sp_status_t sp_sdmx_write_categorisations(PGconn *conn, xmlTextWriterPtr x,
+                                          const sp_sdmx_selection_t *sel, bool *found,
+                                          sp_error_t *err)
 {
-    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORISATION);
-    xmlTextWriterStartElement(x, BAD_CAST "structure:Categorisations");
-    sp_sdmx_maintainable(x, "structure:Categorisation", "categoryscheme.Categorisation",
-                         SP_SDMX_CATEGORISATION, stub);
-    sp_sdmx_names(x, "信息化统计监测数据流的主题", "The domain of the informatization dataflow");
-    if (stub == 2)
-        sp_sdmx_describe(x, "数据流 INFORMATIZATION 属于国家信息化发展战略主题",
-                         "The dataflow INFORMATIZATION is filed under the strategy");
-    if (!stub) {
-        sp_sdmx_ref(x, "structure:Source", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
-        sp_sdmx_ref(x, "structure:Target", SP_SDMX_FLOW, SP_SDMX_CATEGORY_SCHEME, "categoryscheme",
-                    "Category");
+    PGresult *cats;
+    if (read_categories(conn, &cats, err) != SP_OK)
+        return err->code;
+    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORISATION), n = 0;
+    const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_CATEGORISATION)) ? sel->members : NULL;
+    for (int i = 0; i < PQntuples(cats); i++) {
+        const char *cat = PQgetvalue(cats, i, 0);
+        char id[96];
+        snprintf(id, sizeof(id), "CTG_%s", cat);
+        if (!sp_sdmx_in_list(only, id))
+            continue;
+        if (n++ == 0) /* the schema wants none or some, not an empty list */
+            xmlTextWriterStartElement(x, BAD_CAST "structure:Categorisations");
+        sp_sdmx_maintainable(x, "structure:Categorisation", "categoryscheme.Categorisation", id,
+                             stub);
+        sp_sdmx_names(x, PQgetvalue(cats, i, 1), PQgetvalue(cats, i, 2));
+        if (stub == 2)
+            sp_sdmx_describe(x, "数据流 INFORMATIZATION 含有该领域的指标",
+                             "The dataflow INFORMATIZATION holds indicators of this domain");
+        if (!stub) {
+            sp_sdmx_ref(x, "structure:Source", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
+            sp_sdmx_ref(x, "structure:Target", cat, SP_SDMX_CATEGORY_SCHEME, "categoryscheme",
+                        "Category");
+        }
+        xmlTextWriterEndElement(x);
     }
-    xmlTextWriterEndElement(x);
-    xmlTextWriterEndElement(x);
+    if (n > 0)
+        xmlTextWriterEndElement(x); /* Categorisations */
+    PQclear(cats);
+    if (n == 0 && only != NULL)
+        *found = false;
+    return SP_OK;
+}
+
+/* A hierarchy of the areas: CN, and under it the province-level areas (all, or those of the
+ * national total). */
+static void area_hierarchy(xmlTextWriterPtr x, const PGresult *areas, const char *id,
+                           const char *zh, const char *en, bool total_only)
+{
+    xmlTextWriterStartElement(x, BAD_CAST "structure:Hierarchy");
+    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST id);
+    xmlTextWriterWriteFormatAttribute(x, BAD_CAST "urn",
+                                      "urn:sdmx:org.sdmx.infomodel.codelist.Hierarchy=%s:%s(%s).%s",
+                                      SP_SDMX_AGENCY, SP_SDMX_HIERARCHY, SP_SDMX_VERSION, id);
+    sp_sdmx_names(x, zh, en);
+    for (int i = -1; i < PQntuples(areas); i++) {
+        if (i >= 0 && total_only && PQgetvalue(areas, i, 1)[0] != 't')
+            continue;
+        const char *code = i < 0 ? "CN" : PQgetvalue(areas, i, 0);
+        xmlTextWriterStartElement(x, BAD_CAST "structure:HierarchicalCode");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST code);
+        xmlTextWriterWriteFormatAttribute(
+            x, BAD_CAST "urn",
+            "urn:sdmx:org.sdmx.infomodel.codelist.HierarchicalCode=%s:%s(%s).%s.%s%s",
+            SP_SDMX_AGENCY, SP_SDMX_HIERARCHY, SP_SDMX_VERSION, id, i < 0 ? "" : "CN.", code);
+        sp_sdmx_ref(x, "structure:Code", code, "CL_AREA", "codelist", "Code");
+        if (i >= 0)
+            xmlTextWriterEndElement(x);
+    }
+    xmlTextWriterEndElement(x); /* CN */
+    xmlTextWriterEndElement(x); /* Hierarchy */
 }
 
 sp_status_t sp_sdmx_write_hierarchy(PGconn *conn, xmlTextWriterPtr x,
-                                    const sp_sdmx_selection_t *sel, sp_error_t *err)
+                                    const sp_sdmx_selection_t *sel, bool *found, sp_error_t *err)
 {
     int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_HIERARCHY);
+    const char *items = sp_sdmx_items_of(sel, SP_SDMX_A_HIERARCHY);
     PGresult *areas = NULL;
-    if (!stub &&
-        sp_pg_query(conn, "SELECT code FROM stats.region WHERE in_national_total ORDER BY code", 0,
-                    NULL, "reading the areas", &areas, err) != SP_OK)
+    if (!stub && sp_pg_query(conn,
+                             "SELECT code, in_national_total FROM stats.region WHERE level = 1"
+                             " ORDER BY code",
+                             0, NULL, "reading the areas", &areas, err) != SP_OK)
         return err->code;
     xmlTextWriterStartElement(x, BAD_CAST "structure:HierarchicalCodelists");
     sp_sdmx_maintainable(x, "structure:HierarchicalCodelist", "codelist.HierarchicalCodelist",
                          SP_SDMX_HIERARCHY, stub);
-    sp_sdmx_names(x, "地区层级", "Area hierarchy");
+    sp_sdmx_names(x, "地区层级", "Area hierarchies");
     if (stub == 2)
-        sp_sdmx_describe(x, "构成全国合计的地区", "The areas that make up the national total");
+        sp_sdmx_describe(x, "全国及其省级行政区；构成全国合计的地区",
+                         "The nation and its province-level areas; the areas of the national "
+                         "total");
     if (!stub) {
         xmlTextWriterStartElement(x, BAD_CAST "structure:IncludedCodelist");
         xmlTextWriterWriteAttribute(x, BAD_CAST "alias", BAD_CAST "AREA");
@@ -141,29 +214,16 @@ sp_status_t sp_sdmx_write_hierarchy(PGconn *conn, xmlTextWriterPtr x,
         xmlTextWriterWriteAttribute(x, BAD_CAST "class", BAD_CAST "Codelist");
         xmlTextWriterEndElement(x);
         xmlTextWriterEndElement(x);
-        xmlTextWriterStartElement(x, BAD_CAST "structure:Hierarchy");
-        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST "NATIONAL_TOTAL");
-        xmlTextWriterWriteAttribute(x, BAD_CAST "urn",
-                                    BAD_CAST
-                                    "urn:sdmx:org.sdmx.infomodel.codelist.Hierarchy=" SP_SDMX_AGENCY
-                                    ":" SP_SDMX_HIERARCHY "(" SP_SDMX_VERSION ").NATIONAL_TOTAL");
-        sp_sdmx_names(x, "全国合计", "National total");
-        /* CN, and under it every area of the total */
-        for (int i = -1; i < PQntuples(areas); i++) {
-            const char *code = i < 0 ? "CN" : PQgetvalue(areas, i, 0);
-            xmlTextWriterStartElement(x, BAD_CAST "structure:HierarchicalCode");
-            xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST code);
-            xmlTextWriterWriteFormatAttribute(x, BAD_CAST "urn",
-                                              "urn:sdmx:org.sdmx.infomodel.codelist."
-                                              "HierarchicalCode=%s:%s(%s).NATIONAL_TOTAL.%s%s",
-                                              SP_SDMX_AGENCY, SP_SDMX_HIERARCHY, SP_SDMX_VERSION,
-                                              i < 0 ? "" : "CN.", code);
-            sp_sdmx_ref(x, "structure:Code", code, "CL_AREA", "codelist", "Code");
-            if (i >= 0)
-                xmlTextWriterEndElement(x);
-        }
-        xmlTextWriterEndElement(x); /* CN */
-        xmlTextWriterEndElement(x); /* Hierarchy */
+        bool all = sp_sdmx_in_list(items, "PROVINCES"),
+             total = sp_sdmx_in_list(items, "NATIONAL_TOTAL");
+        /* every province-level area, Hong Kong, Macao and Taiwan among them */
+        if (all)
+            area_hierarchy(x, areas, "PROVINCES", "省级行政区", "Province-level areas", false);
+        /* the areas NBS and MIIT sum into the national figure (stats.region.in_national_total) */
+        if (total)
+            area_hierarchy(x, areas, "NATIONAL_TOTAL", "全国合计", "National total", true);
+        if (!all && !total)
+            *found = false;
     }
     xmlTextWriterEndElement(x);
     xmlTextWriterEndElement(x);
@@ -178,30 +238,28 @@ sp_status_t sp_sdmx_write_agreements(PGconn *conn, xmlTextWriterPtr x,
     if (read_senders(conn, &senders, err) != SP_OK)
         return err->code;
     int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_AGREEMENTS), n = 0;
-    const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_AGREEMENTS)) ? sel->agreement : NULL;
-    xmlTextWriterStartElement(x, BAD_CAST "structure:ProvisionAgreements");
+    const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_AGREEMENTS)) ? sel->members : NULL;
     for (int i = 0; i < PQntuples(senders); i++) {
         const char *code = PQgetvalue(senders, i, 0);
         char id[96];
         snprintf(id, sizeof(id), "PA_%s", code);
         if (!sp_sdmx_in_list(only, id))
             continue;
-        n++;
+        if (n++ == 0) /* the schema wants none or some, not an empty list */
+            xmlTextWriterStartElement(x, BAD_CAST "structure:ProvisionAgreements");
         sp_sdmx_maintainable(x, "structure:ProvisionAgreement", "registry.ProvisionAgreement", id,
                              stub);
         sp_sdmx_names(x, PQgetvalue(senders, i, 1), PQgetvalue(senders, i, 2));
         if (stub == 2)
             sp_sdmx_describe(x, "该机构向数据流 INFORMATIZATION 报送数据",
                              "The agency publishes into the dataflow INFORMATIZATION");
-        if (!stub) {
-            sp_sdmx_ref(x, "structure:StructureUsage", SP_SDMX_FLOW, NULL, "datastructure",
-                        "Dataflow");
-            sp_sdmx_ref(x, "structure:DataProvider", code, "DATA_PROVIDERS", "base",
-                        "DataProvider");
-        }
+        /* a stub too: the schema wants an agreement's dataflow and provider */
+        sp_sdmx_ref(x, "structure:StructureUsage", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
+        sp_sdmx_ref(x, "structure:DataProvider", code, "DATA_PROVIDERS", "base", "DataProvider");
         xmlTextWriterEndElement(x);
     }
-    xmlTextWriterEndElement(x);
+    if (n > 0)
+        xmlTextWriterEndElement(x); /* ProvisionAgreements */
     PQclear(senders);
     if (n == 0)
         *found = false;

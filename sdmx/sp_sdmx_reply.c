@@ -152,9 +152,9 @@ enum MHD_Result sp_sdmx_reply_error(struct MHD_Connection *c, sp_sdmx_error_t e,
     return sp_sdmx_reply_file(c, e.http, "application/xml", f, 0);
 }
 
-/* An If-Modified-Since date: the three forms HTTP allows (apr-util), or the form a
- * JavaScript Date gives ("Tue Dec 01 2026 10:30:00 GMT+0000 (...)"), which some clients
- * send. 0 if it is none of them. */
+/* An If-Modified-Since date: the three forms HTTP allows (apr-util), or the forms a
+ * JavaScript Date gives as a string ("Tue Dec 01 2026 10:30:00 GMT+0000 (...)") or as JSON
+ * ("2026-12-01T10:30:00.000Z"), which some clients send. 0 if it is none of them. */
 static time_t parse_date(const char *s)
 {
     apr_time_t t = apr_date_parse_http(s);
@@ -162,10 +162,14 @@ static time_t parse_date(const char *s)
         return (time_t)apr_time_sec(t);
     struct tm tm = {0};
     const char *end = strptime(s, "%a %b %d %Y %H:%M:%S GMT%z", &tm);
-    if (end == NULL || (*end != '\0' && *end != ' '))
-        return 0;
-    long offset = tm.tm_gmtoff;
-    return timegm(&tm) - offset;
+    if (end != NULL && (*end == '\0' || *end == ' '))
+        return timegm(&tm) - tm.tm_gmtoff;
+    /* ISO 8601 in UTC, as JSON writes a JavaScript Date: 2026-12-01T10:30:00.000Z */
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end != NULL && *end == '.')
+        end += 1 + strspn(end + 1, "0123456789");
+    return end != NULL && strcmp(end, "Z") == 0 ? timegm(&tm) : 0;
 }
 
 bool sp_sdmx_not_modified(struct MHD_Connection *c, time_t last_modified)

@@ -3,18 +3,18 @@
  * structure is a small graph of maintainable artefacts, each referring to others (its
  * children): the dataflow to its data structure, the data structure to its concept scheme
  * and code lists, the provision agreements to the dataflow and the data providers, the
- * availability constraint to the dataflow, the categorisation to the dataflow and the
+ * availability constraint to the dataflow, the categorisations to the dataflow and the
  * category scheme, the hierarchical code list to the area code list. A query names
  * artefacts (resource, agency, id, version) and references= adds their relatives: parents
  * (the artefacts that refer to them), children, descendants, parents and siblings (the
- * parents' children), all of these, or those of one type.
+ * parents' children), all of these, or the parents and children of one type.
  */
 #include "sp_sdmx_int.h"
 
 #include <string.h>
 
-/* Each artefact: its REST resource, its id (NULL for the agreements, which are one per
- * sender), and its children. */
+/* Each artefact: its REST resource, its id (NULL for the agreements and the
+ * categorisations, which are one per sender and one per category), and its children. */
 static const struct {
     const char *resource, *id;
     sp_sdmx_set_t children;
@@ -40,7 +40,7 @@ static const struct {
     [SP_SDMX_A_CONSTRAINT] = {"contentconstraint", SP_SDMX_CONSTRAINT,
                               SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)},
     [SP_SDMX_A_CATEGORIES] = {"categoryscheme", SP_SDMX_CATEGORY_SCHEME, 0},
-    [SP_SDMX_A_CATEGORISATION] = {"categorisation", SP_SDMX_CATEGORISATION,
+    [SP_SDMX_A_CATEGORISATION] = {"categorisation", NULL,
                                   SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) |
                                       SP_SDMX_BIT(SP_SDMX_A_CATEGORIES)},
     [SP_SDMX_A_HIERARCHY] = {"hierarchicalcodelist", SP_SDMX_HIERARCHY,
@@ -133,7 +133,7 @@ sp_status_t sp_sdmx_related(sp_sdmx_set_t self, const char *references, sp_sdmx_
     else if (strcmp(references, "all") == 0)
         *out = descendants(self) | up | children(up);
     else if (of_type(references) != 0 && strcmp(references, "structure") != 0)
-        *out = (up | descendants(self)) & of_type(references);
+        *out = (up | children(self)) & of_type(references); /* those it refers to or from */
     else if (other_type(references))
         *out = 0;
     else
@@ -161,9 +161,9 @@ sp_status_t sp_sdmx_select(const char *resource, const char *agency, const char 
     for (int a = 0; a < SP_SDMX_A_N && ours; a++) {
         if (!(type & SP_SDMX_BIT(a)))
             continue;
-        if (node[a].id == NULL) { /* the agreements: their ids are checked as they are written */
+        if (node[a].id == NULL) { /* their ids are checked as they are written */
             sel->self |= SP_SDMX_BIT(a);
-            sel->agreement = id != NULL && strcmp(id, "all") != 0 ? id : NULL;
+            sel->members = id != NULL && strcmp(id, "all") != 0 ? id : NULL;
         } else if (id == NULL || strcmp(id, "all") == 0 || sp_sdmx_in_list(id, node[a].id)) {
             sel->self |= SP_SDMX_BIT(a);
         }

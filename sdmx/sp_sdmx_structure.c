@@ -323,17 +323,17 @@ sp_status_t sp_sdmx_structure_parts(PGconn *conn, xmlTextWriterPtr x,
         return err->code;
     sp_status_t st = SP_OK;
     if (w & (SP_SDMX_BIT(SP_SDMX_A_AGENCIES) | SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)))
-        st = sp_sdmx_write_organisations(conn, x, sel, used, found, err);
+        st = sp_sdmx_write_organisations(conn, x, sel, found, err);
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)))
         dataflow(x, sp_sdmx_stub_mode(sel, SP_SDMX_A_DATAFLOW));
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CATEGORIES)))
-        sp_sdmx_write_categories(x, sel, found);
+        st = sp_sdmx_write_categories(conn, x, sel, found, err);
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CATEGORISATION)))
-        sp_sdmx_write_categorisations(x, sel);
+        st = sp_sdmx_write_categorisations(conn, x, sel, found, err);
     if (st == SP_OK && (w & SP_SDMX_CODELISTS))
         codelists(x, codes, sel, used, found);
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_HIERARCHY)))
-        st = sp_sdmx_write_hierarchy(conn, x, sel, err);
+        st = sp_sdmx_write_hierarchy(conn, x, sel, found, err);
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)))
         concepts(x, sel, found);
     if (st == SP_OK && (w & SP_SDMX_BIT(SP_SDMX_A_DSD)))

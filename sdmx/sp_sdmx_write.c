@@ -24,6 +24,7 @@ struct sp_sdmx_writer {
     bool flat;                          /* all dimensions at the observation */
     int obs_dim;                        /* 1 + the dimension at the observation; 0: time */
     char series_time[32];               /* the open Series' period (obs_dim) */
+    const char *provider;               /* the data provider asked for, or NULL */
     bool csv, csv1;                     /* SDMX-CSV; its version 1.0 */
     char last_key[SP_SDMX_N_DIMS][128]; /* the series of the row before (CSV, keys only) */
     bool any;
@@ -174,13 +175,23 @@ static void ml_open(sp_sdmx_writer_t *w)
         xmlTextWriterWriteFormatAttribute(x, BAD_CAST "namespace", "%s:ObsLevelDim:%s", FLOW_URN,
                                           at_obs(w));
     xmlTextWriterWriteAttribute(x, BAD_CAST "dimensionAtObservation", BAD_CAST at_obs(w));
-    xmlTextWriterStartElement(x, BAD_CAST "common:StructureUsage");
+    /* The data of one provider are reported against its provision agreement (the schema's
+     * element is spelt ProvisionAgrement); the others, against the dataflow. */
+    xmlTextWriterStartElement(
+        x, BAD_CAST(w->provider ? "common:ProvisionAgrement" : "common:StructureUsage"));
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
+    if (w->provider)
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "id", "PA_%s", w->provider);
+    else
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
     xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
+    if (w->provider) {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "package", BAD_CAST "registry");
+        xmlTextWriterWriteAttribute(x, BAD_CAST "class", BAD_CAST "ProvisionAgreement");
+    }
     xmlTextWriterEndElement(x); /* Ref */
-    xmlTextWriterEndElement(x); /* common:StructureUsage */
+    xmlTextWriterEndElement(x); /* common:ProvisionAgrement or StructureUsage */
     xmlTextWriterEndElement(x); /* message:Structure */
     xmlTextWriterEndElement(x); /* message:Header */
 }
@@ -357,19 +368,19 @@ static void ml_obs(sp_sdmx_writer_t *w, const sp_sdmx_obs_t *o)
 
 /* ---- the writer ------------------------------------------------------------------------- */
 
-sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, bool history,
-                                      sp_sdmx_detail_t detail, bool flat, int obs_dim,
+sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, const sp_sdmx_query_t *q,
                                       const sp_sdmx_dict_t *dict)
 {
     sp_sdmx_writer_t *w = sp_xrealloc(NULL, sizeof(*w));
     memset(w, 0, sizeof(*w));
     w->format = format;
     w->out = out;
-    w->history = history;
+    w->history = q->include_history;
     w->dict = dict;
-    w->detail = detail;
-    w->flat = flat;
-    w->obs_dim = flat ? 0 : obs_dim;
+    w->detail = q->detail;
+    w->flat = q->flat;
+    w->obs_dim = q->flat ? 0 : q->obs_dim;
+    w->provider = q->provider;
     w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
     w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
     w->csv = format == SP_SDMX_CSV || format == SP_SDMX_CSV1;

@@ -198,7 +198,7 @@ out=$("$STATPIPE" export --start-period 2023-13 2>&1) || rc=$?
 check "a period that is none" "2|1" "$rc|$(echo "$out" | grep -c 'startPeriod "2023-13" is no SDMX period')"
 rc=0
 out=$("$STATPIPE" export --format xls 2>&1) || rc=$?
-check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml, sdmx-ml-generic or sdmx-json')"
+check "an unknown format" "2|1" "$rc|$(echo "$out" | grep -c 'must be sdmx-csv, sdmx-ml, sdmx-ml-generic, sdmx-json, sdmx-csv-1.0 or sdmx-json-1.0')"
 # ---- SDMX in: statpipe load --format sdmx-csv|sdmx-ml ---------------------------------------
 # Round trips: every vintage exported, loaded into an empty database, exported again.
 as_reader "$STATPIPE" export --include-history --out "$SP_TMP/h1.csv"
@@ -374,7 +374,7 @@ check "rsdmx reads generic data from the service, as the view" "$(view_rows "whe
     "$(Rscript "$SP_TMP/generic.R" 2>"$SP_TMP/generic.log" || cat "$SP_TMP/generic.log")"
 check "the time-series forms by the Accept header" "message:StructureSpecificTimeSeriesData|message:GenericTimeSeriesData" \
     "$(curl -s -H 'Accept: application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')|$(curl -s -H 'Accept: application/vnd.sdmx.generictimeseriesdata+xml;version=2.1' "$base/data/INFORMATIZATION/FBB_USERS" | grep -o '<message:[A-Za-z]*Data ' | tr -d '< ')"
-check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+json;version=1.0.0')"
+check "a format not served: 406" "406 406" "$(status "$base/data/INFORMATIZATION/all" -H 'Accept: application/vnd.sdmx.data+xml;version=3.0.0')"
 check "a dimension at observation not served: 501" "501 501" "$(status "$base/data/INFORMATIZATION/all?dimensionAtObservation=INDICATOR")"
 # AllDimensions: no Series, FBB_USERS' two observations each with its whole key.
 check "dimensionAtObservation=AllDimensions: observations with their keys" "0|2|2|AllDimensions" \
@@ -426,9 +426,10 @@ check "referencestubs: the artefact whole, its references as stubs" "200 |10|1" 
     "$(status "$base/datastructure/all/all/latest?detail=referencestubs&references=codelist")|$(grep -c '<structure:Codelist [^>]*isExternalReference="true"' "$SP_TMP/body")|$(grep -c '<structure:DataStructureComponents' "$SP_TMP/body")"
 check "item queries: the codes asked for" "200 |A,M" \
     "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0/A+M")|$(grep -o '<structure:Code id="[^"]*"' "$SP_TMP/body" | cut -d'"' -f2 | tr '\n' ',' | sed 's/,$//')"
-check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/categoryscheme/all/all/latest")"
-# A dataflow's stub keeps the reference to its data structure, so that it can be found.
-check "complete stubs: names and descriptions" "200 |2|1" \
+check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/metadataflow/all/all/latest")"
+# A stub has its names (a complete stub its descriptions too) and nothing else: the
+# dataflow's stub has no reference to its data structure.
+check "complete stubs: names and descriptions" "200 |2|0" \
     "$(status "$base/dataflow/all/all/latest?detail=allcompletestubs")|$(grep -c '<common:Description' "$SP_TMP/body")|$(grep -c '<structure:Structure>' "$SP_TMP/body")"
 check "structure in a format not served: 406" "406 406" \
     "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0" -H 'Accept: application/vnd.sdmx.structure+json;version=1.0.0')"
