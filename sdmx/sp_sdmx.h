@@ -68,7 +68,8 @@ typedef struct sp_sdmx_query {
     const char *end_period;
     const char *updated_after; /* a time: only figures released after it */
     const char *as_of;         /* a time: the figures as known then; NULL for now */
-    const char *provider;      /* a data provider (a sender): its data alone; NULL for all */
+    const char *provider;      /* data providers (senders, "A+B"): their data alone; NULL
+                                  for all */
     bool include_history;      /* every vintage, with its validity */
     sp_sdmx_detail_t detail;   /* what of each observation is written */
     bool flat;                 /* dimensionAtObservation=AllDimensions: no series, every

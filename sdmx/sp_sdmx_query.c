@@ -185,6 +185,7 @@ sp_status_t sp_sdmx_write_data(PGconn *conn, const sp_sdmx_query_t *q, sp_sdmx_f
 typedef struct qparams {
     char keybuf[1024];
     char start[16], end[16], first[24], last[24], as_of[32], after[32];
+    char providers[256];
     const char *p[12];
 } qparams_t;
 
@@ -212,13 +213,24 @@ static sp_status_t build_params(const sp_sdmx_query_t *q, qparams_t *qp, sp_erro
     }
     for (int i = 0; i < SP_SDMX_N_DIMS; i++)
         qp->p[i] = part[i];
-    /* A data provider is a sender: the key's senders narrowed to it ("-", no sender's
-     * code, when the key names others). */
-    if (q->provider != NULL)
-        qp->p[SP_SDMX_SENDER] =
-            part[SP_SDMX_SENDER][0] == '\0' || sp_sdmx_in_list(part[SP_SDMX_SENDER], q->provider)
-                ? q->provider
-                : "-";
+    /* The data providers are senders: the key's senders narrowed to them ("-", no sender's
+     * code, when none is left). */
+    if (q->provider != NULL) {
+        const char *keyed = part[SP_SDMX_SENDER];
+        size_t k = 0;
+        qp->providers[0] = '\0';
+        for (const char *p = q->provider; *p;) {
+            size_t n = strcspn(p, "+");
+            char one[64];
+            snprintf(one, sizeof(one), "%.*s", (int)n, p);
+            if (keyed[0] == '\0' || sp_sdmx_in_list(keyed, one))
+                k += (size_t)snprintf(qp->providers + k,
+                                      k < sizeof(qp->providers) ? sizeof(qp->providers) - k : 0,
+                                      "%s%s", k ? "+" : "", one);
+            p += n + (p[n] == '+');
+        }
+        qp->p[SP_SDMX_SENDER] = k > 0 && k < sizeof(qp->providers) ? qp->providers : "-";
+    }
     qp->p[6] =
         q->start_period && period_bound(q->start_period, false, qp->start) ? qp->start : NULL;
     qp->p[7] = q->end_period && period_bound(q->end_period, true, qp->end) ? qp->end : NULL;

@@ -126,11 +126,13 @@ sp_status_t sp_sdmx_write_categorisations(PGconn *conn, xmlTextWriterPtr x,
         return err->code;
     int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORISATION), n = 0;
     const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_CATEGORISATION)) ? sel->members : NULL;
+    /* the categorisations of the categories asked for, when those are what the query names */
+    const char *of = sp_sdmx_items_of(sel, SP_SDMX_A_CATEGORIES);
     for (int i = 0; i < PQntuples(cats); i++) {
         const char *cat = PQgetvalue(cats, i, 0);
         char id[96];
         snprintf(id, sizeof(id), "CTG_%s", cat);
-        if (!sp_sdmx_in_list(only, id))
+        if (!sp_sdmx_in_list(only, id) || !sp_sdmx_in_list(of, cat))
             continue;
         if (n++ == 0) /* the schema wants none or some, not an empty list */
             xmlTextWriterStartElement(x, BAD_CAST "structure:Categorisations");

@@ -165,23 +165,35 @@ static bool availability_parts(const char *references, sp_sdmx_set_t *parts)
     return references == NULL;
 }
 
-/* The data provider of a data or availability query's path (AGENCY,ID, ID or all): the
- * sender, in q; false for another agency's. */
-static bool provider(char **seg, int n, int at, sp_sdmx_query_t *q)
+/* The data providers of a data or availability query's path: all, or providers joined by +,
+ * each ID or AGENCY,ID (the agency STATPIPE or all). Their ids go into buf, joined by +, as
+ * q's provider; false when one is another agency's. */
+static bool provider(char **seg, int n, int at, sp_sdmx_query_t *q, char *buf, size_t cap)
 {
     const char *p = n > at ? seg[at] : NULL;
     if (p == NULL || strcmp(p, "all") == 0)
         return true;
-    const char *comma = strchr(p, ',');
-    if (comma != NULL) {
-        bool ours = (size_t)(comma - p) == strlen(SP_SDMX_AGENCY) &&
-                    strncmp(p, SP_SDMX_AGENCY, (size_t)(comma - p)) == 0;
-        bool any = (size_t)(comma - p) == 3 && strncmp(p, "all", 3) == 0;
-        if (!ours && !any)
-            return false;
-        p = comma + 1;
+    size_t k = 0;
+    buf[0] = '\0';
+    while (*p) {
+        size_t len = strcspn(p, "+");
+        const char *comma = memchr(p, ',', len), *id = p;
+        if (comma != NULL) {
+            size_t alen = (size_t)(comma - p);
+            bool ours = alen == strlen(SP_SDMX_AGENCY) && strncmp(p, SP_SDMX_AGENCY, alen) == 0;
+            if (!ours && !(alen == 3 && strncmp(p, "all", 3) == 0))
+                return false;
+            id = comma + 1;
+        }
+        int idlen = (int)(p + len - id);
+        if (idlen == 3 && strncmp(id, "all", 3) == 0)
+            return true; /* every provider */
+        k += (size_t)snprintf(buf + k, k < cap ? cap - k : 0, "%s%.*s", k ? "+" : "", idlen, id);
+        p += len + (p[len] == '+');
     }
-    q->provider = strcmp(p, "all") == 0 ? NULL : p;
+    if (k >= cap)
+        return false;
+    q->provider = buf;
     return true;
 }
 
@@ -227,8 +239,11 @@ static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char
     char after[64];
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
-    if (!provider(seg, n, 3, &q))
-        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, "the data providers are STATPIPE's");
+    char providers[256];
+    if (!provider(seg, n, 3, &q, providers, sizeof(providers)))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS,
+                                   "the data providers are STATPIPE's: ID or STATPIPE,ID, "
+                                   "joined by +");
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
@@ -288,8 +303,11 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_sdmx_query_t q = {0};
     base_query(c, seg, n, &q, after, sizeof(after));
     q.as_of = time_arg(c, "asOf", as_of, sizeof(as_of));
-    if (!provider(seg, n, 3, &q))
-        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, "the data providers are STATPIPE's");
+    char providers[256];
+    if (!provider(seg, n, 3, &q, providers, sizeof(providers)))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS,
+                                   "the data providers are STATPIPE's: ID or STATPIPE,ID, "
+                                   "joined by +");
     const char *hist = arg(c, "includeHistory"), *first = arg(c, "firstNObservations"),
                *last = arg(c, "lastNObservations");
     char *end = NULL;

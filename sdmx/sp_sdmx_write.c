@@ -380,7 +380,8 @@ sp_sdmx_writer_t *sp_sdmx_writer_open(sp_sdmx_format_t format, FILE *out, const 
     w->detail = q->detail;
     w->flat = q->flat;
     w->obs_dim = q->flat ? 0 : q->obs_dim;
-    w->provider = q->provider;
+    /* one provider: its agreement */
+    w->provider = q->provider != NULL && strchr(q->provider, '+') == NULL ? q->provider : NULL;
     w->generic = format == SP_SDMX_GENERIC || format == SP_SDMX_GENERIC_TS;
     w->timeseries = format == SP_SDMX_ML_TS || format == SP_SDMX_GENERIC_TS;
     w->csv = format == SP_SDMX_CSV || format == SP_SDMX_CSV1;
