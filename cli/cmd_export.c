@@ -29,8 +29,9 @@ static void export_usage(FILE *out)
             "                      2.1 generic data), sdmx-json (SDMX-JSON 2.0), or\n"
             "                      sdmx-csv-1.0 and sdmx-json-1.0 for clients of the\n"
             "                      earlier versions (CSV 1.0 has no history)\n"
-            "  --structure         the structure message instead (SDMX-ML 2.1): dataflow,\n"
-            "                      data structure, concepts and code lists in zh and en\n"
+            "  --structure         the structure message instead (SDMX-ML 2.1, or SDMX-JSON\n"
+            "                      1.0 with --format sdmx-json): every artefact, names in\n"
+            "                      zh and en\n"
             "  --as-of TIME        the figures as known at TIME\n"
             "  --include-history   every vintage with its validity (VALID_FROM, VALID_TO in\n"
             "                      CSV; one data set per validity in SDMX-ML)\n"
@@ -168,8 +169,10 @@ int sp_cmd_export(int argc, char **argv)
     long n_obs = 0;
     bool found;
     const sp_sdmx_selection_t everything = {.want = SP_SDMX_SET_ALL, .self = SP_SDMX_SET_ALL};
-    sp_status_t st = structure ? sp_sdmx_write_structure(conn, &everything, out, &found, &err)
-                               : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
+    sp_status_t st = structure && format == SP_SDMX_JSON
+                         ? sp_sdmx_write_structure_json(conn, &everything, out, &found, &err)
+                     : structure ? sp_sdmx_write_structure(conn, &everything, out, &found, &err)
+                                 : sp_sdmx_write_data(conn, &q, format, out, &n_obs, &err);
     if (st != SP_OK) {
         sp_cli_error(&err);
         rc = st == SP_ERR_INVALID ? SP_EXIT_USAGE : SP_EXIT_SERVICE;

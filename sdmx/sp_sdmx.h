@@ -136,6 +136,9 @@ sp_status_t sp_sdmx_select(const char *resource, const char *agency, const char 
  * is false when the artefacts named have none of the items or members asked for. */
 sp_status_t sp_sdmx_write_structure(PGconn *conn, const sp_sdmx_selection_t *sel, FILE *out,
                                     bool *found, sp_error_t *err);
+/* The same as SDMX-JSON 1.0 (sp_sdmx_sjson.c). */
+sp_status_t sp_sdmx_write_structure_json(PGconn *conn, const sp_sdmx_selection_t *sel, FILE *out,
+                                         bool *found, sp_error_t *err);
 
 /* Data availability (sp_sdmx_avail.c): the values each dimension (or component alone)
  * takes in the data q selects, and the time they cover, as an actual content constraint of

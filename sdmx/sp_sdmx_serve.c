@@ -357,15 +357,44 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     return sp_sdmx_reply_file(c, MHD_HTTP_OK, type[format], f, changed);
 }
 
+/* The structure format an Accept header prefers: SDMX-ML (0) or SDMX-JSON (1), by their
+ * q-values, SDMX-ML when they tie or there is none; -1 when it takes neither. */
+static int structure_format(const char *accept)
+{
+    if (accept == NULL || accept[0] == '\0')
+        return 0;
+    double xml = -1, json = -1;
+    for (const char *p = accept; *p;) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, ",");
+        char range[256];
+        snprintf(range, sizeof(range), "%.*s", (int)(n < sizeof(range) ? n : sizeof(range) - 1), p);
+        const char *q = strstr(range, "q=");
+        double w = q != NULL ? strtod(q + 2, NULL) : 1.0;
+        range[strcspn(range, "; \t")] = '\0';
+        if (strcmp(range, "*/*") == 0 || strcmp(range, "application/*") == 0) {
+            xml = xml > w ? xml : w;
+        } else if (strstr(range, "xml") != NULL) {
+            xml = xml > w ? xml : w;
+        } else if (strstr(range, "json") != NULL) {
+            json = json > w ? json : w;
+        }
+        p += n;
+    }
+    if (xml <= 0 && json <= 0)
+        return -1;
+    return json > xml ? 1 : 0;
+}
+
 static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
-    /* Structure is SDMX-ML 2.1: an Accept header that takes no XML is not served. */
-    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-    if (accept != NULL && accept[0] != '\0' && strstr(accept, "xml") == NULL &&
-        strstr(accept, "*/*") == NULL)
+    /* Structure is SDMX-ML 2.1 or SDMX-JSON 1.0. */
+    int format = structure_format(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"));
+    if (format < 0)
         return sp_sdmx_reply_error(c, SP_SDMX_NOT_ACCEPTABLE,
                                    "structure is served as SDMX-ML 2.1 "
-                                   "(application/vnd.sdmx.structure+xml)");
+                                   "(application/vnd.sdmx.structure+xml) or SDMX-JSON 1.0 "
+                                   "(application/vnd.sdmx.structure+json)");
     sp_sdmx_selection_t sel;
     sp_error_t err;
     sp_status_t st =
@@ -382,7 +411,8 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
     if (f == NULL)
         return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, "no temporary file");
     bool found;
-    if (sp_sdmx_write_structure(conn, &sel, f, &found, &err) != SP_OK) {
+    if ((format == 1 ? sp_sdmx_write_structure_json
+                     : sp_sdmx_write_structure)(conn, &sel, f, &found, &err) != SP_OK) {
         fclose(f);
         return sp_sdmx_reply_error(c, SP_SDMX_INTERNAL, err.message);
     }
@@ -390,7 +420,9 @@ static enum MHD_Result structure(struct MHD_Connection *c, PGconn *conn, char **
         fclose(f);
         return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NULL);
     }
-    return sp_sdmx_reply_file(c, MHD_HTTP_OK, TYPE_STRUCTURE, f, 0);
+    return sp_sdmx_reply_file(
+        c, MHD_HTTP_OK,
+        format == 1 ? "application/vnd.sdmx.structure+json; version=1.0.0" : TYPE_STRUCTURE, f, 0);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,

@@ -414,7 +414,7 @@ check "a structure type statpipe has none of: 404" "404 100" "$(status "$base/me
 check "complete stubs: names and descriptions" "200 |2|0" \
     "$(status "$base/dataflow/all/all/latest?detail=allcompletestubs")|$(grep -c '<common:Description' "$SP_TMP/body")|$(grep -c '<structure:Structure>' "$SP_TMP/body")"
 check "structure in a format not served: 406" "406 406" \
-    "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0" -H 'Accept: application/vnd.sdmx.structure+json;version=1.0.0')"
+    "$(status "$base/codelist/STATPIPE/CL_FREQ/1.0" -H 'Accept: text/html')"
 check "an unknown detail of a structure: 400" "400 140" "$(status "$base/dataflow/all/all/latest?detail=some")"
 # Availability of NET_PEN in CN: the total, urban and rural, 2023-S1 (from 1 January 2023)
 # to 2024-S1 (to 30 June 2024); the embargoed 2024-S2 is not data a reader has.

@@ -228,4 +228,37 @@ check "no metadata flows (404), no such resource (501), an agreement not there (
 check "export --structure: every kind of artefact, in the schema's order" \
     "OrganisationSchemes Dataflows CategorySchemes Categorisations Codelists HierarchicalCodelists Concepts DataStructures Constraints ProvisionAgreements" \
     "$(PGUSER=analyst "$STATPIPE" export --structure | grep -o '^  <structure:[A-Za-z]*s>' | sed 's/.*<structure://; s/>//' | tr '\n' ' ' | sed 's/ $//')"
+# SDMX-JSON 1.0: the same structure message, decoded independently: the breakdown code list
+# in both languages, the data structure's dimensions in order with their code lists'
+# URNs, and the dataflow's parents as in SDMX-ML.
+cat > "$SP_TMP/sjson.py" <<'PY'
+import json, sys
+d = json.load(sys.stdin)["data"]
+b = [c for c in d["codelists"] if c["id"] == "CL_BREAKDOWN"][0]
+print(",".join("%s/%s/%s" % (c["id"], c["names"]["zh"], c["names"]["en"]) for c in b["codes"]))
+dims = d["dataStructures"][0]["dataStructureComponents"]["dimensionList"]["dimensions"]
+print(".".join(x["id"] for x in sorted(dims, key=lambda x: x["position"])))
+print(".".join(x["localRepresentation"]["enumeration"].split(":")[-1] for x in dims))
+PY
+check "SDMX-JSON 1.0 structure: code names, the dimensions and their code lists" \
+    "RUR/农村/Rural,URB/城镇/Urban,_T/合计/Total|INDICATOR.REF_AREA.FREQ.SENDER.CALC_BASIS.BREAKDOWN|CL_INDICATOR(1.0).CL_AREA(1.0).CL_FREQ(1.0).CL_SENDER(1.0).CL_CALC_BASIS(1.0).CL_BREAKDOWN(1.0)" \
+    "$(curl -s -H 'Accept: application/vnd.sdmx.structure+json;version=1.0.0' "$base/datastructure/STATPIPE/DSD_INFORMATIZATION/1.0?references=children" | python3 "$SP_TMP/sjson.py" | tr '\n' '|' | sed 's/|$//')"
+check "SDMX-JSON 1.0 structure: the dataflow's parents, as in SDMX-ML" \
+    "$(ids "$base/dataflow/STATPIPE/INFORMATIZATION/1.0?references=parents" | tr ' ' '\n' | cut -d= -f2 | LC_ALL=C sort | tr '\n' ' ')" \
+    "$(curl -s -H 'Accept: application/vnd.sdmx.structure+json' "$base/dataflow/STATPIPE/INFORMATIZATION/1.0?references=parents" |
+       python3 -c 'import json, sys; print(" ".join(sorted(o["id"] for v in json.load(sys.stdin)["data"].values() for o in v)))' | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ')"
+check "Accept by q-value: SDMX-JSON preferred, SDMX-ML preferred, neither (406)" \
+    "application/vnd.sdmx.structure+json; version=1.0.0|application/vnd.sdmx.structure+xml; version=2.1|406 406" \
+    "$(header Content-Type "$base/codelist" -H 'Accept: application/vnd.sdmx.structure+xml;version=2.1;q=0.9, application/vnd.sdmx.structure+json;version=1.0.0')|$(header Content-Type "$base/codelist" -H 'Accept: application/vnd.sdmx.structure+xml;version=2.1, application/vnd.sdmx.structure+json;version=1.0.0;q=0.9')|$(status "$base/codelist" -H 'Accept: text/html')"
+cat > "$SP_TMP/artefacts.py" <<'PY'
+import json, sys
+d = json.load(sys.stdin)["data"]
+print(" ".join("%s=%s" % (k, o["id"]) for k in sorted(d) for o in d[k]))
+PY
+# 26 artefacts: the agency and data provider schemes, the dataflow, the category scheme, 3
+# categorisations, 10 code lists, the hierarchical code list, the concept scheme, the data
+# structure, the availability constraint and 5 provision agreements.
+check "export --structure --format sdmx-json: serve's artefacts, 26 of them" \
+    "26|$(curl -s -H 'Accept: application/vnd.sdmx.structure+json' "$base/structure/all/all/all" | python3 "$SP_TMP/artefacts.py")" \
+    "$(PGUSER=analyst "$STATPIPE" export --structure --format sdmx-json | python3 "$SP_TMP/artefacts.py" > "$SP_TMP/art.txt"; wc -w < "$SP_TMP/art.txt")|$(cat "$SP_TMP/art.txt")"
 echo "ok - test_sdmx_service"
