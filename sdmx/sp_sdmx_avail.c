@@ -78,13 +78,7 @@ void sp_sdmx_write_constraint(xmlTextWriterPtr x, const sp_sdmx_dict_t *d, const
         return;
     }
     xmlTextWriterStartElement(x, BAD_CAST "structure:ConstraintAttachment");
-    xmlTextWriterStartElement(x, BAD_CAST "structure:Dataflow");
-    xmlTextWriterStartElement(x, BAD_CAST "Ref");
-    xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
-    xmlTextWriterEndElement(x);
-    xmlTextWriterEndElement(x);
+    sp_sdmx_ref(x, "structure:Dataflow", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
     xmlTextWriterEndElement(x);
     xmlTextWriterStartElement(x, BAD_CAST "structure:CubeRegion");
     xmlTextWriterWriteAttribute(x, BAD_CAST "include", BAD_CAST "true");

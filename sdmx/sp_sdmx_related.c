@@ -117,6 +117,57 @@ sp_status_t sp_sdmx_write_categories(PGconn *conn, xmlTextWriterPtr x,
     return SP_OK;
 }
 
+/* What follows an agreement's or a categorisation's names: its references (an agreement
+ * keeps them in a stub too: the schema wants its dataflow and provider). */
+static void categorisation_refs(xmlTextWriterPtr x, const char *code, int stub)
+{
+    if (stub)
+        return;
+    sp_sdmx_ref(x, "structure:Source", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
+    sp_sdmx_ref(x, "structure:Target", code, SP_SDMX_CATEGORY_SCHEME, "categoryscheme", "Category");
+}
+
+static void agreement_refs(xmlTextWriterPtr x, const char *code, int stub)
+{
+    (void)stub;
+    sp_sdmx_ref(x, "structure:StructureUsage", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
+    sp_sdmx_ref(x, "structure:DataProvider", code, "DATA_PROVIDERS", "base", "DataProvider");
+}
+
+/* Artefacts made one per row of rows (code, name_zh, name_en), with id prefix + code: the
+ * provision agreements (one per sender) and the categorisations (one per category). Those
+ * the query names by id (sel's members), and of the codes in of; none of those named is
+ * not found. The list element is written only around one or more: the schema wants no
+ * empty list. */
+static void per_row(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, int a, const PGresult *rows,
+                    const char *of, const char *prefix, const char *list, const char *element,
+                    const char *cls, const char *zh, const char *en,
+                    void (*refs)(xmlTextWriterPtr, const char *, int), bool *found)
+{
+    int stub = sp_sdmx_stub_mode(sel, a), n = 0;
+    bool named = (sel->self & SP_SDMX_BIT(a)) != 0;
+    const char *only = named ? sel->members : NULL;
+    for (int i = 0; i < PQntuples(rows); i++) {
+        const char *code = PQgetvalue(rows, i, 0);
+        char id[96];
+        snprintf(id, sizeof(id), "%s%s", prefix, code);
+        if (!sp_sdmx_in_list(only, id) || !sp_sdmx_in_list(of, code))
+            continue;
+        if (n++ == 0)
+            xmlTextWriterStartElement(x, BAD_CAST list);
+        sp_sdmx_maintainable(x, element, cls, id, stub);
+        sp_sdmx_names(x, PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2));
+        if (stub == 2)
+            sp_sdmx_describe(x, zh, en);
+        refs(x, code, stub);
+        xmlTextWriterEndElement(x);
+    }
+    if (n > 0)
+        xmlTextWriterEndElement(x);
+    else if (named)
+        *found = false;
+}
+
 sp_status_t sp_sdmx_write_categorisations(PGconn *conn, xmlTextWriterPtr x,
                                           const sp_sdmx_selection_t *sel, bool *found,
                                           sp_error_t *err)
@@ -124,36 +175,13 @@ sp_status_t sp_sdmx_write_categorisations(PGconn *conn, xmlTextWriterPtr x,
     PGresult *cats;
     if (read_categories(conn, &cats, err) != SP_OK)
         return err->code;
-    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_CATEGORISATION), n = 0;
-    const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_CATEGORISATION)) ? sel->members : NULL;
     /* the categorisations of the categories asked for, when those are what the query names */
-    const char *of = sp_sdmx_items_of(sel, SP_SDMX_A_CATEGORIES);
-    for (int i = 0; i < PQntuples(cats); i++) {
-        const char *cat = PQgetvalue(cats, i, 0);
-        char id[96];
-        snprintf(id, sizeof(id), "CTG_%s", cat);
-        if (!sp_sdmx_in_list(only, id) || !sp_sdmx_in_list(of, cat))
-            continue;
-        if (n++ == 0) /* the schema wants none or some, not an empty list */
-            xmlTextWriterStartElement(x, BAD_CAST "structure:Categorisations");
-        sp_sdmx_maintainable(x, "structure:Categorisation", "categoryscheme.Categorisation", id,
-                             stub);
-        sp_sdmx_names(x, PQgetvalue(cats, i, 1), PQgetvalue(cats, i, 2));
-        if (stub == 2)
-            sp_sdmx_describe(x, "数据流 INFORMATIZATION 含有该领域的指标",
-                             "The dataflow INFORMATIZATION holds indicators of this domain");
-        if (!stub) {
-            sp_sdmx_ref(x, "structure:Source", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
-            sp_sdmx_ref(x, "structure:Target", cat, SP_SDMX_CATEGORY_SCHEME, "categoryscheme",
-                        "Category");
-        }
-        xmlTextWriterEndElement(x);
-    }
-    if (n > 0)
-        xmlTextWriterEndElement(x); /* Categorisations */
+    per_row(x, sel, SP_SDMX_A_CATEGORISATION, cats, sp_sdmx_items_of(sel, SP_SDMX_A_CATEGORIES),
+            "CTG_", "structure:Categorisations", "structure:Categorisation",
+            "categoryscheme.Categorisation", "数据流 INFORMATIZATION 含有该领域的指标",
+            "The dataflow INFORMATIZATION holds indicators of this domain", categorisation_refs,
+            found);
     PQclear(cats);
-    if (n == 0 && only != NULL)
-        *found = false;
     return SP_OK;
 }
 
@@ -239,31 +267,10 @@ sp_status_t sp_sdmx_write_agreements(PGconn *conn, xmlTextWriterPtr x,
     PGresult *senders;
     if (read_senders(conn, &senders, err) != SP_OK)
         return err->code;
-    int stub = sp_sdmx_stub_mode(sel, SP_SDMX_A_AGREEMENTS), n = 0;
-    const char *only = (sel->self & SP_SDMX_BIT(SP_SDMX_A_AGREEMENTS)) ? sel->members : NULL;
-    for (int i = 0; i < PQntuples(senders); i++) {
-        const char *code = PQgetvalue(senders, i, 0);
-        char id[96];
-        snprintf(id, sizeof(id), "PA_%s", code);
-        if (!sp_sdmx_in_list(only, id))
-            continue;
-        if (n++ == 0) /* the schema wants none or some, not an empty list */
-            xmlTextWriterStartElement(x, BAD_CAST "structure:ProvisionAgreements");
-        sp_sdmx_maintainable(x, "structure:ProvisionAgreement", "registry.ProvisionAgreement", id,
-                             stub);
-        sp_sdmx_names(x, PQgetvalue(senders, i, 1), PQgetvalue(senders, i, 2));
-        if (stub == 2)
-            sp_sdmx_describe(x, "该机构向数据流 INFORMATIZATION 报送数据",
-                             "The agency publishes into the dataflow INFORMATIZATION");
-        /* a stub too: the schema wants an agreement's dataflow and provider */
-        sp_sdmx_ref(x, "structure:StructureUsage", SP_SDMX_FLOW, NULL, "datastructure", "Dataflow");
-        sp_sdmx_ref(x, "structure:DataProvider", code, "DATA_PROVIDERS", "base", "DataProvider");
-        xmlTextWriterEndElement(x);
-    }
-    if (n > 0)
-        xmlTextWriterEndElement(x); /* ProvisionAgreements */
+    per_row(x, sel, SP_SDMX_A_AGREEMENTS, senders, NULL, "PA_", "structure:ProvisionAgreements",
+            "structure:ProvisionAgreement", "registry.ProvisionAgreement",
+            "该机构向数据流 INFORMATIZATION 报送数据",
+            "The agency publishes into the dataflow INFORMATIZATION", agreement_refs, found);
     PQclear(senders);
-    if (n == 0)
-        *found = false;
     return SP_OK;
 }
