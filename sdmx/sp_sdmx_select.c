@@ -14,10 +14,12 @@
 #include <string.h>
 
 /* Each artefact: its REST resource, its id (NULL for the agreements and the
- * categorisations, which are one per sender and one per category), and its children. */
+ * categorisations, which are one per sender and one per category, and whose ids begin
+ * with prefix), and its children. */
 static const struct {
     const char *resource, *id;
     sp_sdmx_set_t children;
+    const char *prefix;
 } node[SP_SDMX_A_N] = {
     [SP_SDMX_A_DATAFLOW] = {"dataflow", SP_SDMX_FLOW, SP_SDMX_BIT(SP_SDMX_A_DSD)},
     [SP_SDMX_A_DSD] = {"datastructure", SP_SDMX_DSD,
@@ -36,13 +38,15 @@ static const struct {
     [SP_SDMX_A_AGENCIES] = {"agencyscheme", "AGENCIES", 0},
     [SP_SDMX_A_PROVIDERS] = {"dataproviderscheme", "DATA_PROVIDERS", 0},
     [SP_SDMX_A_AGREEMENTS] = {"provisionagreement", NULL,
-                              SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) | SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)},
+                              SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) | SP_SDMX_BIT(SP_SDMX_A_PROVIDERS),
+                              "PA_"},
     [SP_SDMX_A_CONSTRAINT] = {"contentconstraint", SP_SDMX_CONSTRAINT,
                               SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)},
     [SP_SDMX_A_CATEGORIES] = {"categoryscheme", SP_SDMX_CATEGORY_SCHEME, 0},
     [SP_SDMX_A_CATEGORISATION] = {"categorisation", NULL,
                                   SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) |
-                                      SP_SDMX_BIT(SP_SDMX_A_CATEGORIES)},
+                                      SP_SDMX_BIT(SP_SDMX_A_CATEGORIES),
+                                  "CTG_"},
     [SP_SDMX_A_HIERARCHY] = {"hierarchicalcodelist", SP_SDMX_HIERARCHY,
                              SP_SDMX_BIT(SP_SDMX_A_CODELIST + 1)},
 };
@@ -111,6 +115,19 @@ static sp_sdmx_set_t descendants(sp_sdmx_set_t s)
     return d;
 }
 
+/* Whether one of ids ("A+B") begins with prefix. */
+static bool has_prefix(const char *ids, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = ids; *p;) {
+        if (strncmp(p, prefix, n) == 0)
+            return true;
+        p += strcspn(p, "+");
+        p += *p == '+';
+    }
+    return false;
+}
+
 static bool any_of(const char *s, const char *a, const char *b)
 {
     return s == NULL || strcmp(s, a) == 0 || (b != NULL && strcmp(s, b) == 0);
@@ -162,6 +179,8 @@ sp_status_t sp_sdmx_select(const char *resource, const char *agency, const char 
         if (!(type & SP_SDMX_BIT(a)))
             continue;
         if (node[a].id == NULL) { /* their ids are checked as they are written */
+            if (id != NULL && strcmp(id, "all") != 0 && !has_prefix(id, node[a].prefix))
+                continue;
             sel->self |= SP_SDMX_BIT(a);
             sel->members = id != NULL && strcmp(id, "all") != 0 ? id : NULL;
         } else if (id == NULL || strcmp(id, "all") == 0 || sp_sdmx_in_list(id, node[a].id)) {
