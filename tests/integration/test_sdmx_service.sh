@@ -14,7 +14,8 @@ export PGDATABASE=sdmx
 sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
 port=$(sp_free_port)
 PGUSER=analyst "$STATPIPE" serve --listen "127.0.0.1:$port" 2>"$SP_TMP/serve.log" &
-SP_PIDS+=($!)
+serve_pid=$!
+SP_PIDS+=("$serve_pid")
 base="http://127.0.0.1:$port/rest"
 for i in $(seq 1 50); do
     curl -s -o /dev/null "$base/dataflow" && break
@@ -264,4 +265,9 @@ PY
 check "export --structure --format sdmx-json: serve's artefacts, 26 of them" \
     "26|$(curl -s -H 'Accept: application/vnd.sdmx.structure+json' "$base/structure/all/all/all" | python3 "$SP_TMP/artefacts.py")" \
     "$(PGUSER=analyst "$STATPIPE" export --structure --format sdmx-json | python3 "$SP_TMP/artefacts.py" > "$SP_TMP/art.txt"; wc -w < "$SP_TMP/art.txt")|$(cat "$SP_TMP/art.txt")"
+# Under the sanitizers, a leak or a bad access in any answer above fails the exit.
+kill -TERM "$serve_pid"
+rc=0
+wait "$serve_pid" || rc=$?
+check "SIGTERM stops the service cleanly" 0 "$rc"
 echo "ok - test_sdmx_service"
