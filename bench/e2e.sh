@@ -2,7 +2,7 @@
 # e2e.sh N: the throughput benchmark of issue 7, in one run on this machine, on the same
 # messages, table and indexes. Sourced by bench/run with STATPIPE, SP_SOURCE_DIR and the
 # test helpers (PostgreSQL started). Prints a line per measurement, then the summary:
-#   e2e/copy=R e2e/elt=R rss_mb=N p99_ms=N
+#   e2e/copy=R e2e/elt=R e2e/python=R rss_mb=N p99_ms=N
 n=${1:-1000000}
 # The built-in cluster keeps at most 100,000 messages or 5 MB a partition and drops older
 # ones; its fetches also slow down as a partition grows. 2,500 messages of about 260 bytes
@@ -101,6 +101,18 @@ d_t=$(elapsed "$t0" "$(now)")
 d_rate=$(rate "$n" "$d_t")
 echo "d COPY jsonb + INSERT ... SELECT: $d_rate msg/s ($d_t s; no validation, no quarantine, no vintage rules)"
 
+# f. the pipeline a Python data engineer would write instead (bench/peer_f.py, run by
+# Debian's Python, which has the Debian packages it uses): the same messages from Kafka
+# into the same table, at least once and without vintage rules, on emptied tables, as e
+# had them.
+sp_psql -c "truncate statpipe.observation, statpipe.message_seen, statpipe.quarantine, statpipe.kafka_offset, statpipe.series cascade" >/dev/null
+f_out=$(/usr/bin/python3 "$bench_dir/peer_f.py" "$BROKERS" bench benchf "$n")
+f_t=$(echo "$f_out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+f_loaded=$(echo "$f_out" | sed -n 's/.*loaded=\([0-9]*\).*/\1/p')
+check "f loaded what e loaded" "$rows" "$f_loaded" >/dev/null
+f_rate=$(rate "$n" "$f_t")
+echo "f Python pipeline (confluent-kafka, json, Decimal, COPY): $f_rate msg/s ($f_t s, $f_out)"
+
 # p. latency from produce to commit at a paced 10,000 messages a second
 source "$bench_dir/latency.sh"
 # e16. the same with a prefetch queue twice the default, on emptied tables: what the Kafka
@@ -114,5 +126,5 @@ check "e16: every message loaded or quarantined, once" "$n" \
     "$(sp_psql -c 'select (select count(*) from statpipe.observation) + (select count(*) from statpipe.quarantine)')" >/dev/null
 echo "e  with kafka.queued.max.messages.kbytes=16384: $(rate "$n" "$e16_wall") msg/s ($e16_wall s), peak RSS $((e16_rss / 1024)) MB"
 
-awk -v e="$e_rate" -v c="$c_rate" -v d="$d_rate" -v rss="$((e_rss / 1024))" -v p99="$p99" \
-    'BEGIN { printf "e2e/copy=%.2f e2e/elt=%.2f rss_mb=%d p99_ms=%d\n", e / c, e / d, rss, p99 }'
+awk -v e="$e_rate" -v c="$c_rate" -v d="$d_rate" -v f="$f_rate" -v rss="$((e_rss / 1024))" -v p99="$p99" \
+    'BEGIN { printf "e2e/copy=%.2f e2e/elt=%.2f e2e/python=%.2f rss_mb=%d p99_ms=%d\n", e / c, e / d, e / f, rss, p99 }'
