@@ -25,6 +25,9 @@ SELECT clock_timestamp(),
        coalesce((SELECT array_agg(DISTINCT o.release ORDER BY o.release)
                    FROM statpipe.observation o WHERE o.release > clock_timestamp()), '{}');
 
+-- The loader sets it; readers see it through stats.data_last_modified() alone.
+GRANT SELECT, UPDATE ON statpipe.data_change TO statpipe_loader;
+
 CREATE FUNCTION stats.data_last_modified() RETURNS timestamptz
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
     SELECT greatest(d.changed_at,
