@@ -69,7 +69,7 @@ void sp_sdmx_write_constraint(xmlTextWriterPtr x, const sp_sdmx_dict_t *d, const
                          SP_SDMX_CONSTRAINT, stub);
     xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST "Actual");
     sp_sdmx_names(x, "数据可得性", "Data availability");
-    if (stub == 2)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "数据中出现的各维度取值及其覆盖的时间",
                          "The values each dimension takes in the data, and the time covered");
     if (stub) {

@@ -84,7 +84,9 @@ void sp_sdmx_maintainable(xmlTextWriterPtr x, const char *element, const char *c
                           int stub);
 void sp_sdmx_ref(xmlTextWriterPtr x, const char *element, const char *id, const char *parent,
                  const char *package, const char *cls);
-/* How an artefact of sel is written: 0 whole, 1 a stub, 2 a complete stub. */
+/* How an artefact of sel is written: whole (0), as a stub (names), or as a complete stub
+ * (names and descriptions). */
+enum { SP_SDMX_STUB = 1, SP_SDMX_COMPLETE_STUB = 2 };
 int sp_sdmx_stub_mode(const sp_sdmx_selection_t *sel, int a);
 /* Whether id is one of list ("A+B+C"), or list is NULL or "all". */
 bool sp_sdmx_in_list(const char *list, const char *id);

@@ -23,7 +23,7 @@ static int sender_scheme(xmlTextWriterPtr x, const PGresult *senders,
     const char *items = sp_sdmx_items_of(sel, a);
     sp_sdmx_maintainable(x, element, cls, sp_sdmx_artefact_id(a), stub);
     sp_sdmx_names(x, zh, en);
-    if (stub == 2)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "向 statpipe 报送统计数据的机构",
                          "The agencies that publish into statpipe");
     for (int i = 0; i < PQntuples(senders) && !stub; i++) {
@@ -93,7 +93,7 @@ sp_status_t sp_sdmx_write_categories(PGconn *conn, xmlTextWriterPtr x,
     sp_sdmx_maintainable(x, "structure:CategoryScheme", "categoryscheme.CategoryScheme",
                          SP_SDMX_CATEGORY_SCHEME, stub);
     sp_sdmx_names(x, "信息化统计领域", "Informatization statistics domains");
-    if (stub == 2)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "综合指数的支柱：接入、应用与效益",
                          "The pillars of the composite index: access, use and impact");
     for (int i = 0; cats != NULL && i < PQntuples(cats); i++) {
@@ -157,7 +157,7 @@ static void per_row(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, int a, c
             xmlTextWriterStartElement(x, BAD_CAST list);
         sp_sdmx_maintainable(x, element, cls, id, stub);
         sp_sdmx_names(x, PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2));
-        if (stub == 2)
+        if (stub == SP_SDMX_COMPLETE_STUB)
             sp_sdmx_describe(x, zh, en);
         refs(x, code, stub);
         xmlTextWriterEndElement(x);
@@ -229,7 +229,7 @@ sp_status_t sp_sdmx_write_hierarchy(PGconn *conn, xmlTextWriterPtr x,
     sp_sdmx_maintainable(x, "structure:HierarchicalCodelist", "codelist.HierarchicalCodelist",
                          SP_SDMX_HIERARCHY, stub);
     sp_sdmx_names(x, "地区层级", "Area hierarchies");
-    if (stub == 2)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "全国及其省级行政区；构成全国合计的地区",
                          "The nation and its province-level areas; the areas of the national "
                          "total");

@@ -60,12 +60,14 @@ const char *sp_sdmx_artefact_id(int a)
  * nothing (404), where an unknown word is a request it cannot serve (501). */
 static bool other_type(const char *name)
 {
-    static const char *const others[] = {
-        "metadatastructure",         "metadataflow",         "dataconsumerscheme",
-        "organisationunitscheme",    "structureset",         "process",
-        "reportingtaxonomy",         "transformationscheme", "rulesetscheme",
-        "userdefinedoperatorscheme", "customtypescheme",     "namepersonalisationscheme",
-        "vtlmappingscheme"};
+    static const char *const others[] = {"metadatastructure",    "allowedconstraint",
+                                         "attachmentconstraint", "metadataflow",
+                                         "dataconsumerscheme",   "organisationunitscheme",
+                                         "structureset",         "process",
+                                         "reportingtaxonomy",    "transformationscheme",
+                                         "rulesetscheme",        "userdefinedoperatorscheme",
+                                         "customtypescheme",     "namepersonalisationscheme",
+                                         "vtlmappingscheme"};
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
         if (strcmp(name, others[i]) == 0)
             return true;

@@ -128,42 +128,11 @@ static bool flow_ours(const char *flow)
 #define NOT_OUR_FLOW                                                                               \
     "statpipe serves the dataflow " SP_SDMX_AGENCY "," SP_SDMX_FLOW "," SP_SDMX_VERSION
 
-/* What data and availability queries share: the key of /{resource}/{flow}/{key}, the
- * periods and updatedAfter (its text in after). */
-static void base_query(struct MHD_Connection *c, char **seg, int n, sp_sdmx_query_t *q, char *after,
-                       size_t cap)
-{
-    q->key = n > 2 ? seg[2] : NULL;
-    q->start_period = arg(c, "startPeriod");
-    q->end_period = arg(c, "endPeriod");
-    q->updated_after = time_arg(c, "updatedAfter", after, cap);
-}
-
-/* The artefacts an availability answer carries besides its constraint (references=): those
- * the constraint refers to, through the dataflow, and the data providers. */
-static bool availability_parts(const char *references, sp_sdmx_set_t *parts)
-{
-    static const struct {
-        const char *name;
-        sp_sdmx_set_t parts;
-    } refs[] = {{"none", 0},
-                {"all", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) | SP_SDMX_BIT(SP_SDMX_A_DSD) |
-                            SP_SDMX_BIT(SP_SDMX_A_CONCEPTS) | SP_SDMX_CODELISTS |
-                            SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)},
-                {"datastructure", SP_SDMX_BIT(SP_SDMX_A_DSD)},
-                {"dataflow", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)},
-                {"codelist", SP_SDMX_CODELISTS},
-                {"conceptscheme", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
-                {"conceptschemes", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
-                {"dataproviderscheme", SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)}};
-    *parts = 0;
-    for (size_t i = 0; references != NULL && i < sizeof(refs) / sizeof(refs[0]); i++)
-        if (strcmp(references, refs[i].name) == 0) {
-            *parts = refs[i].parts;
-            return true;
-        }
-    return references == NULL;
-}
+/* The text a query's parts point into: updatedAfter's, the data providers'. */
+typedef struct query_text {
+    char after[64];
+    char providers[256];
+} query_text_t;
 
 /* The data providers of a data or availability query's path: all, or providers joined by +,
  * each ID or AGENCY,ID (the agency STATPIPE or all). Their ids go into buf, joined by +, as
@@ -197,6 +166,47 @@ static bool provider(char **seg, int n, int at, sp_sdmx_query_t *q, char *buf, s
     return true;
 }
 
+/* What data and availability queries share: the key of /{resource}/{flow}/{key}, the data
+ * providers of /{provider}, the periods and updatedAfter. False when a provider is another
+ * agency's. */
+static bool base_query(struct MHD_Connection *c, char **seg, int n, sp_sdmx_query_t *q,
+                       query_text_t *text)
+{
+    q->key = n > 2 ? seg[2] : NULL;
+    q->start_period = arg(c, "startPeriod");
+    q->end_period = arg(c, "endPeriod");
+    q->updated_after = time_arg(c, "updatedAfter", text->after, sizeof(text->after));
+    return provider(seg, n, 3, q, text->providers, sizeof(text->providers));
+}
+
+#define NOT_OUR_PROVIDER "the data providers are STATPIPE's: ID or STATPIPE,ID, joined by +"
+
+/* The artefacts an availability answer carries besides its constraint (references=): those
+ * the constraint refers to, through the dataflow, and the data providers. */
+static bool availability_parts(const char *references, sp_sdmx_set_t *parts)
+{
+    static const struct {
+        const char *name;
+        sp_sdmx_set_t parts;
+    } refs[] = {{"none", 0},
+                {"all", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW) | SP_SDMX_BIT(SP_SDMX_A_DSD) |
+                            SP_SDMX_BIT(SP_SDMX_A_CONCEPTS) | SP_SDMX_CODELISTS |
+                            SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)},
+                {"datastructure", SP_SDMX_BIT(SP_SDMX_A_DSD)},
+                {"dataflow", SP_SDMX_BIT(SP_SDMX_A_DATAFLOW)},
+                {"codelist", SP_SDMX_CODELISTS},
+                {"conceptscheme", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
+                {"conceptschemes", SP_SDMX_BIT(SP_SDMX_A_CONCEPTS)},
+                {"dataproviderscheme", SP_SDMX_BIT(SP_SDMX_A_PROVIDERS)}};
+    *parts = 0;
+    for (size_t i = 0; references != NULL && i < sizeof(refs) / sizeof(refs[0]); i++)
+        if (strcmp(references, refs[i].name) == 0) {
+            *parts = refs[i].parts;
+            return true;
+        }
+    return references == NULL;
+}
+
 /* When the data a reader sees last changed (stats.data_last_modified()), to the second, for
  * Last-Modified; 0 (none sent, none compared) while that second is less than two seconds
  * past: HTTP dates have whole seconds, and a change committing in the second a client was
@@ -222,6 +232,14 @@ static time_t last_modified(PGconn *conn)
     return t;
 }
 
+/* Whether the client's copy is current (If-Modified-Since not older than the data's last
+ * change); *changed is the time for Last-Modified either way. */
+static bool current(struct MHD_Connection *c, PGconn *conn, time_t *changed)
+{
+    *changed = last_modified(conn);
+    return sp_sdmx_not_modified(c, *changed);
+}
+
 static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char **seg, int n)
 {
     if (n < 2 || !flow_ours(seg[1]))
@@ -236,19 +254,15 @@ static enum MHD_Result availability(struct MHD_Connection *c, PGconn *conn, char
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX,
                                    "references is none, all, datastructure, dataflow, "
                                    "codelist, conceptscheme or dataproviderscheme");
-    char after[64];
+    query_text_t text;
     sp_sdmx_query_t q = {0};
-    base_query(c, seg, n, &q, after, sizeof(after));
-    char providers[256];
-    if (!provider(seg, n, 3, &q, providers, sizeof(providers)))
-        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS,
-                                   "the data providers are STATPIPE's: ID or STATPIPE,ID, "
-                                   "joined by +");
+    if (!base_query(c, seg, n, &q, &text))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NOT_OUR_PROVIDER);
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
-    time_t changed = last_modified(conn);
-    if (sp_sdmx_not_modified(c, changed))
+    time_t changed;
+    if (current(c, conn, &changed))
         return sp_sdmx_reply_not_modified(c, changed);
     FILE *f = tmpfile();
     if (f == NULL)
@@ -299,15 +313,12 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
         return sp_sdmx_reply_error(c, SP_SDMX_NOT_IMPLEMENTED,
                                    "SDMX-JSON is served with TIME_PERIOD at the observation; "
                                    "SDMX-ML with any dimension there");
-    char after[64], as_of[64];
+    query_text_t text;
+    char as_of[64];
     sp_sdmx_query_t q = {0};
-    base_query(c, seg, n, &q, after, sizeof(after));
+    if (!base_query(c, seg, n, &q, &text))
+        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS, NOT_OUR_PROVIDER);
     q.as_of = time_arg(c, "asOf", as_of, sizeof(as_of));
-    char providers[256];
-    if (!provider(seg, n, 3, &q, providers, sizeof(providers)))
-        return sp_sdmx_reply_error(c, SP_SDMX_NO_RESULTS,
-                                   "the data providers are STATPIPE's: ID or STATPIPE,ID, "
-                                   "joined by +");
     const char *hist = arg(c, "includeHistory"), *first = arg(c, "firstNObservations"),
                *last = arg(c, "lastNObservations");
     char *end = NULL;
@@ -328,8 +339,8 @@ static enum MHD_Result data(sp_sdmx_server_t *s, struct MHD_Connection *c, PGcon
     sp_error_t err;
     if (sp_sdmx_query_check(&q, &err) != SP_OK)
         return sp_sdmx_reply_error(c, SP_SDMX_SYNTAX, err.message);
-    time_t changed = last_modified(conn);
-    if (sp_sdmx_not_modified(c, changed))
+    time_t changed;
+    if (current(c, conn, &changed))
         return sp_sdmx_reply_not_modified(c, changed);
     FILE *f = tmpfile();
     if (f == NULL)

@@ -12,10 +12,6 @@
 
 typedef enum { DIM, TIME, MEASURE, ATTR } kind_t;
 
-/* How an artefact is written: whole (0), as a stub (names), or as a complete stub (names and
- * description). */
-enum { STUB = 1, COMPLETE_STUB = 2 };
-
 /* The components of the data structure, in its order, with their concepts and code lists. */
 static const struct {
     const char *id, *name_zh, *name_en, *codelist;
@@ -114,7 +110,9 @@ bool sp_sdmx_in_list(const char *list, const char *id)
 
 int sp_sdmx_stub_mode(const sp_sdmx_selection_t *sel, int a)
 {
-    return !(sel->stubs & SP_SDMX_BIT(a)) ? 0 : sel->complete ? COMPLETE_STUB : STUB;
+    return !(sel->stubs & SP_SDMX_BIT(a)) ? 0
+           : sel->complete                ? SP_SDMX_COMPLETE_STUB
+                                          : SP_SDMX_STUB;
 }
 
 const char *sp_sdmx_items_of(const sp_sdmx_selection_t *sel, int a)
@@ -152,7 +150,7 @@ static void codelists(xmlTextWriterPtr x, const PGresult *codes, const sp_sdmx_s
         int n_items = 0;
         sp_sdmx_maintainable(x, "structure:Codelist", "codelist.Codelist", cl, stub);
         sp_sdmx_names(x, components[c].name_zh, components[c].name_en);
-        if (stub == COMPLETE_STUB)
+        if (stub == SP_SDMX_COMPLETE_STUB)
             sp_sdmx_describe(x, "由 statpipe 目录生成的代码表",
                              "A code list of statpipe's catalogue");
         for (int i = 0; i < PQntuples(codes) && !stub; i++) {
@@ -184,7 +182,7 @@ static void concepts(xmlTextWriterPtr x, const sp_sdmx_selection_t *sel, bool *f
     sp_sdmx_maintainable(x, "structure:ConceptScheme", "conceptscheme.ConceptScheme",
                          SP_SDMX_CONCEPT_SCHEME, stub);
     sp_sdmx_names(x, "statpipe 信息化统计指标概念", "statpipe informatization statistics concepts");
-    if (stub == COMPLETE_STUB)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "statpipe 数据结构的概念", "The concepts of statpipe's data structure");
     for (size_t c = 0; c < N_COMPONENTS && !stub; c++) {
         if (!sp_sdmx_in_list(items, components[c].id))
@@ -252,7 +250,7 @@ static void data_structure(xmlTextWriterPtr x, int stub)
                          stub);
     sp_sdmx_names(x, "国家信息化发展战略统计监测数据结构",
                   "Informatization strategy monitoring data structure");
-    if (stub == COMPLETE_STUB)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "statpipe 观测值的数据结构",
                          "The data structure of statpipe's observations");
     if (stub) {
@@ -287,7 +285,7 @@ static void dataflow(xmlTextWriterPtr x, int stub)
     sp_sdmx_maintainable(x, "structure:Dataflow", "datastructure.Dataflow", SP_SDMX_FLOW, stub);
     sp_sdmx_names(x, "国家信息化发展战略统计监测",
                   "Informatization strategy statistical monitoring");
-    if (stub == COMPLETE_STUB)
+    if (stub == SP_SDMX_COMPLETE_STUB)
         sp_sdmx_describe(x, "statpipe 的观测值，保留每个版本",
                          "statpipe's observations, every vintage kept");
     if (!stub) /* a stub has its names alone */

@@ -181,15 +181,14 @@ static void ml_open(sp_sdmx_writer_t *w)
         x, BAD_CAST(w->provider ? "common:ProvisionAgrement" : "common:StructureUsage"));
     xmlTextWriterStartElement(x, BAD_CAST "Ref");
     xmlTextWriterWriteAttribute(x, BAD_CAST "agencyID", BAD_CAST SP_SDMX_AGENCY);
-    if (w->provider)
-        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "id", "PA_%s", w->provider);
-    else
-        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
-    xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
     if (w->provider) {
+        xmlTextWriterWriteFormatAttribute(x, BAD_CAST "id", "PA_%s", w->provider);
         xmlTextWriterWriteAttribute(x, BAD_CAST "package", BAD_CAST "registry");
         xmlTextWriterWriteAttribute(x, BAD_CAST "class", BAD_CAST "ProvisionAgreement");
+    } else {
+        xmlTextWriterWriteAttribute(x, BAD_CAST "id", BAD_CAST SP_SDMX_FLOW);
     }
+    xmlTextWriterWriteAttribute(x, BAD_CAST "version", BAD_CAST SP_SDMX_VERSION);
     xmlTextWriterEndElement(x); /* Ref */
     xmlTextWriterEndElement(x); /* common:ProvisionAgrement or StructureUsage */
     xmlTextWriterEndElement(x); /* message:Structure */

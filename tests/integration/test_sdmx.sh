@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 sp_pg_start
 
-source "$(dirname "$0")/sdmx_feed.sh"
+source "$(dirname "$0")/sdmx_lib.sh"
 sdmx_feed > "$SP_TMP/feed.ndjson"
 sp_fresh_db sdmx
 export PGDATABASE=sdmx
@@ -290,16 +290,7 @@ check "nothing of a refused file is loaded" "$before" "$(PGDATABASE=agency sp_ps
 # ---- the REST service ------------------------------------------------------------------------
 # statpipe serve as the reader, answers of at most 7 observations (the reader's whole view has
 # 8), on a free loopback port.
-port=$(sp_free_port)
-PGUSER=analyst "$STATPIPE" serve --listen "127.0.0.1:$port" --max-observations 7 \
-    2>"$SP_TMP/serve.log" &
-serve_pid=$!
-SP_PIDS+=("$serve_pid")
-base="http://127.0.0.1:$port/rest"
-for i in $(seq 1 50); do
-    curl -s -o /dev/null "$base/dataflow" && break
-    sleep 0.1
-done
+sdmx_serve --max-observations 7
 cat > "$SP_TMP/rest.R" <<EOF
 suppressMessages(library(rsdmx))
 d <- as.data.frame(readSDMX(file = "$base/data/STATPIPE,INFORMATIZATION,1.0/NET_PEN.CN/all?startPeriod=2023&endPeriod=2023"))

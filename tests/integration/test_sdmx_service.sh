@@ -5,22 +5,14 @@
 # any dimension at the observation, data providers, availability in mode=available, and the
 # structure's artefacts and the references between them.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/sdmx_feed.sh"
+source "$(dirname "$0")/sdmx_lib.sh"
 sp_pg_start
 sdmx_feed > "$SP_TMP/feed.ndjson"
 sp_fresh_db sdmx
 export PGDATABASE=sdmx
 "$STATPIPE" load "$SP_TMP/feed.ndjson" >/dev/null
 sp_psql -c "create role analyst login in role statpipe_reader" >/dev/null
-port=$(sp_free_port)
-PGUSER=analyst "$STATPIPE" serve --listen "127.0.0.1:$port" 2>"$SP_TMP/serve.log" &
-serve_pid=$!
-SP_PIDS+=("$serve_pid")
-base="http://127.0.0.1:$port/rest"
-for i in $(seq 1 50); do
-    curl -s -o /dev/null "$base/dataflow" && break
-    sleep 0.1
-done
+sdmx_serve
 status() { # URL [curl options]: the HTTP status and the SDMX error code
     local code
     : > "$SP_TMP/body"
