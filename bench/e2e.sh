@@ -58,10 +58,12 @@ echo "e  of which waiting for the group to form: $join_s s; after it: $(rate "$n
 cols="series_id, time_period, period_start, period_end, release, value, unit, value_published, unit_published, unit_mult, obs_status, conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset"
 sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.copy'"
 
-# c. raw COPY of the already-normalised rows into the same table and indexes: the limit
+# c. raw COPY of the already-normalised rows into the same table and indexes, and the one
+# refresh of the kept values it needs (as e's run -e ends with): the limit
 sp_psql -c "truncate statpipe.observation"
 t0=$(now)
 sp_psql -c "\\copy statpipe.observation ($cols) from '$SP_TMP/rows.copy'"
+sp_psql -c "select statpipe.refresh_stale()" >/dev/null
 c_t=$(elapsed "$t0" "$(now)")
 c_rate=$(rate "$n" "$c_t")
 echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows)"

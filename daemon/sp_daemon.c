@@ -234,6 +234,19 @@ static sp_status_t take_up_changes(sp_daemon_t *d, sp_settings_t *s, const sp_se
     return SP_OK;
 }
 
+/* Pokes the keeper when batches stored vintages since it was last poked, wherever they
+ * committed (a landed flight, a flush before a revocation). */
+static void poke_keeper(sp_daemon_t *d)
+{
+    uint64_t inserted = 0;
+    for (int i = 0; i < d->n_open; i++)
+        inserted += sp_loader_stats(d->lanes[i].ld)->inserted;
+    if (inserted != d->kept_inserted) {
+        d->kept_inserted = inserted;
+        sp_keeper_poke(d->keeper);
+    }
+}
+
 /* The loop, until a stop, the end (exit_at_end), or a failure (logged). */
 static sp_daemon_result_t loop(sp_daemon_t *d, sp_settings_t *s, const sp_settings_args_t *args)
 {
@@ -263,6 +276,7 @@ static sp_daemon_result_t loop(sp_daemon_t *d, sp_settings_t *s, const sp_settin
                 return SP_DAEMON_FAILED;
         if (changed && take_up_changes(d, s, args, &err) != SP_OK)
             return SP_DAEMON_FAILED;
+        poke_keeper(d);
         sp_daemon_publish(d, false);
         pet_watchdog(d);
         if (d->ctl->exit_at_end && at_end && sp_lanes_drained(d))
@@ -311,6 +325,8 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
         goto out;
     for (int i = 0; i < d.n_lanes; i++)
         sp_loader_set_limits(d.lanes[i].ld, &s->limits);
+    if (sp_keeper_start(d.pool, s->conninfo, (int64_t)s->kept_refresh_ms, &d.keeper, err) != SP_OK)
+        goto out;
 
     sp_consumer_hooks_t hooks = {&d, sp_lane_hook_stored_offset, sp_lane_hook_before_revoke};
     rd_kafka_conf_t *kconf = s->kconf;
@@ -337,6 +353,12 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
         for (int i = 0; i < d.n_lanes; i++)
             sp_loader_abandon(d.lanes[i].ld); /* not committed: read again on restart */
     sp_consumer_close(d.consumer);
+    /* A run to the end leaves the kept values up to date; a stopped daemon leaves its marks
+     * to the next start (the views read the data either way). */
+    poke_keeper(&d);
+    if (sp_keeper_stop(d.keeper, rc == SP_DAEMON_OK && d.ctl->exit_at_end, &e) != SP_OK)
+        sp_log(SP_LOG_WARNING, "kept_refresh_failed", "at=stop error=%s", SP_LOG_Q(e.message));
+    d.keeper = NULL;
     sp_load_stats_t st = sp_lanes_stats(&d);
     sp_log(SP_LOG_INFO, "stop",
            "messages=%llu rows=%llu inserted=%llu quarantined=%llu batches=%llu exit=%d",
@@ -345,6 +367,8 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
            (unsigned long long)st.batches, rc == SP_DAEMON_OK ? 0 : 3);
     err->message[0] = '\0'; /* logged */
 out:
+    if (d.keeper != NULL)
+        (void)sp_keeper_stop(d.keeper, false, NULL);
     sp_http_stop(http);
     close_lanes(&d);
     apr_pool_destroy(d.pool);

@@ -37,6 +37,8 @@ typedef struct sp_daemon {
     sp_error_t flush_err;
     bool take_failed; /* staging failed while waiting for PostgreSQL */
     sp_error_t take_err;
+    sp_keeper_t *keeper;    /* refreshes the kept values after batches store observations */
+    uint64_t kept_inserted; /* the lanes' inserted vintages when the keeper was last poked */
 } sp_daemon_t;
 
 /* sp_lane.c: the lanes. */

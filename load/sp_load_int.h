@@ -46,6 +46,7 @@ typedef struct sp_load_sql {
     const char *offsets_advance, *series, *seen_record, *keep_lean, *keep_checked;
     const char *observation_insert;
     const char *data_changed;
+    const char *kept_refresh;
     const char *quarantine_insert, *quarantine_replayed;
     const char *offset_get, *offsets_list, *offsets_forget, *offsets_set;
     const char *quarantine_list, *quarantine_page;
@@ -113,5 +114,8 @@ void sp_flusher_stop(sp_loader_t *ld);
 /* Counts batch b as committed (inserted new vintages), remembers its series as stored,
  * and empties it. */
 void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted);
+
+/* sp_keeper.c: runs kept_refresh.sql on conn. */
+sp_status_t sp_kept_refresh(PGconn *conn, uint64_t *years, sp_error_t *err);
 
 #endif

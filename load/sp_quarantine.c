@@ -110,6 +110,12 @@ sp_status_t sp_quarantine_replay(sp_loader_t *ld, const sp_quarantine_filter_t *
         if (st != SP_OK || (st = sp_loader_flush(ld, err)) != SP_OK)
             return st;
         if (n < REPLAY_PAGE)
-            return SP_OK;
+            break;
     }
+    /* The kept values of what the replay stored; a failure leaves them to the next refresh
+     * (the views read the data either way). */
+    sp_error_t kerr;
+    if (*loaded > 0 && sp_kept_refresh(ld->conn, NULL, &kerr) != SP_OK)
+        sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(kerr.message));
+    return SP_OK;
 }

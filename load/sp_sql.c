@@ -42,6 +42,7 @@ static void find_all(void)
     sql.keep_checked = find("keep_checked.sql");
     sql.observation_insert = find("observation_insert.sql");
     sql.data_changed = find("data_changed.sql");
+    sql.kept_refresh = find("kept_refresh.sql");
     sql.quarantine_insert = find("quarantine_insert.sql");
     sql.quarantine_replayed = find("quarantine_replayed.sql");
     sql.offset_get = find("offset_get.sql");

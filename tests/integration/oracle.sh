@@ -67,3 +67,21 @@ oracle_check() {
     [ $failed = 0 ] || fail "oracle: $failed of $cases cases differ"
     echo "ok - oracle: $cases cases"
 }
+
+# Every stats view, row by row, without what depends on the clock or on storage order (the
+# arrival order of a stored row), and the functions at fixed dates.
+oracle_fingerprint() {
+    local views v sql=""
+    views=$(sp_psql -c "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                         where n.nspname = 'stats' and c.relkind = 'v' order by 1")
+    for v in $views; do
+        sql="$sql union all select '$v', (to_jsonb(t) - array['obs_id', 'age', 'stale', 'first_received', 'last_received'])::text from stats.$v t"
+    done
+    for d in 2017-10-01 2019-03-02 2024-06-01; do
+        sql="$sql union all select 'asof $d', to_jsonb(t)::text from stats.observation_asof('$d') t"
+    done
+    for d in 2023-06-30 2026-09-30; do
+        sql="$sql union all select 'targets $d', to_jsonb(t)::text from stats.target_progress_at('$d') t"
+    done
+    PGTZ=UTC sp_psql -c "select count(*) || ' ' || md5(string_agg(r, E'\n' order by r)) from (select v || ' ' || j as r from (${sql# union all }) x(v, j)) y"
+}

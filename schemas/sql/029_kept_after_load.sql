@@ -1,0 +1,113 @@
+-- 029_kept_after_load.sql: the kept values (016, 017) are brought up to date after the
+-- transactions that store observations, not inside them.
+--
+-- Recomputing a kept year (indicator, area, year) costs the whole year's vintages, and a
+-- stream of batches touches the same years again and again: inside every loading
+-- transaction it cost the daemon most of its time (bench/README.md). Instead, the
+-- transaction that stores observations now records the kept years it touched in
+-- statpipe.kept_stale, and statpipe.refresh_stale() recomputes them later, once for many
+-- batches (the daemon calls it in the background and when it stops; `statpipe load` at its
+-- end). A kept year with a mark is not current (statpipe.kept_year_now), so every view
+-- computes it at query time from the vintages, as it does a year under embargo: readers
+-- see exactly the same rows whether or not the kept values are up to date; only the time
+-- to get them differs.
+--
+-- No lock is shared between the loaders and the refresh. A loader inserts a mark row of
+-- its own for every kept year it touches, in its own transaction. statpipe.refresh_stale()
+-- first deletes the marks it can see (committed before that statement began), then
+-- recomputes their years with statements that begin later, so they see every transaction
+-- whose mark was deleted. A loader still running keeps its mark, and the year stays stale
+-- until the next refresh: a mark is never lost for data the refresh did not see.
+
+CREATE TABLE statpipe.kept_stale (
+    indicator  text NOT NULL REFERENCES statpipe.indicator (code)
+                   ON UPDATE CASCADE ON DELETE CASCADE,
+    ref_area   text NOT NULL REFERENCES statpipe.region (code)
+                   ON UPDATE CASCADE ON DELETE CASCADE,
+    year       int NOT NULL
+);
+CREATE INDEX kept_stale_year ON statpipe.kept_stale (indicator, ref_area, year);
+COMMENT ON TABLE statpipe.kept_stale IS 'The kept years (indicator, area, year) whose kept values miss observations stored since they were computed: one row per storing transaction and year, deleted by statpipe.refresh_stale() as it recomputes them. The views compute a year with a row here at query time.';
+
+-- The statement trigger of statpipe.observation: the vintages as before, the kept years
+-- marked instead of recomputed.
+CREATE OR REPLACE FUNCTION statpipe.observation_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    PERFORM statpipe.refresh_vintages(array_agg(c.series_id), array_agg(c.time_period))
+       FROM changed c;
+    INSERT INTO statpipe.kept_stale (indicator, ref_area, year)
+    SELECT DISTINCT s.indicator, s.ref_area, left(c.time_period, 4)::int
+      FROM changed c JOIN statpipe.series s ON s.series_id = c.series_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION statpipe.observation_truncated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    -- DELETE, not TRUNCATE: a TRUNCATE ... CASCADE of observation and series has already
+    -- emptied the tables in this statement, and TRUNCATE cannot run on a table in use.
+    DELETE FROM statpipe.vintage;
+    DELETE FROM statpipe.observation_latest_kept;
+    DELETE FROM statpipe.period_value_kept;
+    DELETE FROM statpipe.annual_value_kept;
+    DELETE FROM statpipe.kept_year;
+    DELETE FROM statpipe.kept_stale;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION statpipe.refresh_stale() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    a_indicator text[];
+    a_ref_area text[];
+    a_year int[];
+    n bigint;
+BEGIN
+    -- The marks this statement sees, less those another refresh is taking (SKIP LOCKED:
+    -- two refreshes never wait for each other here; refresh_kept orders them per year).
+    WITH taken AS (
+        DELETE FROM statpipe.kept_stale x
+         WHERE x.ctid IN (SELECT s.ctid FROM statpipe.kept_stale s FOR UPDATE SKIP LOCKED)
+        RETURNING x.indicator, x.ref_area, x.year),
+    years AS (SELECT DISTINCT t.indicator, t.ref_area, t.year FROM taken t)
+    SELECT array_agg(y.indicator), array_agg(y.ref_area), array_agg(y.year), count(*)
+      INTO a_indicator, a_ref_area, a_year, n
+      FROM years y;
+    IF n > 0 THEN
+        PERFORM statpipe.refresh_kept(a_indicator, a_ref_area, a_year);
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION statpipe.refresh_stale() IS 'Recomputes the kept values of the kept years marked in statpipe.kept_stale (the marks committed when it starts) and removes their marks; returns how many years it recomputed. The daemon calls it in the background and when it stops, `statpipe load` at its end; running it at any time, as often as wanted, changes no reader''s result.';
+REVOKE EXECUTE ON FUNCTION statpipe.refresh_stale() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION statpipe.refresh_stale() TO statpipe_loader;
+
+-- A kept year is current only without a mark; a marked year that has no kept row yet (its
+-- first observations are not refreshed) is listed too, not current, so that the views
+-- compute it at query time.
+CREATE OR REPLACE VIEW statpipe.kept_year_now AS
+SELECT k.indicator, k.ref_area, k.year,
+       k.last_release <= now()
+       AND NOT EXISTS (SELECT 1 FROM statpipe.kept_stale x
+                        WHERE x.indicator = k.indicator AND x.ref_area = k.ref_area
+                          AND x.year = k.year)
+       AND (NOT k.confidential OR (SELECT stats.sees_confidential()))
+       AND NOT (k.ref_area = 'CN' AND EXISTS (
+           SELECT 1 FROM stats.suppressed_spans(now()) x
+            WHERE x.indicator = k.indicator AND x.period_start <= make_date(k.year, 12, 31)
+              AND x.period_end >= make_date(k.year, 1, 1))) AS current
+  FROM statpipe.kept_year k
+UNION ALL
+SELECT DISTINCT x.indicator, x.ref_area, x.year, false
+  FROM statpipe.kept_stale x
+ WHERE NOT EXISTS (SELECT 1 FROM statpipe.kept_year k
+                    WHERE k.indicator = x.indicator AND k.ref_area = x.ref_area
+                      AND k.year = x.year);
+COMMENT ON VIEW statpipe.kept_year_now IS 'Per kept year, whether its kept values are what the connected reader sees now (current), or must be computed at query time: observations stored since they were computed (statpipe.kept_stale), a release still under embargo, a confidential figure the reader may not see, or a withheld national figure.';
+
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA stats FROM PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA stats TO statpipe_reader;
