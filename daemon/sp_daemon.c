@@ -103,7 +103,7 @@ static sp_status_t reload_catalogue(sp_daemon_t *d, sp_error_t *err)
 }
 
 /* SIGHUP: builds the settings again and takes up what can change while running: batch
- * sizes, limits and the log level. Connections, topics and the metrics address keep their
+ * sizes, limits, the kept values' refresh interval and the log level. Connections, topics and the metrics address keep their
  * values until a restart, and the log says so when they differ. */
 static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_args_t *args)
 {
@@ -119,6 +119,8 @@ static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_
     s->batch_bytes = fresh.batch_bytes;
     s->linger_ms = fresh.linger_ms;
     s->limits = fresh.limits;
+    s->kept_refresh_ms = fresh.kept_refresh_ms;
+    sp_keeper_set_interval(d->keeper, (int64_t)s->kept_refresh_ms);
     for (int i = 0; i < d->n_lanes; i++)
         sp_loader_set_limits(d->lanes[i].ld, &s->limits);
     bool restart = strcmp(fresh.conninfo, s->conninfo) != 0 ||
@@ -127,8 +129,8 @@ static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_
     for (int i = 0; !restart && i < fresh.n_topics; i++)
         restart = strcmp(fresh.topics[i], s->topics[i]) != 0;
     sp_log(SP_LOG_NOTICE, "config_reloaded",
-           "batch_rows=%zu batch_bytes=%zu linger_ms=%zu log_level=%d%s", s->batch_rows,
-           s->batch_bytes, s->linger_ms, sp_log_level,
+           "batch_rows=%zu batch_bytes=%zu linger_ms=%zu kept_refresh_ms=%zu log_level=%d%s",
+           s->batch_rows, s->batch_bytes, s->linger_ms, s->kept_refresh_ms, sp_log_level,
            restart ? " detail=\"pg.conninfo, topics, load.connections or metrics.listen changed: "
                      "restart to apply\""
                    : "");

@@ -3,9 +3,10 @@
  * transactions that store observations only mark the kept years they touch; running
  * kept_refresh.sql recomputes every marked year once, however many batches marked it.
  *
- * The keeper is the daemon's: a thread with its own connection that refreshes at most once
- * per interval after it is poked (a batch stored observations), so a backlog's batches share
- * one recomputation of their years, and the lanes never wait for it. Readers see the same
+ * The keeper is the daemon's: a thread with its own connection that refreshes after it is
+ * poked (a batch stored observations), at most once per interval and at most a quarter of
+ * the time, so a backlog's batches share one recomputation of their years, and the lanes
+ * never wait for it. Readers see the same
  * rows either way (marked years are computed at query time); only their time differs.
  */
 #include "sp_load_int.h"
@@ -84,6 +85,7 @@ static void *keeper_main(void *arg)
         k->poked = false;
         pthread_mutex_unlock(&k->mu);
         sp_error_t e = {0};
+        int64_t start = sp_time_now_us();
         if (keeper_refresh(k, &e) != SP_OK) {
             /* The marks stay: the next try recomputes them. */
             sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(e.message));
@@ -92,9 +94,11 @@ static void *keeper_main(void *arg)
         } else {
             pthread_mutex_lock(&k->mu);
         }
-        /* At most one refresh per interval: the batches in between share the next. */
+        /* At most one refresh per interval, and at most a quarter of the time: the batches
+         * in between share the next, however long a refresh of a backlog's years takes. */
+        int64_t took_ms = (sp_time_now_us() - start) / 1000;
         struct timespec until;
-        deadline_after(&until, k->interval_ms);
+        deadline_after(&until, k->interval_ms > 3 * took_ms ? k->interval_ms : 3 * took_ms);
         while (!k->quit && pthread_cond_timedwait(&k->cv, &k->mu, &until) == 0)
             ;
     }
@@ -118,6 +122,13 @@ sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t inte
     }
     *out = k;
     return SP_OK;
+}
+
+void sp_keeper_set_interval(sp_keeper_t *k, int64_t interval_ms)
+{
+    pthread_mutex_lock(&k->mu);
+    k->interval_ms = interval_ms;
+    pthread_mutex_unlock(&k->mu);
 }
 
 void sp_keeper_poke(sp_keeper_t *k)
