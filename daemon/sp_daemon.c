@@ -103,8 +103,8 @@ static sp_status_t reload_catalogue(sp_daemon_t *d, sp_error_t *err)
 }
 
 /* SIGHUP: builds the settings again and takes up what can change while running: batch
- * sizes, limits, the kept values' refresh interval and the log level. Connections, topics and the metrics address keep their
- * values until a restart, and the log says so when they differ. */
+ * sizes, limits, the kept values' refresh interval and the log level. Connections, topics and the
+ * metrics address keep their values until a restart, and the log says so when they differ. */
 static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_args_t *args)
 {
     sp_settings_t fresh;
@@ -120,7 +120,8 @@ static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_
     s->linger_ms = fresh.linger_ms;
     s->limits = fresh.limits;
     s->kept_refresh_ms = fresh.kept_refresh_ms;
-    sp_keeper_set_interval(d->keeper, (int64_t)s->kept_refresh_ms);
+    s->kept_backlog_ms = fresh.kept_backlog_ms;
+    sp_keeper_set_interval(d->keeper, (int64_t)s->kept_refresh_ms, (int64_t)s->kept_backlog_ms);
     for (int i = 0; i < d->n_lanes; i++)
         sp_loader_set_limits(d->lanes[i].ld, &s->limits);
     bool restart = strcmp(fresh.conninfo, s->conninfo) != 0 ||
@@ -129,8 +130,10 @@ static void reload_settings(sp_daemon_t *d, sp_settings_t *s, const sp_settings_
     for (int i = 0; !restart && i < fresh.n_topics; i++)
         restart = strcmp(fresh.topics[i], s->topics[i]) != 0;
     sp_log(SP_LOG_NOTICE, "config_reloaded",
-           "batch_rows=%zu batch_bytes=%zu linger_ms=%zu kept_refresh_ms=%zu log_level=%d%s",
-           s->batch_rows, s->batch_bytes, s->linger_ms, s->kept_refresh_ms, sp_log_level,
+           "batch_rows=%zu batch_bytes=%zu linger_ms=%zu kept_refresh_ms=%zu "
+           "kept_backlog_ms=%zu log_level=%d%s",
+           s->batch_rows, s->batch_bytes, s->linger_ms, s->kept_refresh_ms, s->kept_backlog_ms,
+           sp_log_level,
            restart ? " detail=\"pg.conninfo, topics, load.connections or metrics.listen changed: "
                      "restart to apply\""
                    : "");
@@ -188,9 +191,10 @@ static sp_status_t lane_turn(sp_daemon_t *d, const sp_settings_t *s, int i, bool
     if (sp_loader_in_flight(l->ld) && sp_lane_land(d, l, false, err) != SP_OK)
         return err->code;
     size_t pending = sp_loader_pending_messages(l->ld);
+    bool full = pending >= s->batch_rows || sp_loader_pending_bytes(l->ld) >= s->batch_bytes;
     if (pending > 0 &&
-        (pending >= s->batch_rows || sp_loader_pending_bytes(l->ld) >= s->batch_bytes ||
-         sp_time_now_us() - l->batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
+        (full || sp_time_now_us() - l->batch_start >= (int64_t)s->linger_ms * 1000 || at_end)) {
+        d->backlog = full;
         /* One batch flies at a time per lane: the one before must land first. */
         if (sp_loader_in_flight(l->ld) && sp_lane_land(d, l, true, err) != SP_OK)
             return err->code;
@@ -236,16 +240,19 @@ static sp_status_t take_up_changes(sp_daemon_t *d, sp_settings_t *s, const sp_se
     return SP_OK;
 }
 
-/* Pokes the keeper when batches stored vintages since it was last poked, wherever they
- * committed (a landed flight, a flush before a revocation). */
-static void poke_keeper(sp_daemon_t *d)
+/* Tells the keeper when batches stored vintages since it was last told, wherever they
+ * committed (a landed flight, a flush before a revocation), and whether the daemon reads a
+ * backlog: its last batch closed full and a lane still holds messages. */
+static void tell_keeper(sp_daemon_t *d)
 {
     uint64_t inserted = 0;
     for (int i = 0; i < d->n_open; i++)
         inserted += sp_loader_stats(d->lanes[i].ld)->inserted;
-    if (inserted != d->kept_inserted) {
+    bool backlog = d->backlog && !sp_lanes_drained(d);
+    if (inserted != d->kept_inserted || backlog != d->kept_backlog) {
+        sp_keeper_tell(d->keeper, inserted != d->kept_inserted, backlog);
         d->kept_inserted = inserted;
-        sp_keeper_poke(d->keeper);
+        d->kept_backlog = backlog;
     }
 }
 
@@ -278,7 +285,7 @@ static sp_daemon_result_t loop(sp_daemon_t *d, sp_settings_t *s, const sp_settin
                 return SP_DAEMON_FAILED;
         if (changed && take_up_changes(d, s, args, &err) != SP_OK)
             return SP_DAEMON_FAILED;
-        poke_keeper(d);
+        tell_keeper(d);
         sp_daemon_publish(d, false);
         pet_watchdog(d);
         if (d->ctl->exit_at_end && at_end && sp_lanes_drained(d))
@@ -327,7 +334,8 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
         goto out;
     for (int i = 0; i < d.n_lanes; i++)
         sp_loader_set_limits(d.lanes[i].ld, &s->limits);
-    if (sp_keeper_start(d.pool, s->conninfo, (int64_t)s->kept_refresh_ms, &d.keeper, err) != SP_OK)
+    if (sp_keeper_start(d.pool, s->conninfo, (int64_t)s->kept_refresh_ms,
+                        (int64_t)s->kept_backlog_ms, &d.keeper, err) != SP_OK)
         goto out;
 
     sp_consumer_hooks_t hooks = {&d, sp_lane_hook_stored_offset, sp_lane_hook_before_revoke};
@@ -357,7 +365,7 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
     sp_consumer_close(d.consumer);
     /* A run to the end leaves the kept values up to date; a stopped daemon leaves its marks
      * to the next start (the views read the data either way). */
-    poke_keeper(&d);
+    tell_keeper(&d);
     if (sp_keeper_stop(d.keeper, rc == SP_DAEMON_OK && d.ctl->exit_at_end, &e) != SP_OK)
         sp_log(SP_LOG_WARNING, "kept_refresh_failed", "at=stop error=%s", SP_LOG_Q(e.message));
     d.keeper = NULL;

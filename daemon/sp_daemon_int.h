@@ -38,7 +38,9 @@ typedef struct sp_daemon {
     bool take_failed; /* staging failed while waiting for PostgreSQL */
     sp_error_t take_err;
     sp_keeper_t *keeper;    /* refreshes the kept values after batches store observations */
-    uint64_t kept_inserted; /* the lanes' inserted vintages when the keeper was last poked */
+    bool backlog;           /* the last batch closed full */
+    uint64_t kept_inserted; /* the lanes' inserted vintages when the keeper was last told */
+    bool kept_backlog;      /* the backlog the keeper was last told */
 } sp_daemon_t;
 
 /* sp_lane.c: the lanes. */

@@ -31,6 +31,7 @@ void sp_settings_init(sp_settings_t *s)
     s->linger_ms = SP_DEFAULT_LINGER_MS;
     s->connections = SP_DEFAULT_CONNECTIONS;
     s->kept_refresh_ms = SP_DEFAULT_KEPT_REFRESH_MS;
+    s->kept_backlog_ms = SP_DEFAULT_KEPT_BACKLOG_MS;
     s->limits.max_message_bytes = SP_TRANSFORM_DEFAULT_MAX_MESSAGE_BYTES;
     s->limits.max_envelope_entries = SP_TRANSFORM_DEFAULT_MAX_ENVELOPE_ENTRIES;
     s->limits.max_depth = SP_TRANSFORM_DEFAULT_MAX_DEPTH;
@@ -135,6 +136,8 @@ static sp_status_t on_key(void *opaque, const char *key, const char *value, cons
     }
     if (strcmp(key, "kept.refresh.ms") == 0)
         return size_value(key, value, file, line, &s->kept_refresh_ms, err);
+    if (strcmp(key, "kept.backlog.ms") == 0)
+        return size_value(key, value, file, line, &s->kept_backlog_ms, err);
     if (strcmp(key, "message.max.bytes") == 0)
         return size_value(key, value, file, line, &s->limits.max_message_bytes, err);
     if (strcmp(key, "envelope.max.entries") == 0)

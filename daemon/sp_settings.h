@@ -20,6 +20,7 @@ typedef struct sp_settings {
     size_t linger_ms;
     size_t connections;     /* loader lanes: PostgreSQL connections, each with its partitions */
     size_t kept_refresh_ms; /* the daemon refreshes the kept values at most this often */
+    size_t kept_backlog_ms; /* ... and while reading a backlog, waits at most this long */
     sp_transform_limits_t limits;
     bool has_group;
     char metrics_listen[256]; /* HOST:PORT for /metrics, /health, /ready; "" for none */
@@ -31,6 +32,7 @@ typedef struct sp_settings {
 #define SP_DEFAULT_CONNECTIONS 2
 #define SP_MAX_CONNECTIONS 16
 #define SP_DEFAULT_KEPT_REFRESH_MS 5000
+#define SP_DEFAULT_KEPT_BACKLOG_MS 60000
 
 void sp_settings_init(sp_settings_t *s);
 void sp_settings_free(sp_settings_t *s);

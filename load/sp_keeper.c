@@ -1,13 +1,15 @@
 /*
  * sp_keeper.c: the kept values brought up to date after loading (migration 029). The
  * transactions that store observations only mark the kept years they touch; running
- * kept_refresh.sql recomputes every marked year once, however many batches marked it.
+ * kept_refresh.sql recomputes every marked year once. Readers see the same rows either way
+ * (marked years are computed at query time); only their time differs.
  *
- * The keeper is the daemon's: a thread with its own connection that refreshes after it is
- * poked (a batch stored observations), at most once per interval and at most a quarter of
- * the time, so a backlog's batches share one recomputation of their years, and the lanes
- * never wait for it. Readers see the same
- * rows either way (marked years are computed at query time); only their time differs.
+ * The keeper is the daemon's: a thread with its own connection, so the lanes never wait for
+ * a refresh. After the daemon tells it that batches stored observations, it refreshes at
+ * most once per interval and at most a quarter of the time (it waits three times as long
+ * as the last refresh took); while the daemon reads a backlog (its batches close full) it
+ * waits until the backlog is read, or the backlog wait has passed since the first
+ * unrefreshed batch, so the backlog's batches share one recomputation of their years.
  */
 #include "sp_load_int.h"
 
@@ -17,14 +19,23 @@
 
 struct sp_keeper {
     char *conninfo;
-    int64_t interval_ms;
     PGconn *conn; /* the thread's, or after the thread stopped the caller's */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool poked; /* observations were stored since the last refresh began */
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+    int64_t interval_ms, backlog_ms;
+    bool stored;             /* observations were stored since the last refresh began */
+    int64_t stored_since_us; /* when stored last became true */
+    bool backlog;            /* the daemon is reading a backlog */
     bool quit;
 };
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 sp_status_t sp_kept_refresh(PGconn *conn, uint64_t *years, sp_error_t *err)
 {
@@ -53,68 +64,68 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, sp_error_t *err)
     }
     if (k->conn == NULL && sp_pg_connect(k->conninfo, &k->conn, err) != SP_OK)
         return err->code;
-    int64_t start = sp_time_now_us();
+    int64_t start = mono_us();
     uint64_t years = 0;
     sp_status_t st = sp_kept_refresh(k->conn, &years, err);
     if (st == SP_OK && years > 0)
         sp_log(SP_LOG_DEBUG, "kept_refresh", "years=%llu ms=%lld", (unsigned long long)years,
-               (long long)((sp_time_now_us() - start) / 1000));
+               (long long)((mono_us() - start) / 1000));
     return st;
-}
-
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
 }
 
 static void *keeper_main(void *arg)
 {
     sp_keeper_t *k = arg;
+    int64_t last_end_us = INT64_MIN / 2, took_us = 0; /* none yet: the first is due at once */
     pthread_mutex_lock(&k->mu);
     while (!k->quit) {
-        if (!k->poked) {
+        if (!k->stored) {
             pthread_cond_wait(&k->cv, &k->mu);
             continue;
         }
-        k->poked = false;
+        int64_t wait_us = k->interval_ms * 1000 > 3 * took_us ? k->interval_ms * 1000 : 3 * took_us;
+        int64_t due = last_end_us + wait_us;
+        if (k->backlog && k->stored_since_us + k->backlog_ms * 1000 > due)
+            due = k->stored_since_us + k->backlog_ms * 1000;
+        if (mono_us() < due) {
+            struct timespec until = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
+            pthread_cond_timedwait(&k->cv, &k->mu, &until);
+            continue; /* told something, or due: look again */
+        }
+        k->stored = false;
         pthread_mutex_unlock(&k->mu);
         sp_error_t e = {0};
-        int64_t start = sp_time_now_us();
-        if (keeper_refresh(k, &e) != SP_OK) {
-            /* The marks stay: the next try recomputes them. */
+        int64_t start = mono_us();
+        sp_status_t st = keeper_refresh(k, &e);
+        if (st != SP_OK) /* the marks stay: the next try recomputes them */
             sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(e.message));
-            pthread_mutex_lock(&k->mu);
-            k->poked = true;
-        } else {
-            pthread_mutex_lock(&k->mu);
+        pthread_mutex_lock(&k->mu);
+        last_end_us = mono_us();
+        took_us = last_end_us - start;
+        if (st != SP_OK && !k->stored) {
+            k->stored = true;
+            k->stored_since_us = last_end_us;
         }
-        /* At most one refresh per interval, and at most a quarter of the time: the batches
-         * in between share the next, however long a refresh of a backlog's years takes. */
-        int64_t took_ms = (sp_time_now_us() - start) / 1000;
-        struct timespec until;
-        deadline_after(&until, k->interval_ms > 3 * took_ms ? k->interval_ms : 3 * took_ms);
-        while (!k->quit && pthread_cond_timedwait(&k->cv, &k->mu, &until) == 0)
-            ;
     }
     pthread_mutex_unlock(&k->mu);
     return NULL;
 }
 
 sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t interval_ms,
-                            sp_keeper_t **out, sp_error_t *err)
+                            int64_t backlog_ms, sp_keeper_t **out, sp_error_t *err)
 {
     sp_keeper_t *k = apr_pcalloc(pool, sizeof(*k));
     k->conninfo = apr_pstrdup(pool, conninfo);
     k->interval_ms = interval_ms;
-    k->poked = true; /* marks left by an earlier run are recomputed at once */
+    k->backlog_ms = backlog_ms;
+    k->stored = true; /* marks left by an earlier run are recomputed at once */
+    k->stored_since_us = mono_us();
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&k->cv, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
     if (pthread_create(&k->thread, NULL, keeper_main, k) != 0) {
         pthread_cond_destroy(&k->cv);
         pthread_mutex_destroy(&k->mu);
@@ -124,19 +135,25 @@ sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t inte
     return SP_OK;
 }
 
-void sp_keeper_set_interval(sp_keeper_t *k, int64_t interval_ms)
+void sp_keeper_set_interval(sp_keeper_t *k, int64_t interval_ms, int64_t backlog_ms)
 {
     pthread_mutex_lock(&k->mu);
     k->interval_ms = interval_ms;
+    k->backlog_ms = backlog_ms;
+    pthread_cond_signal(&k->cv);
     pthread_mutex_unlock(&k->mu);
 }
 
-void sp_keeper_poke(sp_keeper_t *k)
+void sp_keeper_tell(sp_keeper_t *k, bool stored, bool backlog)
 {
     pthread_mutex_lock(&k->mu);
-    k->poked = true;
-    pthread_mutex_unlock(&k->mu);
+    if (stored && !k->stored) {
+        k->stored = true;
+        k->stored_since_us = mono_us();
+    }
+    k->backlog = backlog;
     pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
 }
 
 sp_status_t sp_keeper_stop(sp_keeper_t *k, bool refresh, sp_error_t *err)

@@ -192,16 +192,21 @@ sp_status_t sp_migrate(PGconn *conn, bool verbose, sp_error_t *err);
  * sp_loader_refresh_kept refreshes on the loader's connection once its flight has landed
  * (`load` at its end); *years (may be NULL) is how many years it recomputed. */
 sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err);
-/* The daemon's keeper: a thread with its own connection (conninfo) that refreshes after
- * each poke, at most once per interval_ms and after waiting at least three times as long as
- * the last refresh took, and at once when it starts (marks an earlier run left). A failed refresh is logged and tried again after the interval. sp_keeper_stop
- * ends the thread; with refresh, it refreshes once more before it returns (`run -e`). */
+/* The daemon's keeper: a thread with its own connection (conninfo) that refreshes after it
+ * is told observations were stored: at most once per interval_ms and after waiting at least
+ * three times as long as the last refresh took, and while the daemon reads a backlog, not
+ * before the backlog is read or backlog_ms have passed since the first batch not refreshed.
+ * It refreshes at once when it starts (marks an earlier run left). A failed refresh is
+ * logged and tried again after the interval. sp_keeper_stop ends the thread; with refresh,
+ * it refreshes once more before it returns (`run -e`). */
 typedef struct sp_keeper sp_keeper_t;
 sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t interval_ms,
-                            sp_keeper_t **out, sp_error_t *err);
-void sp_keeper_poke(sp_keeper_t *k);
-/* A new interval, from the next refresh on (SIGHUP). */
-void sp_keeper_set_interval(sp_keeper_t *k, int64_t interval_ms);
+                            int64_t backlog_ms, sp_keeper_t **out, sp_error_t *err);
+/* stored: batches stored observations since the last call; backlog: the daemon's batches
+ * close full (it reads a backlog). */
+void sp_keeper_tell(sp_keeper_t *k, bool stored, bool backlog);
+/* New waits, from now on (SIGHUP). */
+void sp_keeper_set_interval(sp_keeper_t *k, int64_t interval_ms, int64_t backlog_ms);
 sp_status_t sp_keeper_stop(sp_keeper_t *k, bool refresh, sp_error_t *err);
 
 #endif
