@@ -37,6 +37,7 @@ static void run_usage(FILE *out)
             "  -d CONNINFO     PostgreSQL connection string (pg.conninfo; default: PG* "
             "variables)\n"
             "  -e              exit once every assigned partition is at its end and committed\n"
+            "                  (and the kept values are refreshed: kept.refresh.ms)\n"
             "  --batch-rows N  close a batch at N messages (batch.rows; default %d)\n"
             "  --batch-bytes N close a batch at N staged bytes (batch.bytes; default %u)\n"
             "  --linger-ms N   close a batch N ms after its first message (batch.linger.ms;\n"
@@ -50,7 +51,9 @@ static void run_usage(FILE *out)
             "  -h, --help      show this help\n\n"
             "Settings come from the config file, then STATPIPE_* environment variables\n"
             "(STATPIPE_BATCH_ROWS for batch.rows, ...), then flags, each overriding the one\n"
-            "before.\n",
+            "before. The tables that make the stats views fast are refreshed in the\n"
+            "background (kept.refresh.ms, kept.backlog.ms); the views give the same rows\n"
+            "meanwhile.\n",
             SP_DEFAULT_BATCH_ROWS, SP_DEFAULT_BATCH_BYTES, SP_DEFAULT_LINGER_MS,
             SP_DEFAULT_CONNECTIONS, SP_MAX_CONNECTIONS);
 }
