@@ -54,6 +54,7 @@ join_s=$(awk '/event=start / && !s {s = $1} /event=assign / && !a {a = $1}
     function t(x) { sub(/^ts=[^T]*T/, "", x); sub(/Z$/, "", x); split(x, f, ":"); return f[1] * 3600 + f[2] * 60 + f[3] }
     END { printf "%.1f", t(a) - t(s) }' "$SP_TMP/run.log")
 echo "e  of which waiting for the group to form: $join_s s; after it: $(rate "$n" "$(elapsed "$join_s" "$e_wall")") msg/s"
+echo "e  of which the last refresh of the kept values, at the end: $(sed -n 's/.*event=kept_refresh years=[0-9]* ms=\([0-9]*\).*/\1/p' "$SP_TMP/run.log" | tail -n 1) ms"
 
 cols="series_id, time_period, period_start, period_end, release, value, unit, value_published, unit_published, unit_mult, obs_status, conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset"
 sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.copy'"
@@ -64,10 +65,11 @@ sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.cop
 sp_psql -c "truncate statpipe.observation"
 t0=$(now)
 sp_psql -c "\\copy statpipe.observation ($cols) from '$SP_TMP/rows.copy'"
+t1=$(now)
 sp_psql -c "select statpipe.refresh_stale()" >/dev/null
 c_t=$(elapsed "$t0" "$(now)")
 c_rate=$(rate "$n" "$c_t")
-echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows)"
+echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows: COPY $(elapsed "$t0" "$t1") s, refresh of the kept values $(elapsed "$t1" "$(now)") s)"
 
 # d. what a user would otherwise build: COPY the raw JSON into jsonb, then INSERT ... SELECT
 sp_psql -c "truncate statpipe.observation"

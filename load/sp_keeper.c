@@ -55,8 +55,8 @@ sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t 
     return sp_kept_refresh(ld->conn, years, err);
 }
 
-/* One refresh on the keeper's connection, connecting first if need be. */
-static sp_status_t keeper_refresh(sp_keeper_t *k, sp_error_t *err)
+/* One refresh on the keeper's connection, connecting first if need be; logged at level. */
+static sp_status_t keeper_refresh(sp_keeper_t *k, int level, sp_error_t *err)
 {
     if (k->conn != NULL && PQstatus(k->conn) != CONNECTION_OK) {
         sp_pg_close(k->conn);
@@ -68,7 +68,7 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, sp_error_t *err)
     uint64_t years = 0;
     sp_status_t st = sp_kept_refresh(k->conn, &years, err);
     if (st == SP_OK && years > 0)
-        sp_log(SP_LOG_DEBUG, "kept_refresh", "years=%llu ms=%lld", (unsigned long long)years,
+        sp_log(level, "kept_refresh", "years=%llu ms=%lld", (unsigned long long)years,
                (long long)((mono_us() - start) / 1000));
     return st;
 }
@@ -96,7 +96,7 @@ static void *keeper_main(void *arg)
         pthread_mutex_unlock(&k->mu);
         sp_error_t e = {0};
         int64_t start = mono_us();
-        sp_status_t st = keeper_refresh(k, &e);
+        sp_status_t st = keeper_refresh(k, SP_LOG_DEBUG, &e);
         if (st != SP_OK) /* the marks stay: the next try recomputes them */
             sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(e.message));
         pthread_mutex_lock(&k->mu);
@@ -165,7 +165,7 @@ sp_status_t sp_keeper_stop(sp_keeper_t *k, bool refresh, sp_error_t *err)
     pthread_join(k->thread, NULL);
     sp_status_t st = SP_OK;
     if (refresh)
-        st = keeper_refresh(k, err);
+        st = keeper_refresh(k, SP_LOG_INFO, err);
     sp_pg_close(k->conn);
     k->conn = NULL;
     pthread_cond_destroy(&k->cv);
