@@ -242,13 +242,14 @@ static sp_status_t take_up_changes(sp_daemon_t *d, sp_settings_t *s, const sp_se
 
 /* Tells the keeper when batches stored vintages since it was last told, wherever they
  * committed (a landed flight, a flush before a revocation), and whether the daemon reads a
- * backlog: its last batch closed full and a lane still holds messages. */
+ * backlog: its last batch closed full and a lane still holds messages, or it runs to the
+ * end (-e), where it refreshes once more before it exits. */
 static void tell_keeper(sp_daemon_t *d)
 {
     uint64_t inserted = 0;
     for (int i = 0; i < d->n_open; i++)
         inserted += sp_loader_stats(d->lanes[i].ld)->inserted;
-    bool backlog = d->backlog && !sp_lanes_drained(d);
+    bool backlog = (d->backlog && !sp_lanes_drained(d)) || d->ctl->exit_at_end;
     if (inserted != d->kept_inserted || backlog != d->kept_backlog) {
         sp_keeper_tell(d->keeper, inserted != d->kept_inserted, backlog);
         d->kept_inserted = inserted;
