@@ -98,5 +98,21 @@ for f in "$sql"/*.sql; do
 done
 echo "ok - load/sql: $(ls "$sql"/*.sql | wc -l) statements plan in psql"
 
+# The tables that grow with the data are distributable by series (docs/scaling.md): every
+# unique index of each includes series_id. The check would fail on a unique index without
+# it, as observation's primary key on obs_id alone was before 030.
+check "every unique index of the series-keyed tables includes series_id" \
+    "observation|1|1 period_value_kept|1|1 vintage|1|1" \
+    "$(sp_psql -c "select string_agg(relname || '|' || n || '|' || with_series, ' ' order by relname)
+                     from (select c.relname, count(*) as n,
+                                  count(*) filter (where exists (
+                                      select 1 from pg_attribute a
+                                       where a.attrelid = c.oid and a.attname = 'series_id'
+                                         and a.attnum = any (i.indkey))) as with_series
+                             from pg_index i join pg_class c on c.oid = i.indrelid
+                             join pg_namespace ns on ns.oid = c.relnamespace
+                            where ns.nspname = 'statpipe' and i.indisunique
+                              and c.relname in ('observation', 'vintage', 'period_value_kept')
+                            group by c.relname) d")"
 check "bad connection exits 3" 3 "$("$STATPIPE" migrate -d 'host=127.0.0.1 port=1' 2>/dev/null; echo $?)"
 echo "PASS test_migrate"

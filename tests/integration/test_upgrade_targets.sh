@@ -110,11 +110,12 @@ views_before=$(views_now)
 case "$before" in 21:*) ;; *) fail "evaluation rows before the upgrade: $before" ;; esac
 
 out=$("$STATPIPE" migrate)
-check "the upgrade applies 025 to 029" "applied migration 025_area_targets.sql
+check "the upgrade applies 025 to 030" "applied migration 025_area_targets.sql
 applied migration 026_breakdown.sql
 applied migration 027_sdmx.sql
 applied migration 028_data_change.sql
-applied migration 029_kept_after_load.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 029_kept_after_load.sql
+applied migration 030_observation_by_series.sql" "$(echo "$out" | grep '^applied migration')"
 # 029: the kept values the upgrade filled are current, none marked stale.
 check "no kept year is stale after the upgrade" "0|4" \
     "$(sp_psql -c "select (select count(*) from statpipe.kept_stale) || '|'
