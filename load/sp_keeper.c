@@ -7,15 +7,21 @@
  * The keeper is the daemon's: a thread with its own connection, so the lanes never wait for
  * a refresh. After the daemon tells it that batches stored observations, it refreshes at
  * most once per interval and at most a quarter of the time (it waits three times as long
- * as the last refresh took); while the daemon reads a backlog (its batches close full) it
+ * as the last refresh took), in transactions of a few hundred years with pauses between
+ * them, so that it never takes more than half a core from the lanes for long; while the
+ * daemon reads a backlog (its batches close full) it
  * waits until the backlog is read, or the backlog wait has passed since the first
  * unrefreshed batch, so the backlog's batches share one recomputation of their years.
  */
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* The kept years one background refresh transaction recomputes. */
+#define KEEPER_CHUNK_YEARS 256
 
 struct sp_keeper {
     char *conninfo;
@@ -37,11 +43,17 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-sp_status_t sp_kept_refresh(PGconn *conn, uint64_t *years, sp_error_t *err)
+sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, sp_error_t *err)
 {
+    char max[24];
+    const char *params[1] = {NULL}; /* NULL: every marked year */
+    if (max_years > 0) {
+        snprintf(max, sizeof(max), "%llu", (unsigned long long)max_years);
+        params[0] = max;
+    }
     PGresult *res = NULL;
-    if (sp_pg_query(conn, sp_load_sql()->kept_refresh, 0, NULL, "refreshing the kept values", &res,
-                    err) != SP_OK)
+    if (sp_pg_query(conn, sp_load_sql()->kept_refresh, 1, params, "refreshing the kept values",
+                    &res, err) != SP_OK)
         return err ? err->code : SP_ERR_SERVER;
     if (years != NULL)
         *years = PQntuples(res) == 1 ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
@@ -52,11 +64,27 @@ sp_status_t sp_kept_refresh(PGconn *conn, uint64_t *years, sp_error_t *err)
 sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err)
 {
     sp_flusher_wait(ld);
-    return sp_kept_refresh(ld->conn, years, err);
+    return sp_kept_refresh(ld->conn, 0, years, err);
 }
 
-/* One refresh on the keeper's connection, connecting first if need be; logged at level. */
-static sp_status_t keeper_refresh(sp_keeper_t *k, int level, sp_error_t *err)
+/* Whether the keeper was asked to stop, after waiting at most pause_us for it. */
+static bool keeper_stopping(sp_keeper_t *k, int64_t pause_us)
+{
+    pthread_mutex_lock(&k->mu);
+    int64_t until_us = mono_us() + pause_us;
+    struct timespec until = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
+    while (!k->quit && pthread_cond_timedwait(&k->cv, &k->mu, &until) == 0)
+        ;
+    bool quit = k->quit;
+    pthread_mutex_unlock(&k->mu);
+    return quit;
+}
+
+/* One refresh on the keeper's connection, connecting first if need be; logged at level.
+ * In the background (chunked) it recomputes KEEPER_CHUNK_YEARS years a transaction and
+ * pauses after each as long as it took, so that it takes at most half a core from the
+ * lanes while it runs; at the stop it recomputes everything at once. */
+static sp_status_t keeper_refresh(sp_keeper_t *k, bool chunked, int level, sp_error_t *err)
 {
     if (k->conn != NULL && PQstatus(k->conn) != CONNECTION_OK) {
         sp_pg_close(k->conn);
@@ -65,12 +93,20 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, int level, sp_error_t *err)
     if (k->conn == NULL && sp_pg_connect(k->conninfo, &k->conn, err) != SP_OK)
         return err->code;
     int64_t start = mono_us();
-    uint64_t years = 0;
-    sp_status_t st = sp_kept_refresh(k->conn, &years, err);
-    if (st == SP_OK && years > 0)
+    uint64_t years = 0, chunk;
+    for (;;) {
+        int64_t t0 = mono_us();
+        sp_status_t st = sp_kept_refresh(k->conn, chunked ? KEEPER_CHUNK_YEARS : 0, &chunk, err);
+        if (st != SP_OK)
+            return st;
+        years += chunk;
+        if (!chunked || chunk < KEEPER_CHUNK_YEARS || keeper_stopping(k, mono_us() - t0))
+            break;
+    }
+    if (years > 0)
         sp_log(level, "kept_refresh", "years=%llu ms=%lld", (unsigned long long)years,
                (long long)((mono_us() - start) / 1000));
-    return st;
+    return SP_OK;
 }
 
 static void *keeper_main(void *arg)
@@ -96,7 +132,7 @@ static void *keeper_main(void *arg)
         pthread_mutex_unlock(&k->mu);
         sp_error_t e = {0};
         int64_t start = mono_us();
-        sp_status_t st = keeper_refresh(k, SP_LOG_DEBUG, &e);
+        sp_status_t st = keeper_refresh(k, true, SP_LOG_DEBUG, &e);
         if (st != SP_OK) /* the marks stay: the next try recomputes them */
             sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(e.message));
         pthread_mutex_lock(&k->mu);
@@ -165,7 +201,7 @@ sp_status_t sp_keeper_stop(sp_keeper_t *k, bool refresh, sp_error_t *err)
     pthread_join(k->thread, NULL);
     sp_status_t st = SP_OK;
     if (refresh)
-        st = keeper_refresh(k, SP_LOG_INFO, err);
+        st = keeper_refresh(k, false, SP_LOG_INFO, err);
     sp_pg_close(k->conn);
     k->conn = NULL;
     pthread_cond_destroy(&k->cv);

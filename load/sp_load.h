@@ -194,7 +194,8 @@ sp_status_t sp_migrate(PGconn *conn, bool verbose, sp_error_t *err);
 sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err);
 /* The daemon's keeper: a thread with its own connection (conninfo) that refreshes after it
  * is told observations were stored: at most once per interval_ms and after waiting at least
- * three times as long as the last refresh took, and while the daemon reads a backlog, not
+ * three times as long as the last refresh took, in transactions of a few hundred years
+ * with a pause after each as long as it took; and while the daemon reads a backlog, not
  * before the backlog is read or backlog_ms have passed since the first batch not refreshed.
  * It refreshes at once when it starts (marks an earlier run left). A failed refresh is
  * logged and tried again after the interval. sp_keeper_stop ends the thread; with refresh,

@@ -115,7 +115,7 @@ void sp_flusher_stop(sp_loader_t *ld);
  * and empties it. */
 void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted);
 
-/* sp_keeper.c: runs kept_refresh.sql on conn. */
-sp_status_t sp_kept_refresh(PGconn *conn, uint64_t *years, sp_error_t *err);
+/* sp_keeper.c: runs kept_refresh.sql on conn, for at most max_years years (0: all). */
+sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, sp_error_t *err);
 
 #endif

@@ -115,7 +115,7 @@ sp_status_t sp_quarantine_replay(sp_loader_t *ld, const sp_quarantine_filter_t *
     /* The kept values of what the replay stored; a failure leaves them to the next refresh
      * (the views read the data either way). */
     sp_error_t kerr;
-    if (*loaded > 0 && sp_kept_refresh(ld->conn, NULL, &kerr) != SP_OK)
+    if (*loaded > 0 && sp_kept_refresh(ld->conn, 0, NULL, &kerr) != SP_OK)
         sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(kerr.message));
     return SP_OK;
 }

@@ -58,7 +58,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION statpipe.refresh_stale() RETURNS bigint
+CREATE FUNCTION statpipe.refresh_stale(p_max_years int DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     a_indicator text[];
@@ -67,10 +67,23 @@ DECLARE
     n bigint;
 BEGIN
     -- The marks this statement sees, less those another refresh is taking (SKIP LOCKED:
-    -- two refreshes never wait for each other here; refresh_kept orders them per year).
-    WITH taken AS (
+    -- two refreshes never wait for each other here; refresh_kept orders them per year);
+    -- of their years at most p_max_years (NULL: all), every mark of each taken.
+    WITH cand AS MATERIALIZED (
+        SELECT s.ctid AS row_id, s.indicator, s.ref_area, s.year
+          FROM statpipe.kept_stale s
+           FOR UPDATE SKIP LOCKED),
+    pick AS (
+        SELECT DISTINCT c.indicator, c.ref_area, c.year
+          FROM cand c
+         ORDER BY c.year, c.indicator, c.ref_area
+         LIMIT p_max_years),
+    taken AS (
         DELETE FROM statpipe.kept_stale x
-         WHERE x.ctid IN (SELECT s.ctid FROM statpipe.kept_stale s FOR UPDATE SKIP LOCKED)
+         USING cand c
+          JOIN pick p ON p.indicator = c.indicator AND p.ref_area = c.ref_area
+                     AND p.year = c.year
+         WHERE x.ctid = c.row_id
         RETURNING x.indicator, x.ref_area, x.year),
     years AS (SELECT DISTINCT t.indicator, t.ref_area, t.year FROM taken t)
     SELECT array_agg(y.indicator), array_agg(y.ref_area), array_agg(y.year), count(*)
@@ -82,9 +95,9 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION statpipe.refresh_stale() IS 'Recomputes the kept values of the kept years marked in statpipe.kept_stale (the marks committed when it starts) and removes their marks; returns how many years it recomputed. The daemon calls it in the background and when it stops, `statpipe load` at its end; running it at any time, as often as wanted, changes no reader''s result.';
-REVOKE EXECUTE ON FUNCTION statpipe.refresh_stale() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION statpipe.refresh_stale() TO statpipe_loader;
+COMMENT ON FUNCTION statpipe.refresh_stale(int) IS 'Recomputes the kept values of the kept years marked in statpipe.kept_stale (the marks committed when it starts; at most p_max_years of those years, NULL for all) and removes their marks; returns how many years it recomputed. The daemon calls it in the background and when it stops, `statpipe load` at its end; running it at any time, as often as wanted, changes no reader''s result.';
+REVOKE EXECUTE ON FUNCTION statpipe.refresh_stale(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION statpipe.refresh_stale(int) TO statpipe_loader;
 
 -- A kept year is current only without a mark; a marked year that has no kept row yet (its
 -- first observations are not refreshed) is listed too, not current, so that the views
