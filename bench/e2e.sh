@@ -35,10 +35,15 @@ echo "a consume: $(rate "$n" "$t") msg/s ($t s)"
 "$SP_SOURCE_DIR/build/release/bench/parse_bench" "$SP_SOURCE_DIR/schemas/catalogue" "$feed" \
     | sed 's/^/b /'
 
-# e. statpipe run, end to end, exactly once with vintages
+# e. statpipe run, end to end, exactly once with vintages; the CPU of PostgreSQL and of
+# the cluster meanwhile (bench/cpu.sh), besides the daemon's (GNU time)
+source "$bench_dir/cpu.sh"
+pg0=$(cpu_pg) br0=$(cpu_broker)
 /usr/bin/time -f "%e %U %S %M" -o "$SP_TMP/time.e2e" \
     "$STATPIPE" run -b "$BROKERS" -t bench -G bench -e 2>"$SP_TMP/run.log"
 read -r e_wall e_user e_sys e_rss < "$SP_TMP/time.e2e"
+sleep 1 # the daemon's backends are reaped
+pg1=$(cpu_pg) br1=$(cpu_broker)
 rows=$(sp_psql -c 'select count(*) from statpipe.observation')
 quarantined=$(sp_psql -c 'select count(*) from statpipe.quarantine')
 check "every message committed" "$n" "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'bench'")" >/dev/null
@@ -53,6 +58,7 @@ echo "e statpipe run: $e_rate msg/s ($e_wall s, $rows vintages, $quarantined qua
 join_s=$(awk '/event=start / && !s {s = $1} /event=assign / && !a {a = $1}
     function t(x) { sub(/^ts=[^T]*T/, "", x); sub(/Z$/, "", x); split(x, f, ":"); return f[1] * 3600 + f[2] * 60 + f[3] }
     END { printf "%.1f", t(a) - t(s) }' "$SP_TMP/run.log")
+echo "e  CPU per million messages: daemon $cpu_per_m s, PostgreSQL $(per_million "$pg0" "$pg1" "$n") s, cluster $(per_million "$br0" "$br1" "$n") s"
 echo "e  of which waiting for the group to form: $join_s s; after it: $(rate "$n" "$(elapsed "$join_s" "$e_wall")") msg/s"
 echo "e  of which the last refresh of the kept values, at the end: $(sed -n 's/.*event=kept_refresh years=[0-9]* ms=\([0-9]*\).*/\1/p' "$SP_TMP/run.log" | tail -n 1) ms"
 
@@ -63,13 +69,17 @@ sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.cop
 # refresh of the kept values it needs (migration 029; e's run -e ends with it, and d and f
 # end with it too): the limit
 sp_psql -c "truncate statpipe.observation"
+pg0=$(cpu_pg)
 t0=$(now)
 sp_psql -c "\\copy statpipe.observation ($cols) from '$SP_TMP/rows.copy'"
 t1=$(now)
 sp_psql -c "select statpipe.refresh_stale()" >/dev/null
-c_t=$(elapsed "$t0" "$(now)")
+t2=$(now)
+c_t=$(elapsed "$t0" "$t2")
 c_rate=$(rate "$n" "$c_t")
-echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows: COPY $(elapsed "$t0" "$t1") s, refresh of the kept values $(elapsed "$t1" "$(now)") s)"
+sleep 1
+c_pg=$(per_million "$pg0" "$(cpu_pg)" "$n")
+echo "c COPY of normalised rows: $c_rate msg/s equivalent ($c_t s for $rows rows: COPY $(elapsed "$t0" "$t1") s, refresh of the kept values $(elapsed "$t1" "$t2") s), PostgreSQL CPU per million messages $c_pg s"
 
 # d. what a user would otherwise build: COPY the raw JSON into jsonb, then INSERT ... SELECT
 sp_psql -c "truncate statpipe.observation"
