@@ -37,7 +37,7 @@ group_run() {
     batches=$(for m in $(seq 1 "$members"); do
         sed -n 's/.*event=stop .*batches=\([0-9]*\).*/\1/p' "$SP_TMP/$group-$m.log"; done | paste -sd/)
     awk -v n="$n" -v t="$t" -v m="$members" -v b="$batches" \
-        'BEGIN { printf "%d daemon%s: %.0f msg/s (%.1f s; batches per member %s)\n", m, m > 1 ? "s" : "", n / t, t, b }'
+        'BEGIN { printf "%d daemon%s: %.0f msg/s (%.1f s; batches per member %s)\n", m, (m > 1 ? "s" : ""), n / t, t, b }'
     last_rate=$(awk -v n="$n" -v t="$t" 'BEGIN { printf "%.0f", n / t }')
 }
 group_run 1 one
