@@ -64,7 +64,13 @@ sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, s
 sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err)
 {
     sp_flusher_wait(ld);
-    return sp_kept_refresh(ld->conn, 0, years, err);
+    sp_status_t st = sp_kept_refresh(ld->conn, 0, years, err);
+    if (st != SP_OK)
+        sp_log(SP_LOG_WARNING, "kept_refresh_failed",
+               "error=%s detail=\"the views compute the years stored at query time until the "
+               "next refresh\"",
+               SP_LOG_Q(err->message));
+    return st;
 }
 
 /* Whether the keeper was asked to stop, after waiting at most pause_us for it. */

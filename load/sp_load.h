@@ -190,7 +190,8 @@ sp_status_t sp_migrate(PGconn *conn, bool verbose, sp_error_t *err);
  * years they touch; a refresh recomputes the marked years once, outside them. Readers see
  * the same rows before and after (marked years are computed at query time).
  * sp_loader_refresh_kept refreshes on the loader's connection once its flight has landed
- * (`load` at its end); *years (may be NULL) is how many years it recomputed. */
+ * (`load` and `quarantine replay` at their end); *years (may be NULL) is how many years it
+ * recomputed. A failure is logged as a warning too. */
 sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err);
 /* The daemon's keeper: a thread with its own connection (conninfo) that refreshes after it
  * is told observations were stored: at most once per interval_ms and after waiting at least

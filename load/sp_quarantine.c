@@ -112,10 +112,10 @@ sp_status_t sp_quarantine_replay(sp_loader_t *ld, const sp_quarantine_filter_t *
         if (n < REPLAY_PAGE)
             break;
     }
-    /* The kept values of what the replay stored; a failure leaves them to the next refresh
-     * (the views read the data either way). */
+    /* The kept values of what the replay stored; a failure is only logged (the views read
+     * the data either way). */
     sp_error_t kerr;
-    if (*loaded > 0 && sp_kept_refresh(ld->conn, 0, NULL, &kerr) != SP_OK)
-        sp_log(SP_LOG_WARNING, "kept_refresh_failed", "error=%s", SP_LOG_Q(kerr.message));
+    if (*loaded > 0)
+        (void)sp_loader_refresh_kept(ld, NULL, &kerr);
     return SP_OK;
 }

@@ -29,34 +29,21 @@ CREATE TABLE statpipe.kept_stale (
 CREATE INDEX kept_stale_year ON statpipe.kept_stale (indicator, ref_area, year);
 COMMENT ON TABLE statpipe.kept_stale IS 'The kept years (indicator, area, year) whose kept values miss observations stored since they were computed: one row per storing transaction and year, deleted by statpipe.refresh_stale() as it recomputes them. The views compute a year with a row here at query time.';
 
--- The statement trigger of statpipe.observation: the vintages as before, the kept years
--- marked instead of recomputed.
-CREATE OR REPLACE FUNCTION statpipe.observation_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
-BEGIN
-    PERFORM statpipe.refresh_vintages(array_agg(c.series_id), array_agg(c.time_period))
-       FROM changed c;
-    INSERT INTO statpipe.kept_stale (indicator, ref_area, year)
+-- The statement trigger of statpipe.observation keeps the vintages and marks the kept
+-- years it touched.
+SELECT statpipe.redefine_function('statpipe.observation_changed()', ARRAY[
+    ['    PERFORM statpipe.refresh_kept(array_agg(k.indicator), array_agg(k.ref_area), array_agg(k.year))
+       FROM (SELECT DISTINCT s.indicator, s.ref_area, left(c.time_period, 4)::int AS year
+               FROM changed c JOIN statpipe.series s ON s.series_id = c.series_id) k;',
+     '    INSERT INTO statpipe.kept_stale (indicator, ref_area, year)
     SELECT DISTINCT s.indicator, s.ref_area, left(c.time_period, 4)::int
-      FROM changed c JOIN statpipe.series s ON s.series_id = c.series_id;
-    RETURN NULL;
-END
-$$;
+      FROM changed c JOIN statpipe.series s ON s.series_id = c.series_id;']]);
 
-CREATE OR REPLACE FUNCTION statpipe.observation_truncated() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
-BEGIN
-    -- DELETE, not TRUNCATE: a TRUNCATE ... CASCADE of observation and series has already
-    -- emptied the tables in this statement, and TRUNCATE cannot run on a table in use.
-    DELETE FROM statpipe.vintage;
-    DELETE FROM statpipe.observation_latest_kept;
-    DELETE FROM statpipe.period_value_kept;
-    DELETE FROM statpipe.annual_value_kept;
-    DELETE FROM statpipe.kept_year;
-    DELETE FROM statpipe.kept_stale;
-    RETURN NULL;
-END
-$$;
+-- TRUNCATE of statpipe.observation empties the marks with the kept tables.
+SELECT statpipe.redefine_function('statpipe.observation_truncated()', ARRAY[
+    ['    DELETE FROM statpipe.kept_year;',
+     '    DELETE FROM statpipe.kept_year;
+    DELETE FROM statpipe.kept_stale;']]);
 
 CREATE FUNCTION statpipe.refresh_stale(p_max_years int DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$

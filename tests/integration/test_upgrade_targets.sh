@@ -116,7 +116,9 @@ applied migration 027_sdmx.sql
 applied migration 028_data_change.sql
 applied migration 029_kept_after_load.sql
 applied migration 030_observation_by_series.sql" "$(echo "$out" | grep '^applied migration')"
-# 029: the kept values the upgrade filled are current, none marked stale.
+# 029: the kept values the upgrade filled are current, none marked stale: 4 kept years,
+# one per stored figure's indicator and year (ECOM_TX 2019 and 2020, BS_5G 2022,
+# POPULATION 2022), every release of them past.
 check "no kept year is stale after the upgrade" "0|4" \
     "$(sp_psql -c "select (select count(*) from statpipe.kept_stale) || '|'
                           || (select count(*) from statpipe.kept_year_now where current)")"
