@@ -35,6 +35,10 @@ echo "a consume: $(rate "$n" "$t") msg/s ($t s)"
 "$SP_SOURCE_DIR/build/release/bench/parse_bench" "$SP_SOURCE_DIR/schemas/catalogue" "$feed" \
     | sed 's/^/b /'
 
+# p. latency from produce to commit at a paced 10,000 messages a second, first, while the
+# server holds no other step's rows, in a database of its own
+source "$bench_dir/latency.sh"
+
 # e. statpipe run, end to end, exactly once with vintages; the CPU of PostgreSQL and of
 # the cluster meanwhile (bench/cpu.sh), besides the daemon's (GNU time)
 source "$bench_dir/cpu.sh"
@@ -133,8 +137,6 @@ check "f loaded what e loaded" "$rows" "$f_loaded" >/dev/null
 f_rate=$(rate "$n" "$f_t")
 echo "f Python pipeline (confluent-kafka, json, Decimal, COPY): $f_rate msg/s ($f_t s, $f_out)"
 
-# p. latency from produce to commit at a paced 10,000 messages a second
-source "$bench_dir/latency.sh"
 # e16. the same with a prefetch queue twice the default, on emptied tables: what the Kafka
 # client's refill costs (and what it saves in memory). Not in the summary line.
 sp_psql -c "truncate statpipe.observation, statpipe.message_seen, statpipe.quarantine, statpipe.kafka_offset, statpipe.series cascade" >/dev/null
