@@ -10,7 +10,7 @@ bench_dir="$SP_SOURCE_DIR/bench"
 # New figures, as in production: a database of its own, migrated and empty, and ids not
 # seen before. Not the tables of bench/e2e.sh's other steps: each of those deletes a
 # million rows, and the server's cleanup of them would be measured with the daemon.
-sp_psql -c "drop database if exists paced" -c "create database paced" >/dev/null
+sp_psql -c "set client_min_messages = warning" -c "drop database if exists paced" -c "create database paced" >/dev/null
 outer_db=$PGDATABASE
 export PGDATABASE=paced
 "$STATPIPE" migrate -q
