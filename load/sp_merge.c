@@ -21,18 +21,24 @@
 
 /* After a lean merge met a seen id, this many batches take the checked form. */
 #define CHECKED_MERGES_AFTER_SEEN 16
-/* A batch that keeps losing races for its message ids gives up after this many tries. */
+/* A batch that keeps losing races for its message ids or periods gives up after this many
+ * tries. */
 #define MERGE_ATTEMPTS 10
 
-/* The constraint and column whose violations the merge answers by running again. */
+/* The constraint, column and table whose violations the merge answers by running again. */
 #define SEEN_CONSTRAINT "message_seen_pkey"
 #define SERIES_ID_COLUMN "series_id"
+/* The vintages of a (series, period) (migration 031): a second current one, or a second one
+ * from the same release, means another transaction stored the period meanwhile. */
+#define VINTAGE_SCHEMA "statpipe"
+#define VINTAGE_TABLE "vintage"
 
 /* Why a merge statement failed, when running again can cure it. */
 typedef enum merge_failure {
     MERGE_FAILED,         /* anything else: the batch is kept for the caller */
     MERGE_SEEN_RACE,      /* a message id was recorded meanwhile (or, lean, seen before) */
     MERGE_SERIES_MISSING, /* a series thought stored is not in statpipe.series */
+    MERGE_VINTAGE_RACE,   /* another transaction stored one of the batch's periods meanwhile */
 } merge_failure_t;
 
 static sp_status_t rollback(sp_loader_t *ld, sp_status_t st)
@@ -54,9 +60,15 @@ static sp_status_t merge_step(PGconn *conn, const char *sql, const char *what, u
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
         const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+        const char *schema = PQresultErrorField(res, PG_DIAG_SCHEMA_NAME);
+        const char *table = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
         if (sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION) && constraint != NULL &&
             strcmp(constraint, SEEN_CONSTRAINT) == 0)
             *why = MERGE_SEEN_RACE;
+        else if (sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION) && schema != NULL &&
+                 table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
+                 strcmp(table, VINTAGE_TABLE) == 0)
+            *why = MERGE_VINTAGE_RACE;
         else if (sp_pg_state_is(res, SP_SQLSTATE_NOT_NULL_VIOLATION) && column != NULL &&
                  strcmp(column, SERIES_ID_COLUMN) == 0)
             *why = MERGE_SERIES_MISSING;
@@ -179,6 +191,12 @@ sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, s
             /* Known to the loader, missing in the table: add the series, forget the rest. */
             sp_log(SP_LOG_WARNING, "batch_rerun", "reason=\"a series thought stored is missing\"");
             b->series_missing = true;
+            continue;
+        }
+        if (why == MERGE_VINTAGE_RACE) {
+            /* It waited for that transaction to end: the rerun's vintages see its figures. */
+            sp_log(SP_LOG_INFO, "batch_rerun",
+                   "reason=\"another transaction stored one of its periods\" attempt=%d", attempt);
             continue;
         }
         if (why != MERGE_SEEN_RACE)

@@ -100,9 +100,10 @@ echo "ok - load/sql: $(ls "$sql"/*.sql | wc -l) statements plan in psql"
 
 # The tables that grow with the data are distributable by series (docs/scaling.md): every
 # unique index of each includes series_id. The check would fail on a unique index without
-# it, as observation's primary key on obs_id alone was before 030.
+# it, as observation's primary key on obs_id alone was before 030. vintage has two: its
+# primary key and its current vintages (031).
 check "every unique index of the series-keyed tables includes series_id" \
-    "observation|1|1 period_value_kept|1|1 vintage|1|1" \
+    "observation|1|1 period_value_kept|1|1 vintage|2|2" \
     "$(sp_psql -c "select string_agg(relname || '|' || n || '|' || with_series, ' ' order by relname)
                      from (select c.relname, count(*) as n,
                                   count(*) filter (where exists (
