@@ -62,11 +62,10 @@ static sp_status_t merge_step(PGconn *conn, const char *sql, const char *what, u
         const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
         const char *schema = PQresultErrorField(res, PG_DIAG_SCHEMA_NAME);
         const char *table = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
-        if (sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION) && constraint != NULL &&
-            strcmp(constraint, SEEN_CONSTRAINT) == 0)
+        bool unique = sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION);
+        if (unique && constraint != NULL && strcmp(constraint, SEEN_CONSTRAINT) == 0)
             *why = MERGE_SEEN_RACE;
-        else if (sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION) && schema != NULL &&
-                 table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
+        else if (unique && schema != NULL && table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
                  strcmp(table, VINTAGE_TABLE) == 0)
             *why = MERGE_VINTAGE_RACE;
         else if (sp_pg_state_is(res, SP_SQLSTATE_NOT_NULL_VIOLATION) && column != NULL &&

@@ -14,8 +14,9 @@
 -- Pairs that already hold more than one current vintage of an audience are recomputed
 -- first, so that the index can be built on a database in use.
 
+-- (refresh_vintages takes each pair once, however often it is named.)
 SELECT statpipe.refresh_vintages(array_agg(d.series_id), array_agg(d.time_period))
-  FROM (SELECT DISTINCT v.series_id, v.time_period
+  FROM (SELECT v.series_id, v.time_period
           FROM statpipe.vintage v
          WHERE v.valid_to IS NULL
          GROUP BY v.series_id, v.time_period, v.audience

@@ -135,6 +135,17 @@ sp_psql() {
     psql -X -q -v ON_ERROR_STOP=1 -At "$@"
 }
 
+# Rows statpipe.vintage differs by from a recomputation of every stored (series, period) from
+# scratch: 0 when the vintages kept statement by statement are those the observations say.
+vintages_as_recomputed() {
+    sp_psql -c "create temp table kept as select * from statpipe.vintage;
+                select statpipe.refresh_vintages(array_agg(series_id), array_agg(time_period))
+                  from (select distinct series_id, time_period from statpipe.observation) s;
+                select count(*) from ((table kept except all table statpipe.vintage)
+                                      union all (table statpipe.vintage except all table kept)) d" \
+        | tail -n 1
+}
+
 # The database's observations in gen_feed.sh's GEN_EXPECTED format, sorted.
 sp_db_rows() {
     sp_psql -c "set timezone = 'UTC'" -c "select concat_ws('|', s.sender, s.indicator,

@@ -13,16 +13,6 @@ fresh() {
     oracle_targets >/dev/null
 }
 
-# The vintages the trigger kept batch by batch are those computed from scratch.
-vintages_as_recomputed() { # label
-    sp_psql -c "create temp table kept as select * from statpipe.vintage;
-                select statpipe.refresh_vintages(array_agg(series_id), array_agg(time_period))
-                  from (select distinct series_id, time_period from statpipe.observation) s;
-                select count(*) from ((table kept except all table statpipe.vintage)
-                                      union all (table statpipe.vintage except all table kept)) d" \
-        | tail -n 1
-}
-
 # The period and annual values and growth kept batch by batch, once refreshed, are those
 # computed from scratch, and, for every kept year whose values an internal reader sees now
 # (no release under embargo), those the query-time functions compute; stats.growth is
