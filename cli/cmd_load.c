@@ -20,9 +20,11 @@ static void load_usage(FILE *out)
             "through the same transform and load as the daemon. Bad lines go to\n"
             "quarantine with their file and line. Loading a file twice loads nothing\n"
             "new: message ids already seen are no-ops. Once every file is in, the tables\n"
-            "that make the stats views fast are refreshed for what was stored, once.\n\n"
+            "that make the stats views fast are refreshed for what was stored, once,\n"
+            "on load.connections connections side by side (default %d).\n\n"
             "options:\n"
-            "  -c FILE         config file (pg.conninfo, batch.rows, message.max.bytes)\n"
+            "  -c FILE         config file (pg.conninfo, batch.rows, message.max.bytes,\n"
+            "                  load.connections)\n"
             "  -d CONNINFO     PostgreSQL connection string (default: PG* variables)\n"
             "  --batch-rows N  messages per transaction (default %d)\n"
             "  --format F      ndjson (default), or an SDMX data file of the dataflow\n"
@@ -33,7 +35,7 @@ static void load_usage(FILE *out)
             "  --release TIME  the release of SDMX observations that carry none (no\n"
             "                  VALID_FROM column or validFromDate)\n"
             "  -h, --help      show this help\n",
-            SP_DEFAULT_BATCH_ROWS);
+            SP_DEFAULT_CONNECTIONS, SP_DEFAULT_BATCH_ROWS);
 }
 
 /* On a terminal, one line of progress redrawn at most every half second: messages, rate,
@@ -229,9 +231,10 @@ int sp_cmd_load(int argc, char **argv)
             goto out;
         }
     }
-    /* The kept values of what was stored, recomputed once for the whole load. The data is
-     * in and every view reads it either way, so a failure is only logged (a warning). */
-    (void)sp_loader_refresh_kept(ld, NULL, &err);
+    /* The kept values of what was stored, recomputed once for the whole load, in as many
+     * parts side by side as load.connections says. The data is in and every view reads it
+     * either way, so a failure is only logged (a warning). */
+    (void)sp_loader_refresh_kept(ld, (int)s.connections, NULL, &err);
     const sp_load_stats_t *st = sp_loader_stats(ld);
     printf("loaded %llu messages: %llu observations staged, %llu new vintages, %llu "
            "quarantined\n",

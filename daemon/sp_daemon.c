@@ -336,7 +336,7 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
     for (int i = 0; i < d.n_lanes; i++)
         sp_loader_set_limits(d.lanes[i].ld, &s->limits);
     if (sp_keeper_start(d.pool, s->conninfo, (int64_t)s->kept_refresh_ms,
-                        (int64_t)s->kept_backlog_ms, &d.keeper, err) != SP_OK)
+                        (int64_t)s->kept_backlog_ms, d.n_lanes, &d.keeper, err) != SP_OK)
         goto out;
 
     sp_consumer_hooks_t hooks = {&d, sp_lane_hook_stored_offset, sp_lane_hook_before_revoke};

@@ -12,12 +12,18 @@
  * daemon reads a backlog (its batches close full) it
  * waits until the backlog is read, or the backlog wait has passed since the first
  * unrefreshed batch, so the backlog's batches share one recomputation of their years.
+ *
+ * A refresh at the end of a load (`statpipe load`, `run -e`) runs in parts side by side
+ * (migration 032): part i takes the marks of the (indicator, area) buckets numbered i
+ * modulo the parts, on a connection of its own, so the one recomputation of a load's
+ * years uses as many cores as the loader's connections did.
  */
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* The kept years one background refresh transaction recomputes. */
@@ -30,6 +36,7 @@ struct sp_keeper {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     int64_t interval_ms, backlog_ms;
+    int parts;               /* the refresh at the stop runs in this many parts at once */
     bool stored;             /* observations were stored since the last refresh began */
     int64_t stored_since_us; /* when stored last became true */
     bool backlog;            /* the daemon is reading a backlog */
@@ -43,16 +50,19 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, sp_error_t *err)
+sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, int part, int parts, uint64_t *years,
+                            sp_error_t *err)
 {
-    char max[24];
-    const char *params[1] = {NULL}; /* NULL: every marked year */
+    char max[24], part_s[16], parts_s[16];
+    const char *params[3] = {NULL, part_s, parts_s}; /* max NULL: every marked year */
     if (max_years > 0) {
         snprintf(max, sizeof(max), "%llu", (unsigned long long)max_years);
         params[0] = max;
     }
+    snprintf(part_s, sizeof(part_s), "%d", part);
+    snprintf(parts_s, sizeof(parts_s), "%d", parts);
     PGresult *res = NULL;
-    if (sp_pg_query(conn, sp_load_sql()->kept_refresh, 1, params, "refreshing the kept values",
+    if (sp_pg_query(conn, sp_load_sql()->kept_refresh, 3, params, "refreshing the kept values",
                     &res, err) != SP_OK)
         return err ? err->code : SP_ERR_SERVER;
     if (years != NULL)
@@ -61,10 +71,74 @@ sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, s
     return SP_OK;
 }
 
-sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err)
+/* One part of a refresh in parts, run by a thread of its own on a connection of its own. */
+typedef struct refresh_part {
+    const char *conninfo;
+    int part, parts;
+    uint64_t years;
+    sp_status_t st;
+    sp_error_t err;
+    pthread_t thread;
+    bool started;
+} refresh_part_t;
+
+static void *refresh_part_main(void *arg)
+{
+    refresh_part_t *rp = arg;
+    PGconn *conn = NULL;
+    rp->st = sp_pg_connect(rp->conninfo, &conn, &rp->err);
+    if (rp->st == SP_OK)
+        rp->st = sp_kept_refresh(conn, 0, rp->part, rp->parts, &rp->years, &rp->err);
+    sp_pg_close(conn);
+    return NULL;
+}
+
+sp_status_t sp_kept_refresh_parts(PGconn *conn, const char *conninfo, int parts, uint64_t *years,
+                                  sp_error_t *err)
+{
+    if (parts < 1)
+        parts = 1;
+    if (parts > SP_KEPT_MAX_PARTS)
+        parts = SP_KEPT_MAX_PARTS;
+    refresh_part_t rp[SP_KEPT_MAX_PARTS];
+    memset(rp, 0, sizeof(rp));
+    for (int i = 1; i < parts; i++) {
+        rp[i] = (refresh_part_t){.conninfo = conninfo, .part = i, .parts = parts};
+        rp[i].started = pthread_create(&rp[i].thread, NULL, refresh_part_main, &rp[i]) == 0;
+        if (!rp[i].started) {
+            rp[i].st = SP_ERR_INTERNAL;
+            sp_error_set(&rp[i].err, SP_ERR_INTERNAL, "could not start a refresh thread");
+        }
+    }
+    rp[0].st = sp_kept_refresh(conn, 0, 0, parts, &rp[0].years, &rp[0].err);
+    sp_status_t st = SP_OK;
+    uint64_t total = 0;
+    for (int i = 0; i < parts; i++) {
+        if (i > 0 && rp[i].started)
+            pthread_join(rp[i].thread, NULL);
+        total += rp[i].years;
+        if (rp[i].st != SP_OK && st == SP_OK) { /* the part's marks stay for the next one */
+            st = rp[i].st;
+            if (err != NULL)
+                *err = rp[i].err;
+        }
+    }
+    if (years != NULL)
+        *years = total;
+    return st;
+}
+
+sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, int parts, uint64_t *years, sp_error_t *err)
 {
     sp_flusher_wait(ld);
-    sp_status_t st = sp_kept_refresh(ld->conn, 0, years, err);
+    int64_t start = mono_us();
+    uint64_t n = 0;
+    sp_status_t st = sp_kept_refresh_parts(ld->conn, ld->conninfo, parts, &n, err);
+    if (years != NULL)
+        *years = n;
+    if (st == SP_OK && n > 0)
+        sp_log(SP_LOG_INFO, "kept_refresh", "years=%llu parts=%d ms=%lld", (unsigned long long)n,
+               parts, (long long)((mono_us() - start) / 1000));
     if (st != SP_OK)
         sp_log(SP_LOG_WARNING, "kept_refresh_failed",
                "error=%s detail=\"the views compute the years stored at query time until the "
@@ -89,7 +163,8 @@ static bool keeper_stopping(sp_keeper_t *k, int64_t pause_us)
 /* One refresh on the keeper's connection, connecting first if need be; logged at level.
  * In the background (chunked) it recomputes KEEPER_CHUNK_YEARS years a transaction and
  * pauses after each as long as it took, so that it takes at most half a core from the
- * lanes while it runs; at the stop it recomputes everything at once. */
+ * lanes while it runs; at the stop, when the lanes are idle, it recomputes everything at
+ * once, in k->parts parts side by side. */
 static sp_status_t keeper_refresh(sp_keeper_t *k, bool chunked, int level, sp_error_t *err)
 {
     if (k->conn != NULL && PQstatus(k->conn) != CONNECTION_OK) {
@@ -102,7 +177,9 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, bool chunked, int level, sp_er
     uint64_t years = 0, chunk;
     for (;;) {
         int64_t t0 = mono_us();
-        sp_status_t st = sp_kept_refresh(k->conn, chunked ? KEEPER_CHUNK_YEARS : 0, &chunk, err);
+        sp_status_t st = chunked
+                             ? sp_kept_refresh(k->conn, KEEPER_CHUNK_YEARS, 0, 1, &chunk, err)
+                             : sp_kept_refresh_parts(k->conn, k->conninfo, k->parts, &chunk, err);
         if (st != SP_OK)
             return st;
         years += chunk;
@@ -110,8 +187,8 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, bool chunked, int level, sp_er
             break;
     }
     if (years > 0)
-        sp_log(level, "kept_refresh", "years=%llu ms=%lld", (unsigned long long)years,
-               (long long)((mono_us() - start) / 1000));
+        sp_log(level, "kept_refresh", "years=%llu parts=%d ms=%lld", (unsigned long long)years,
+               chunked ? 1 : k->parts, (long long)((mono_us() - start) / 1000));
     return SP_OK;
 }
 
@@ -154,12 +231,13 @@ static void *keeper_main(void *arg)
 }
 
 sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t interval_ms,
-                            int64_t backlog_ms, sp_keeper_t **out, sp_error_t *err)
+                            int64_t backlog_ms, int parts, sp_keeper_t **out, sp_error_t *err)
 {
     sp_keeper_t *k = apr_pcalloc(pool, sizeof(*k));
     k->conninfo = apr_pstrdup(pool, conninfo);
     k->interval_ms = interval_ms;
     k->backlog_ms = backlog_ms;
+    k->parts = parts;
     k->stored = true; /* marks left by an earlier run are recomputed at once */
     k->stored_since_us = mono_us();
     pthread_condattr_t ca;

@@ -189,10 +189,11 @@ sp_status_t sp_migrate(PGconn *conn, bool verbose, sp_error_t *err);
 /* The kept values (migration 029): the transactions that store observations mark the kept
  * years they touch; a refresh recomputes the marked years once, outside them. Readers see
  * the same rows before and after (marked years are computed at query time).
- * sp_loader_refresh_kept refreshes on the loader's connection once its flight has landed
- * (`load` and `quarantine replay` at their end); *years (may be NULL) is how many years it
- * recomputed. A failure is logged as a warning too. */
-sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t *err);
+ * sp_loader_refresh_kept refreshes once the loader's flight has landed (`load` and
+ * `quarantine replay` at their end), in `parts` parts side by side (migration 032): one on
+ * the loader's connection, each other on a connection of its own; *years (may be NULL) is
+ * how many years it recomputed. A failure is logged as a warning too. */
+sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, int parts, uint64_t *years, sp_error_t *err);
 /* The daemon's keeper: a thread with its own connection (conninfo) that refreshes after it
  * is told observations were stored: at most once per interval_ms and after waiting at least
  * three times as long as the last refresh took, in transactions of a few hundred years
@@ -200,10 +201,10 @@ sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, uint64_t *years, sp_error_t 
  * before the backlog is read or backlog_ms have passed since the first batch not refreshed.
  * It refreshes at once when it starts (marks an earlier run left). A failed refresh is
  * logged and tried again after the interval. sp_keeper_stop ends the thread; with refresh,
- * it refreshes once more before it returns (`run -e`). */
+ * it refreshes once more before it returns (`run -e`), in `parts` parts side by side. */
 typedef struct sp_keeper sp_keeper_t;
 sp_status_t sp_keeper_start(apr_pool_t *pool, const char *conninfo, int64_t interval_ms,
-                            int64_t backlog_ms, sp_keeper_t **out, sp_error_t *err);
+                            int64_t backlog_ms, int parts, sp_keeper_t **out, sp_error_t *err);
 /* stored: batches stored observations since the last call; backlog: the daemon's batches
  * close full (it reads a backlog). */
 void sp_keeper_tell(sp_keeper_t *k, bool stored, bool backlog);

@@ -58,6 +58,7 @@ const sp_load_sql_t *sp_load_sql(void);
 struct sp_loader {
     apr_pool_t *pool;
     PGconn *conn;
+    const char *conninfo; /* what conn was opened with: a refresh in parts opens more */
     const char *group_id;
     const sp_load_sql_t *sql;
     sp_transformer_t *tf;
@@ -115,7 +116,17 @@ void sp_flusher_stop(sp_loader_t *ld);
  * and empties it. */
 void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted);
 
-/* sp_keeper.c: runs kept_refresh.sql on conn, for at most max_years years (0: all). */
-sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, uint64_t *years, sp_error_t *err);
+/* sp_keeper.c: runs kept_refresh.sql on conn, for at most max_years years (0: all) of part
+ * `part` of `parts` (0 of 1: every marked year). */
+sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, int part, int parts, uint64_t *years,
+                            sp_error_t *err);
+/* The most parts a refresh runs in (statpipe.refresh_stale allows 64). */
+#define SP_KEPT_MAX_PARTS 16
+/* Refreshes every marked year in `parts` parts at once: part 0 on conn in the caller's
+ * thread, each other part in a thread of its own on a connection to conninfo. *years (may
+ * be NULL) is how many years all parts recomputed; a part that fails leaves its marks, and
+ * its error is returned after every part has ended. */
+sp_status_t sp_kept_refresh_parts(PGconn *conn, const char *conninfo, int parts, uint64_t *years,
+                                  sp_error_t *err);
 
 #endif

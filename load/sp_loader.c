@@ -40,6 +40,7 @@ sp_status_t sp_loader_open(apr_pool_t *parent, const char *conninfo, const char 
         return sp_error_set(err, SP_ERR_NOMEM, "could not create a memory pool");
     sp_loader_t *ld = apr_pcalloc(pool, sizeof(*ld));
     ld->pool = pool;
+    ld->conninfo = apr_pstrdup(pool, conninfo);
     ld->group_id = group_id ? apr_pstrdup(pool, group_id) : NULL;
     ld->sql = sp_load_sql();
     sp_batch_init(&ld->batches[0]);

@@ -116,6 +116,6 @@ sp_status_t sp_quarantine_replay(sp_loader_t *ld, const sp_quarantine_filter_t *
      * the data either way). */
     sp_error_t kerr;
     if (*loaded > 0)
-        (void)sp_loader_refresh_kept(ld, NULL, &kerr);
+        (void)sp_loader_refresh_kept(ld, 1, NULL, &kerr);
     return SP_OK;
 }

@@ -13,22 +13,6 @@ sp_kafka_start --brokers 1 --topic kept:2
 kopts=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
 
 marks() { sp_psql -c "select count(*) from statpipe.kept_stale"; }
-# Rows the kept tables differ by from a recomputation of every kept year from scratch.
-kept_vs_scratch() {
-    sp_psql -c "create temp table kl as select * from statpipe.observation_latest_kept;
-                create temp table kp as select * from statpipe.period_value_kept;
-                create temp table ka as select * from statpipe.annual_value_kept;
-                select statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
-                  from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int as year
-                          from statpipe.observation o join statpipe.series s using (series_id)) k;
-                select (select count(*) from ((table kl except all table statpipe.observation_latest_kept)
-                          union all (table statpipe.observation_latest_kept except all table kl)) d)
-                     + (select count(*) from ((table kp except all table statpipe.period_value_kept)
-                          union all (table statpipe.period_value_kept except all table kp)) d)
-                     + (select count(*) from ((table ka except all table statpipe.annual_value_kept)
-                          union all (table statpipe.annual_value_kept except all table ka)) d)" | tail -n 1
-}
-
 # The oracle in two halves: the first by load, which refreshes at its end.
 oracle_lines > "$SP_TMP/all.txt"
 half=$(( $(wc -l < "$SP_TMP/all.txt") / 2 ))

@@ -100,7 +100,8 @@ applied migration 027_sdmx.sql
 applied migration 028_data_change.sql
 applied migration 029_kept_after_load.sql
 applied migration 030_observation_by_series.sql
-applied migration 031_vintage_one_current.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 031_vintage_one_current.sql
+applied migration 032_kept_refresh_in_parts.sql" "$(echo "$out" | grep '^applied migration')"
 check "no row lost or changed" "$before" "$(snapshot)"
 check "the kept values are filled from the stored observations" "0|0" \
     "$(sp_psql -c "select (select count(*) from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int

@@ -110,13 +110,14 @@ views_before=$(views_now)
 case "$before" in 21:*) ;; *) fail "evaluation rows before the upgrade: $before" ;; esac
 
 out=$("$STATPIPE" migrate)
-check "the upgrade applies 025 to 031" "applied migration 025_area_targets.sql
+check "the upgrade applies 025 to 032" "applied migration 025_area_targets.sql
 applied migration 026_breakdown.sql
 applied migration 027_sdmx.sql
 applied migration 028_data_change.sql
 applied migration 029_kept_after_load.sql
 applied migration 030_observation_by_series.sql
-applied migration 031_vintage_one_current.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 031_vintage_one_current.sql
+applied migration 032_kept_refresh_in_parts.sql" "$(echo "$out" | grep '^applied migration')"
 # 029: the kept values the upgrade filled are current, none marked stale: 4 kept years,
 # one per stored figure's indicator and year (ECOM_TX 2019 and 2020, BS_5G 2022,
 # POPULATION 2022), every release of them past.
