@@ -50,6 +50,14 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Logs a refresh that recomputed years (none: nothing to say). */
+static void log_refresh(int level, uint64_t years, int parts, int64_t start_us)
+{
+    if (years > 0)
+        sp_log(level, "kept_refresh", "years=%llu parts=%d ms=%lld", (unsigned long long)years,
+               parts, (long long)((mono_us() - start_us) / 1000));
+}
+
 sp_status_t sp_kept_refresh(PGconn *conn, uint64_t max_years, int part, int parts, uint64_t *years,
                             sp_error_t *err)
 {
@@ -136,10 +144,9 @@ sp_status_t sp_loader_refresh_kept(sp_loader_t *ld, int parts, uint64_t *years, 
     sp_status_t st = sp_kept_refresh_parts(ld->conn, ld->conninfo, parts, &n, err);
     if (years != NULL)
         *years = n;
-    if (st == SP_OK && n > 0)
-        sp_log(SP_LOG_INFO, "kept_refresh", "years=%llu parts=%d ms=%lld", (unsigned long long)n,
-               parts, (long long)((mono_us() - start) / 1000));
-    if (st != SP_OK)
+    if (st == SP_OK)
+        log_refresh(SP_LOG_INFO, n, parts, start);
+    else
         sp_log(SP_LOG_WARNING, "kept_refresh_failed",
                "error=%s detail=\"the views compute the years stored at query time until the "
                "next refresh\"",
@@ -186,9 +193,7 @@ static sp_status_t keeper_refresh(sp_keeper_t *k, bool chunked, int level, sp_er
         if (!chunked || chunk < KEEPER_CHUNK_YEARS || keeper_stopping(k, mono_us() - t0))
             break;
     }
-    if (years > 0)
-        sp_log(level, "kept_refresh", "years=%llu parts=%d ms=%lld", (unsigned long long)years,
-               chunked ? 1 : k->parts, (long long)((mono_us() - start) / 1000));
+    log_refresh(level, years, chunked ? 1 : k->parts, start);
     return SP_OK;
 }
 

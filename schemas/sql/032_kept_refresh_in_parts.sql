@@ -12,18 +12,16 @@
 --
 -- A call with one argument or none, as before, takes every bucket.
 --
--- refresh_kept also deletes the rows of the years it recomputes from the two large kept
--- tables by index, year by year, instead of by a join that scans each whole table: a
--- background refresh of a few hundred years no longer reads every kept row.
+-- refresh_kept deletes the rows of the years it recomputes from the two large kept tables
+-- by index, year by year, so that a background refresh of a few hundred years reads their
+-- rows only, not each whole table.
 
 CREATE FUNCTION statpipe.kept_bucket(p_indicator text, p_ref_area text) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog
 RETURN hashtext(p_indicator || ' ' || p_ref_area) & 63;
 COMMENT ON FUNCTION statpipe.kept_bucket(text, text) IS 'The bucket (0 to 63) of an (indicator, area) whose kept years are refreshed together: statpipe.refresh_kept locks the buckets it recomputes, and statpipe.refresh_stale takes the marks of a share of them.';
 
--- One lock per bucket of the pairs, instead of one per (indicator, area, year) and the
--- year after, with one lock for all when a transaction had more than 64 of those; the
--- deletes by index.
+-- refresh_kept: one lock per bucket of its pairs; the deletes by index.
 SELECT statpipe.redefine_function('statpipe.refresh_kept(text[], text[], int[])', ARRAY[
     ['DECLARE
     n_buckets int;

@@ -146,15 +146,18 @@ vintages_as_recomputed() {
         | tail -n 1
 }
 
+# The statement that recomputes every kept year of the stored observations from scratch.
+SP_KEPT_RECOMPUTE_ALL="select statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
+  from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int as year
+          from statpipe.observation o join statpipe.series s using (series_id)) k"
+
 # Rows the kept tables differ by from a recomputation of every kept year from scratch: 0
 # when the kept values refreshed mark by mark are those the vintages say.
 kept_vs_scratch() {
     sp_psql -c "create temp table kl as select * from statpipe.observation_latest_kept;
                 create temp table kp as select * from statpipe.period_value_kept;
                 create temp table ka as select * from statpipe.annual_value_kept;
-                select statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
-                  from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int as year
-                          from statpipe.observation o join statpipe.series s using (series_id)) k;
+                $SP_KEPT_RECOMPUTE_ALL;
                 select (select count(*) from ((table kl except all table statpipe.observation_latest_kept)
                           union all (table statpipe.observation_latest_kept except all table kl)) d)
                      + (select count(*) from ((table kp except all table statpipe.period_value_kept)

@@ -96,7 +96,7 @@ for args in "null, 2, 2" "null, 0, 0" "null, 0, 65" "null, -1, 2" "null, null, 2
     *) fail "refresh_stale($args): $out" ;;
     esac
 done
-check "the calls of before 032 still take every bucket" 0 "$(sp_psql -c "select statpipe.refresh_stale(5)")"
+check "a call with one argument takes every bucket" 0 "$(sp_psql -c "select statpipe.refresh_stale(5)")"
 
 # run -e refreshes at its end in as many parts as it has connections.
 "$STATPIPE" produce -b "$BROKERS" -t parts "$SP_TMP/second.ndjson" >/dev/null

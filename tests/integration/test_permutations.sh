@@ -23,9 +23,7 @@ kept_as_computed() {
     sp_psql -c "create temp table kp as select * from statpipe.period_value_kept;
                 create temp table ka as select * from statpipe.annual_value_kept;
                 create temp table ky as select * from statpipe.kept_year;
-                select statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
-                  from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int as year
-                          from statpipe.observation o join statpipe.series s using (series_id)) k;
+                $SP_KEPT_RECOMPUTE_ALL;
                 create temp table cur as select indicator, ref_area, year from statpipe.kept_year_now where current;
                 create temp table lp as
                 select s.series_id, p.* from statpipe.series s
