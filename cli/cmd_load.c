@@ -236,6 +236,8 @@ int sp_cmd_load(int argc, char **argv)
      * either way, so a failure is only logged (a warning). */
     (void)sp_loader_refresh_kept(ld, (int)s.connections, NULL, &err);
     const sp_load_stats_t *st = sp_loader_stats(ld);
+    sp_log(SP_LOG_INFO, "load_done", "batches=%llu copied=%llu", (unsigned long long)st->batches,
+           (unsigned long long)st->copied);
     printf("loaded %llu messages: %llu observations staged, %llu new vintages, %llu "
            "quarantined\n",
            (unsigned long long)st->messages, (unsigned long long)st->rows,

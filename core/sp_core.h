@@ -171,6 +171,11 @@ static inline bool sp_keyset_add2(sp_keyset_t *s, const char *a, size_t alen, co
 }
 /* Whether the key made of the n parts is in the set. */
 bool sp_keyset_contains(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n);
+/* The index (as sp_keyset_key takes it) of the key made of the n parts, or SP_KEYSET_NONE.
+ * Keys keep their index until an undo or a reset removes them, so an array beside the set
+ * can hold a value per key. */
+#define SP_KEYSET_NONE ((size_t)-1)
+size_t sp_keyset_index(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n);
 /* Key i (0 <= i < sp_keyset_size) as stored: its parts, each followed by 0xFF. */
 static inline const char *sp_keyset_key(const sp_keyset_t *s, size_t i, size_t *len)
 {

@@ -127,11 +127,16 @@ bool sp_keyset_add_stored(sp_keyset_t *s, const char *key, size_t len)
 
 bool sp_keyset_contains(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n)
 {
+    return sp_keyset_index(s, parts, lens, n) != SP_KEYSET_NONE;
+}
+
+size_t sp_keyset_index(const sp_keyset_t *s, const char *const *parts, const size_t *lens, int n)
+{
     if (s->n == 0)
-        return false;
+        return SP_KEYSET_NONE;
     bool found;
-    (void)find(s, hashv(parts, lens, n), parts, lens, n, stored_len(lens, n), &found);
-    return found;
+    size_t i = find(s, hashv(parts, lens, n), parts, lens, n, stored_len(lens, n), &found);
+    return found ? (size_t)s->slots[i] - 1 : SP_KEYSET_NONE;
 }
 
 /* Empties slot i and moves later members of its run back, so that every key stays

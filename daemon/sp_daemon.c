@@ -372,10 +372,12 @@ sp_daemon_result_t sp_daemon_run(sp_settings_t *s, const sp_settings_args_t *arg
     d.keeper = NULL;
     sp_load_stats_t st = sp_lanes_stats(&d);
     sp_log(SP_LOG_INFO, "stop",
-           "messages=%llu rows=%llu inserted=%llu quarantined=%llu batches=%llu exit=%d",
+           "messages=%llu rows=%llu inserted=%llu quarantined=%llu batches=%llu copied=%llu "
+           "exit=%d",
            (unsigned long long)st.messages, (unsigned long long)st.rows,
            (unsigned long long)st.inserted, (unsigned long long)st.quarantined,
-           (unsigned long long)st.batches, rc == SP_DAEMON_OK ? 0 : 3);
+           (unsigned long long)st.batches, (unsigned long long)st.copied,
+           rc == SP_DAEMON_OK ? 0 : 3);
     err->message[0] = '\0'; /* logged */
 out:
     if (d.keeper != NULL)

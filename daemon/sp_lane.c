@@ -34,6 +34,7 @@ sp_load_stats_t sp_lanes_stats(const sp_daemon_t *d)
         for (int r = 0; r < SP_REASON__COUNT; r++)
             t.quarantined_by_reason[r] += s->quarantined_by_reason[r];
         t.batches += s->batches;
+        t.copied += s->copied;
         t.inserted += s->inserted;
     }
     return t;

@@ -66,10 +66,15 @@ static void render(sp_metrics_t *m, sp_buf_t *b)
                   "# HELP statpipe_batches_total Batches committed.\n"
                   "# TYPE statpipe_batches_total counter\n"
                   "statpipe_batches_total %llu\n"
+                  "# HELP statpipe_batches_copied_total Batches committed by COPY straight into "
+                  "the tables, without the merge.\n"
+                  "# TYPE statpipe_batches_copied_total counter\n"
+                  "statpipe_batches_copied_total %llu\n"
                   "# HELP statpipe_quarantined_total Messages committed to quarantine, by reason.\n"
                   "# TYPE statpipe_quarantined_total counter\n",
                   (unsigned long long)s->messages, (unsigned long long)s->rows,
-                  (unsigned long long)s->inserted, (unsigned long long)s->batches);
+                  (unsigned long long)s->inserted, (unsigned long long)s->batches,
+                  (unsigned long long)s->copied);
     for (int r = 1; r < SP_REASON__COUNT; r++)
         sp_buf_printf(b, "statpipe_quarantined_total{reason=\"%s\"} %llu\n",
                       sp_reason_name((sp_reason_t)r),

@@ -9,6 +9,31 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Remembers the stored ids of committed batch b's series for the batches to come. After a
+ * series thought stored was missing, only the ids this batch found are kept. */
+static void remember_series(sp_loader_t *ld, const sp_batch_t *b)
+{
+    if (b->series_missing)
+        sp_keyset_reset(&ld->known_series);
+    size_t n = sp_keyset_size(&b->series);
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = b->n_resolved == n ? b->resolved[i] : b->series_ids[i];
+        if (id <= 0)
+            continue; /* not found stored: the next batch adds it */
+        size_t len;
+        const char *key = sp_keyset_key(&b->series, i, &len);
+        size_t k = sp_keyset_size(&ld->known_series);
+        if (!sp_keyset_add_stored(&ld->known_series, key, len)) {
+            const size_t part_len = len - 1;
+            k = sp_keyset_index(&ld->known_series, &key, &part_len, 1);
+        } else if (k == ld->cap_known_ids) {
+            ld->cap_known_ids = ld->cap_known_ids ? 2 * ld->cap_known_ids : 1024;
+            ld->known_ids = sp_xrealloc(ld->known_ids, ld->cap_known_ids * sizeof(*ld->known_ids));
+        }
+        ld->known_ids[k] = id;
+    }
+}
+
 void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted)
 {
     char reasons[512];
@@ -16,6 +41,7 @@ void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted)
     uint64_t quarantined = 0;
     ld->stats.inserted += inserted;
     ld->stats.batches++;
+    ld->stats.copied += b->copied;
     reasons[0] = '\0';
     for (int r = 0; r < SP_REASON__COUNT; r++) {
         ld->stats.quarantined_by_reason[r] += b->reasons[r];
@@ -28,15 +54,7 @@ void sp_batch_done(sp_loader_t *ld, sp_batch_t *b, uint64_t inserted)
     if (quarantined > 0)
         sp_log(SP_LOG_INFO, "quarantined", "messages=%llu%s", (unsigned long long)quarantined,
                reasons);
-    if (b->series_missing) {
-        sp_keyset_reset(&ld->known_series);
-    } else {
-        for (size_t i = 0; i < sp_keyset_size(&b->new_series); i++) {
-            size_t len;
-            const char *key = sp_keyset_key(&b->new_series, i, &len);
-            (void)sp_keyset_add_stored(&ld->known_series, key, len);
-        }
-    }
+    remember_series(ld, b);
     sp_batch_reset(b);
     if (b == ld->older)
         ld->older = NULL;

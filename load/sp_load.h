@@ -32,6 +32,7 @@ typedef struct sp_load_stats {
     uint64_t quarantined;                             /* messages sent to quarantine */
     uint64_t quarantined_by_reason[SP_REASON__COUNT]; /* committed, by reason */
     uint64_t batches;                                 /* batches committed */
+    uint64_t copied;   /* of them, by COPY straight into the tables (no merge) */
     uint64_t inserted; /* vintages inserted by the merge (duplicates are not counted) */
 } sp_load_stats_t;
 

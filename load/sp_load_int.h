@@ -24,15 +24,34 @@ typedef struct sp_offset_slot {
 /* One batch: what a transaction commits. A loader has two, so that one can be staged
  * while the other is committed by the flusher thread. */
 typedef struct sp_batch {
-    sp_buf_t obs;      /* COPY text for sp_stage_obs (sql/copy_obs.sql) */
+    /* COPY text in the vintage table's columns (sql/copy_observation.sql, and
+     * sql/copy_obs.sql when the batch goes through the merge); the first column is the id
+     * series_ids gives the row's series. */
+    sp_buf_t obs;
+    sp_buf_t seen;     /* COPY text for sql/copy_seen.sql: (sender, message id) of each row */
     sp_keyset_t ids;   /* (sender, message id) of every row in obs: each is staged once */
     sp_keyset_t slots; /* (series, period) of every row in obs */
     bool slot_repeats; /* some (series, period) came twice (kept after an undo: the checked merge
                         * is right for any batch) */
-    sp_keyset_t new_series; /* series of rows in obs that the loader has not seen committed */
-    bool series_missing;    /* the merge found a series missing that was thought committed */
-    sp_buf_t quarantine;    /* COPY text for sp_stage_quarantine */
-    sp_buf_t replayed;      /* COPY text for sp_stage_replayed: quarantine ids now loaded */
+    /* The batch's series (their keys, 6 parts), and per key the id its rows carry: the
+     * stored id the loader knows, or -(k + 1) for key k when it knows none. */
+    sp_keyset_t series;
+    int64_t *series_ids;
+    size_t cap_series_ids;
+    /* The stored ids of the batch's series, once its merge found them (series_ids.sql);
+     * n_resolved is 0 until then. Only a committed batch's are remembered. */
+    int64_t *resolved;
+    size_t n_resolved, cap_resolved;
+    bool series_missing; /* the merge found a series missing that was thought committed */
+    bool copied;         /* it committed by COPY straight into the tables */
+    /* Releases of rows in obs that were at most an hour in the past when staged, as
+     * PostgreSQL array elements ("t1","t2"): the ones still under embargo at COMMIT are
+     * remembered (sql/data_changed.sql). The hour covers clocks that differ. */
+    int64_t since_us; /* when the batch was emptied; later releases than this less an hour */
+    sp_keyset_t due_keys;
+    sp_buf_t due;
+    sp_buf_t quarantine; /* COPY text for sp_stage_quarantine */
+    sp_buf_t replayed;   /* COPY text for sp_stage_replayed: quarantine ids now loaded */
     size_t messages;
     sp_offset_slot_t *offsets;
     int n_offsets, cap_offsets;
@@ -43,6 +62,7 @@ typedef struct sp_batch {
  * (stage.sql excepted: it creates the staging tables). */
 typedef struct sp_load_sql {
     const char *stage, *copy_obs, *copy_quarantine, *copy_replayed, *copy_offset;
+    const char *copy_observation, *copy_seen, *copy_batch_series, *series_ids;
     const char *offsets_advance, *series, *seen_record, *keep_lean, *keep_checked;
     const char *observation_insert;
     const char *data_changed;
@@ -68,11 +88,13 @@ struct sp_loader {
     sp_batch_t *older; /* staged before cur and not yet committed (in flight, or failed), or NULL */
     sp_buf_t scratch;
     unsigned checked_merges_due; /* batches to merge in the checked form before trying lean */
-    /* Series this loader has seen committed (the caller's thread only): a batch whose series
-     * are all here skips the series statement. */
+    unsigned merges_due;         /* batches to merge (lean or checked) before trying the COPY */
+    /* Series this loader has seen committed, and their stored ids (the caller's thread
+     * only): a batch whose series are all here goes in by COPY, with these ids. */
     sp_keyset_t known_series;
+    int64_t *known_ids;
+    size_t cap_known_ids;
     apr_array_header_t *topics; /* const char *: every topic name seen, once */
-    uint32_t seq;
     const sp_source_t *cur_src; /* the message being added */
     bool missed_notifications;  /* reconnected: catalogue changes may have gone unheard */
     /* Fault injection for tests (STATPIPE_FAULT_LOSE_COMMIT_EVERY=N): every Nth commit

@@ -27,6 +27,7 @@ static apr_status_t loader_pool_cleanup(void *data)
     sp_batch_free(&ld->batches[1]);
     sp_buf_free(&ld->scratch);
     sp_keyset_free(&ld->known_series);
+    free(ld->known_ids);
     pthread_cond_destroy(&ld->cv);
     pthread_mutex_destroy(&ld->mu);
     return APR_SUCCESS;
@@ -128,7 +129,7 @@ size_t sp_loader_pending_messages(const sp_loader_t *ld)
 
 size_t sp_loader_pending_bytes(const sp_loader_t *ld)
 {
-    return ld->cur->obs.len + ld->cur->quarantine.len;
+    return ld->cur->obs.len + ld->cur->seen.len + ld->cur->quarantine.len;
 }
 
 size_t sp_loader_uncommitted_messages(const sp_loader_t *ld)

@@ -1,17 +1,23 @@
 /*
- * sp_merge.c: one batch, one transaction: COPY into the staging tables, the offsets
- * advanced (or the batch rolled back when another consumer is ahead), new series, the
- * merge into the vintage table in one of two forms, quarantine rows, COMMIT. Each step is
- * one statement of load/sql with its own result.
+ * sp_merge.c: one batch, one transaction: the offsets advanced (or the batch rolled back
+ * when another consumer is ahead), the observations stored in one of three forms,
+ * quarantine rows, COMMIT. Each step is one statement of load/sql with its own result.
  *
- * The merge decides which staged rows are new vintages (into sp_stage_keep), then inserts
- * them (observation_insert.sql). The decision has two forms. The lean one (seen_record.sql,
- * then keep_lean.sql) serves the usual batch: no (series, period) comes twice and none of
- * its message ids is expected to be seen. The checked one (keep_checked.sql) serves any
- * batch: one that repeats a (series, period), and one whose lean merge met a seen id (a
- * unique violation on message_seen_pkey); the next CHECKED_MERGES_AFTER_SEEN batches then
- * take the checked form too, since seen ids come in runs (a replay, a group reading a topic
- * again).
+ * The usual batch (no (series, period) twice, every series' id known) goes in by COPY
+ * straight into the seen ids and the vintage table (copy_seen.sql, copy_observation.sql):
+ * their unique indexes are the whole check. A message id seen before fails the first, a
+ * figure whose release already gave one for the period the second (observation_slot, on
+ * release_seq: migration 033), a series gone since the loader saw it the foreign key. Such
+ * a batch rolls back and goes through the merge: staged (copy_obs.sql,
+ * copy_batch_series.sql), its new series added (series.sql), then the decision of which
+ * staged rows are new vintages (into sp_stage_keep), then their insert
+ * (observation_insert.sql). The decision has two forms. The lean one (seen_record.sql,
+ * then keep_lean.sql) serves a batch in which no (series, period) comes twice and no
+ * message id is expected to be seen. The checked one (keep_checked.sql) serves any batch:
+ * one that repeats a (series, period), and one that met a seen id (a unique violation on
+ * message_seen_pkey). Seen ids and a release's second figures come in runs (a replay, a
+ * group reading a topic again, an agency correcting a release), so the next MERGES_AFTER
+ * batches take the form that served.
  */
 #include "sp_load_int.h"
 
@@ -19,8 +25,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* After a lean merge met a seen id, this many batches take the checked form. */
-#define CHECKED_MERGES_AFTER_SEEN 16
+/* After a batch met a seen id, or a figure of a release already stored, this many batches
+ * take the merge's checked, or lean, form. */
+#define MERGES_AFTER 16
 /* A batch that keeps losing races for its message ids or periods gives up after this many
  * tries. */
 #define MERGE_ATTEMPTS 10
@@ -28,6 +35,8 @@
 /* The constraint, column and table whose violations the merge answers by running again. */
 #define SEEN_CONSTRAINT "message_seen_pkey"
 #define SERIES_ID_COLUMN "series_id"
+#define SLOT_CONSTRAINT "observation_slot"
+#define SERIES_FKEY_CONSTRAINT "observation_series_id_fkey"
 /* The vintages of a (series, period) (migration 031): a second current one, or a second one
  * from the same release, means another transaction stored the period meanwhile. */
 #define VINTAGE_SCHEMA "statpipe"
@@ -36,10 +45,20 @@
 /* Why a merge statement failed, when running again can cure it. */
 typedef enum merge_failure {
     MERGE_FAILED,         /* anything else: the batch is kept for the caller */
-    MERGE_SEEN_RACE,      /* a message id was recorded meanwhile (or, lean, seen before) */
+    MERGE_SEEN_RACE,      /* a message id was recorded meanwhile (or, unchecked, seen before) */
     MERGE_SERIES_MISSING, /* a series thought stored is not in statpipe.series */
     MERGE_VINTAGE_RACE,   /* another transaction stored one of the batch's periods meanwhile */
+    MERGE_RELEASE_TAKEN,  /* a figure's place in its release is taken (by COPY: the release
+                           * gave the period a figure before; merged: another transaction
+                           * stored one meanwhile) */
 } merge_failure_t;
+
+/* How a batch is stored. */
+typedef enum merge_form {
+    FORM_COPY,    /* COPY straight into the tables */
+    FORM_LEAN,    /* staged, merged in the lean form */
+    FORM_CHECKED, /* staged, merged in the checked form */
+} merge_form_t;
 
 static sp_status_t rollback(sp_loader_t *ld, sp_status_t st)
 {
@@ -51,32 +70,135 @@ static sp_status_t rollback(sp_loader_t *ld, sp_status_t st)
     return st;
 }
 
-/* Runs one statement of the merge; *rows is its affected row count. A failure says
- * whether a rerun can cure it. */
-static sp_status_t merge_step(PGconn *conn, const char *sql, const char *what, uint64_t *rows,
-                              merge_failure_t *why, sp_error_t *err)
+/* Why a statement failed, from its result. */
+static merge_failure_t classify(const PGresult *res)
 {
-    PGresult *res = PQexec(conn, sql);
+    const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+    const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+    const char *schema = PQresultErrorField(res, PG_DIAG_SCHEMA_NAME);
+    const char *table = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
+    bool unique = sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION);
+    if (unique && constraint != NULL && strcmp(constraint, SEEN_CONSTRAINT) == 0)
+        return MERGE_SEEN_RACE;
+    if (unique && constraint != NULL && strcmp(constraint, SLOT_CONSTRAINT) == 0)
+        return MERGE_RELEASE_TAKEN;
+    if (unique && schema != NULL && table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
+        strcmp(table, VINTAGE_TABLE) == 0)
+        return MERGE_VINTAGE_RACE;
+    if (sp_pg_state_is(res, SP_SQLSTATE_NOT_NULL_VIOLATION) && column != NULL &&
+        strcmp(column, SERIES_ID_COLUMN) == 0)
+        return MERGE_SERIES_MISSING;
+    if (sp_pg_state_is(res, SP_SQLSTATE_FOREIGN_KEY_VIOLATION) && constraint != NULL &&
+        strcmp(constraint, SERIES_FKEY_CONSTRAINT) == 0)
+        return MERGE_SERIES_MISSING;
+    return MERGE_FAILED;
+}
+
+/* Takes a statement's result: *rows is its affected row count. A failure says whether a
+ * rerun can cure it. */
+static sp_status_t step_result(PGconn *conn, PGresult *res, const char *what, uint64_t *rows,
+                               merge_failure_t *why, sp_error_t *err)
+{
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-        const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-        const char *schema = PQresultErrorField(res, PG_DIAG_SCHEMA_NAME);
-        const char *table = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
-        bool unique = sp_pg_state_is(res, SP_SQLSTATE_UNIQUE_VIOLATION);
-        if (unique && constraint != NULL && strcmp(constraint, SEEN_CONSTRAINT) == 0)
-            *why = MERGE_SEEN_RACE;
-        else if (unique && schema != NULL && table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
-                 strcmp(table, VINTAGE_TABLE) == 0)
-            *why = MERGE_VINTAGE_RACE;
-        else if (sp_pg_state_is(res, SP_SQLSTATE_NOT_NULL_VIOLATION) && column != NULL &&
-                 strcmp(column, SERIES_ID_COLUMN) == 0)
-            *why = MERGE_SERIES_MISSING;
+        *why = classify(res);
         return sp_pg_error(conn, res, what, err);
     }
     if (rows != NULL)
         *rows = strtoull(PQcmdTuples(res), NULL, 10);
     PQclear(res);
     return SP_OK;
+}
+
+/* Runs one statement of the merge. */
+static sp_status_t merge_step(PGconn *conn, const char *sql, const char *what, uint64_t *rows,
+                              merge_failure_t *why, sp_error_t *err)
+{
+    return step_result(conn, PQexec(conn, sql), what, rows, why, err);
+}
+
+/* Streams one COPY of the batch. */
+static sp_status_t merge_copy(PGconn *conn, const char *sql, const sp_buf_t *data, const char *what,
+                              uint64_t *rows, merge_failure_t *why, sp_error_t *err)
+{
+    PGresult *res;
+    sp_status_t st = sp_pg_copy_in_result(conn, sql, data->data, data->len, &res, err);
+    return st != SP_OK ? st : step_result(conn, res, what, rows, why, err);
+}
+
+/* Whether batch b has a series whose stored id the loader does not know. */
+static bool has_new_series(const sp_batch_t *b)
+{
+    for (size_t i = 0; i < sp_keyset_size(&b->series); i++)
+        if (b->series_ids[i] < 0)
+            return true;
+    return false;
+}
+
+/* Stages the batch's series (sql/copy_batch_series.sql's columns): place, the id its rows
+ * carry, and the key, whose parts the keyset keeps apart with 0xFF. */
+static sp_status_t stage_series(sp_loader_t *ld, const sp_batch_t *b, sp_error_t *err)
+{
+    sp_buf_t *s = &ld->scratch;
+    sp_buf_reset(s);
+    for (size_t i = 0; i < sp_keyset_size(&b->series); i++) {
+        size_t len;
+        const char *key = sp_keyset_key(&b->series, i, &len);
+        sp_put_i64(s, (int64_t)i);
+        sp_buf_putc(s, '\t');
+        sp_put_i64(s, b->series_ids[i]);
+        for (int part = 0; part < 6; part++) {
+            const char *end = memchr(key, 0xFF, len);
+            size_t n = (size_t)(end - key);
+            sp_buf_putc(s, '\t');
+            if (part == 4) /* the calculation basis, kept in the key by its first letter */
+                sp_buf_append(s, key[0] == 'Y' ? "YTD" : "PER", 3);
+            else
+                sp_buf_copy_text(s, key, n);
+            len -= n + 1;
+            key = end + 1;
+        }
+        sp_buf_putc(s, '\n');
+    }
+    return sp_pg_copy_in(ld->conn, ld->sql->copy_batch_series, s->data, s->len, err);
+}
+
+/* Reads the stored ids of the batch's series (series_ids.sql) into b->resolved. */
+static sp_status_t resolve_series(sp_loader_t *ld, sp_batch_t *b, sp_error_t *err)
+{
+    PGresult *res = PQexec(ld->conn, ld->sql->series_ids);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return sp_pg_error(ld->conn, res, "reading series ids", err);
+    size_t n = sp_keyset_size(&b->series);
+    if (n > b->cap_resolved) {
+        b->cap_resolved = n;
+        b->resolved = sp_xrealloc(b->resolved, n * sizeof(*b->resolved));
+    }
+    for (size_t i = 0; i < n; i++)
+        b->resolved[i] = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        size_t k = strtoull(PQgetvalue(res, r, 0), NULL, 10);
+        if (k < n)
+            b->resolved[k] = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+    }
+    PQclear(res);
+    b->n_resolved = n;
+    return SP_OK;
+}
+
+/* Sets the time the data changed, with the batch's releases that may still be under
+ * embargo (data_changed.sql); last, since its lock is held until COMMIT. */
+static sp_status_t data_changed(sp_loader_t *ld, const sp_batch_t *b, merge_failure_t *why,
+                                sp_error_t *err)
+{
+    sp_buf_t *s = &ld->scratch;
+    sp_buf_reset(s);
+    sp_buf_putc(s, '{');
+    sp_buf_append(s, b->due.data, b->due.len);
+    sp_buf_putc(s, '}');
+    sp_buf_putc(s, '\0');
+    const char *params[1] = {s->data};
+    PGresult *res = PQexecParams(ld->conn, ld->sql->data_changed, 1, NULL, params, NULL, NULL, 0);
+    return step_result(ld->conn, res, "merge", NULL, why, err);
 }
 
 /* Stages the batch's Kafka positions (sql/copy_offset.sql's columns) and advances them.
@@ -111,35 +233,47 @@ static sp_status_t advance_offsets(sp_loader_t *ld, const sp_batch_t *b, sp_erro
     return SP_OK;
 }
 
-/* Commits batch b in one transaction, in the lean or the checked form. *why tells, after
- * a failure, whether running again can cure it. */
-static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, bool lean, uint64_t *inserted_out,
-                              merge_failure_t *why, sp_error_t *err)
+/* Commits batch b in one transaction, in the given form. *why tells, after a failure,
+ * whether running again can cure it. */
+static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
+                              uint64_t *inserted_out, merge_failure_t *why, sp_error_t *err)
 {
     const sp_load_sql_t *q = ld->sql;
     PGconn *conn = ld->conn;
     uint64_t inserted = 0;
+    bool add_series = b->series_missing || has_new_series(b);
     *why = MERGE_FAILED;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if ((b->obs.len > 0 &&
-         sp_pg_copy_in(conn, q->copy_obs, b->obs.data, b->obs.len, err) != SP_OK) ||
-        (b->quarantine.len > 0 && sp_pg_copy_in(conn, q->copy_quarantine, b->quarantine.data,
+    if ((b->quarantine.len > 0 && sp_pg_copy_in(conn, q->copy_quarantine, b->quarantine.data,
                                                 b->quarantine.len, err) != SP_OK) ||
         (b->replayed.len > 0 &&
          sp_pg_copy_in(conn, q->copy_replayed, b->replayed.data, b->replayed.len, err) != SP_OK))
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (b->n_offsets > 0 && ld->group_id != NULL && advance_offsets(ld, b, err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if ((sp_keyset_size(&b->new_series) > 0 || b->series_missing) &&
-        sp_pg_exec(conn, q->series, err) != SP_OK)
-        return rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (b->obs.len > 0) {
-        sp_status_t st = lean ? merge_step(conn, q->seen_record, "merge", NULL, why, err) : SP_OK;
+    if (b->obs.len > 0 && form == FORM_COPY) {
+        sp_status_t st =
+            merge_copy(conn, q->copy_seen, &b->seen, "storing message ids", NULL, why, err);
         if (st == SP_OK)
-            st = merge_step(conn, lean ? q->keep_lean : q->keep_checked, "merge", NULL, why, err);
+            st = merge_copy(conn, q->copy_observation, &b->obs, "storing observations", &inserted,
+                            why, err);
+        if (st != SP_OK)
+            return rollback(ld, st);
+    } else if (b->obs.len > 0) {
+        if (sp_pg_copy_in(conn, q->copy_obs, b->obs.data, b->obs.len, err) != SP_OK ||
+            stage_series(ld, b, err) != SP_OK ||
+            (add_series && sp_pg_exec(conn, q->series, err) != SP_OK))
+            return rollback(ld, err ? err->code : SP_ERR_SERVER);
+        sp_status_t st =
+            form == FORM_LEAN ? merge_step(conn, q->seen_record, "merge", NULL, why, err) : SP_OK;
+        if (st == SP_OK)
+            st = merge_step(conn, form == FORM_LEAN ? q->keep_lean : q->keep_checked, "merge", NULL,
+                            why, err);
         if (st == SP_OK)
             st = merge_step(conn, q->observation_insert, "merge", &inserted, why, err);
+        if (st == SP_OK && add_series)
+            st = resolve_series(ld, b, err);
         if (st != SP_OK)
             return rollback(ld, st);
     }
@@ -149,7 +283,7 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, bool lean, uint64_
          merge_step(conn, q->quarantine_replayed, "merge", NULL, why, err) != SP_OK))
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
     /* Last: the time the data changed, whose lock is held until COMMIT (data_changed.sql). */
-    if (inserted > 0 && merge_step(conn, q->data_changed, "merge", NULL, why, err) != SP_OK)
+    if (inserted > 0 && data_changed(ld, b, why, err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
     PGresult *res = PQexec(conn, "COMMIT");
     if (PQresultStatus(res) == PGRES_COMMAND_OK && ld->lose_commit_every &&
@@ -175,21 +309,28 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, bool lean, uint64_
 
 sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, sp_error_t *err)
 {
-    bool lean = !b->slot_repeats && ld->checked_merges_due == 0;
+    merge_form_t form = b->slot_repeats || ld->checked_merges_due > 0 ? FORM_CHECKED
+                        : ld->merges_due > 0 || b->series_missing || has_new_series(b) ? FORM_LEAN
+                                                                                       : FORM_COPY;
     for (int attempt = 1;; attempt++) {
         merge_failure_t why;
-        sp_status_t st = merge_once(ld, b, lean, inserted, &why, err);
+        sp_status_t st = merge_once(ld, b, form, inserted, &why, err);
         if (st == SP_OK) {
-            if (!lean && ld->checked_merges_due > 0)
+            b->copied = form == FORM_COPY;
+            if (form == FORM_CHECKED && ld->checked_merges_due > 0)
                 ld->checked_merges_due--;
+            if (form != FORM_COPY && ld->merges_due > 0)
+                ld->merges_due--;
             return st;
         }
         if (attempt == MERGE_ATTEMPTS)
             return st;
         if (why == MERGE_SERIES_MISSING && !b->series_missing) {
-            /* Known to the loader, missing in the table: add the series, forget the rest. */
+            /* Known to the loader, missing in the table: add the series, find their ids. */
             sp_log(SP_LOG_WARNING, "batch_rerun", "reason=\"a series thought stored is missing\"");
             b->series_missing = true;
+            if (form == FORM_COPY)
+                form = FORM_LEAN;
             continue;
         }
         if (why == MERGE_VINTAGE_RACE) {
@@ -198,12 +339,28 @@ sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, s
                    "reason=\"another transaction stored one of its periods\" attempt=%d", attempt);
             continue;
         }
+        if (why == MERGE_RELEASE_TAKEN && form == FORM_COPY) {
+            /* A release gave a period a figure before: the merge compares and numbers. */
+            sp_log(SP_LOG_DEBUG, "batch_rerun",
+                   "reason=\"a release gave one of its periods a figure before\"");
+            form = FORM_LEAN;
+            ld->merges_due = MERGES_AFTER;
+            continue;
+        }
+        if (why == MERGE_RELEASE_TAKEN) {
+            /* It waited for that transaction to end: the rerun numbers after its figures. */
+            sp_log(SP_LOG_INFO, "batch_rerun",
+                   "reason=\"another transaction stored a figure of one of its releases\" "
+                   "attempt=%d",
+                   attempt);
+            continue;
+        }
         if (why != MERGE_SEEN_RACE)
             return st;
-        if (lean) {
+        if (form != FORM_CHECKED) {
             sp_log(SP_LOG_DEBUG, "batch_rerun", "reason=\"a message id was seen before\"");
-            lean = false;
-            ld->checked_merges_due = CHECKED_MERGES_AFTER_SEEN;
+            form = FORM_CHECKED;
+            ld->checked_merges_due = MERGES_AFTER;
             continue;
         }
         /* Another transaction recorded one of the ids meanwhile: the rerun finds it seen. */

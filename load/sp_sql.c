@@ -35,6 +35,10 @@ static void find_all(void)
     sql.copy_quarantine = find("copy_quarantine.sql");
     sql.copy_replayed = find("copy_replayed.sql");
     sql.copy_offset = find("copy_offset.sql");
+    sql.copy_observation = find("copy_observation.sql");
+    sql.copy_seen = find("copy_seen.sql");
+    sql.copy_batch_series = find("copy_batch_series.sql");
+    sql.series_ids = find("series_ids.sql");
     sql.offsets_advance = find("offsets_advance.sql");
     sql.series = find("series.sql");
     sql.seen_record = find("seen_record.sql");

@@ -7,6 +7,7 @@
 #include "sp_load_int.h"
 
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,22 +15,32 @@ void sp_batch_init(sp_batch_t *b)
 {
     memset(b, 0, sizeof(*b));
     sp_buf_init(&b->obs);
+    sp_buf_init(&b->seen);
     sp_keyset_init(&b->ids);
     sp_keyset_init(&b->slots);
-    sp_keyset_init(&b->new_series);
+    sp_keyset_init(&b->series);
+    sp_keyset_init(&b->due_keys);
+    sp_buf_init(&b->due);
     sp_buf_init(&b->quarantine);
     sp_buf_init(&b->replayed);
+    b->since_us = apr_time_now();
 }
 
 void sp_batch_free(sp_batch_t *b)
 {
     sp_buf_free(&b->obs);
+    sp_buf_free(&b->seen);
     sp_keyset_free(&b->ids);
     sp_keyset_free(&b->slots);
-    sp_keyset_free(&b->new_series);
+    sp_keyset_free(&b->series);
+    sp_keyset_free(&b->due_keys);
+    sp_buf_free(&b->due);
     sp_buf_free(&b->quarantine);
     sp_buf_free(&b->replayed);
+    free(b->series_ids);
+    free(b->resolved);
     free(b->offsets);
+    b->series_ids = b->resolved = NULL;
     b->offsets = NULL;
 }
 
@@ -37,11 +48,17 @@ void sp_batch_free(sp_batch_t *b)
 void sp_batch_reset(sp_batch_t *b)
 {
     sp_buf_reset(&b->obs);
+    sp_buf_reset(&b->seen);
     sp_keyset_reset(&b->ids);
     sp_keyset_reset(&b->slots);
     b->slot_repeats = false;
-    sp_keyset_reset(&b->new_series);
+    sp_keyset_reset(&b->series);
+    b->n_resolved = 0;
     b->series_missing = false;
+    b->copied = false;
+    sp_keyset_reset(&b->due_keys);
+    sp_buf_reset(&b->due);
+    b->since_us = apr_time_now();
     sp_buf_reset(&b->quarantine);
     sp_buf_reset(&b->replayed);
     b->n_offsets = 0;
@@ -100,16 +117,42 @@ static void put_source(sp_buf_t *b, const sp_source_t *src)
     }
 }
 
-/* One observation, as a row of sp_stage_obs in the column order of sql/copy_obs.sql. */
+/* The id the rows of a series carry in batch b: the stored id the loader knows, or
+ * -(k + 1), k being the series' place in the batch. */
+static int64_t batch_series_id(sp_loader_t *ld, sp_batch_t *b, const char *const *key,
+                               const size_t *lens)
+{
+    size_t k = sp_keyset_index(&b->series, key, lens, 6);
+    if (k != SP_KEYSET_NONE)
+        return b->series_ids[k];
+    k = sp_keyset_size(&b->series);
+    size_t known = sp_keyset_index(&ld->known_series, key, lens, 6);
+    int64_t id = known != SP_KEYSET_NONE ? ld->known_ids[known] : -(int64_t)k - 1;
+    if (k == b->cap_series_ids) {
+        b->cap_series_ids = b->cap_series_ids ? 2 * b->cap_series_ids : 256;
+        b->series_ids = sp_xrealloc(b->series_ids, b->cap_series_ids * sizeof(*b->series_ids));
+    }
+    (void)sp_keyset_addv(&b->series, key, lens, 6);
+    b->series_ids[k] = id;
+    return id;
+}
+
+/* A release that may still be under embargo when the batch commits: one at most an hour
+ * in the past when the batch was emptied, which covers clocks that differ. */
+#define DUE_MARGIN_US (3600LL * 1000000LL)
+
+/* One observation, as a row of the vintage table in the column order of
+ * sql/copy_observation.sql, and its (sender, message id) for sql/copy_seen.sql. */
 static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
 {
     (void)err;
     sp_loader_t *ld = opaque;
-    sp_buf_t *b = &ld->cur->obs;
+    sp_batch_t *bt = ld->cur;
+    sp_buf_t *b = &bt->obs;
     char tmp[SP_TIME_TEXT_MAX];
     /* An id the batch holds already is a repeat, a no-op like an id seen in an earlier
      * batch; the first one counts. */
-    if (!sp_keyset_add2(&ld->cur->ids, obs->sender, obs->sender_len, obs->message_id,
+    if (!sp_keyset_add2(&bt->ids, obs->sender, obs->sender_len, obs->message_id,
                         obs->message_id_len))
         return SP_OK;
     const char *slot[7] = {obs->sender,          obs->indicator->code, obs->ref_area,   &obs->freq,
@@ -117,28 +160,28 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     const size_t slot_lens[7] = {
         obs->sender_len,        strlen(obs->indicator->code), obs->ref_area_len, 1, 1,
         strlen(obs->breakdown), strlen(obs->period_text)};
-    if (!sp_keyset_addv(&ld->cur->slots, slot, slot_lens, 7))
-        ld->cur->slot_repeats = true;
-    if (!sp_keyset_contains(&ld->known_series, slot, slot_lens, 6)) /* the series: 6 parts */
-        (void)sp_keyset_addv(&ld->cur->new_series, slot, slot_lens, 6);
-    sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
-    put_tab(b);
-    sp_buf_copy_text(b, obs->sender, obs->sender_len);
-    put_tab(b);
-    sp_buf_append(b, obs->indicator->code, slot_lens[1]);
-    put_tab(b);
-    sp_buf_copy_text(b, obs->ref_area, obs->ref_area_len);
-    put_tab(b);
-    sp_buf_putc(b, obs->freq);
-    put_tab(b);
-    sp_buf_append(b, obs->ytd ? "YTD\t" : "PER\t", 4);
-    sp_buf_append(b, obs->breakdown, slot_lens[5]);
+    if (!sp_keyset_addv(&bt->slots, slot, slot_lens, 7))
+        bt->slot_repeats = true;
+    sp_put_i64(b, batch_series_id(ld, bt, slot, slot_lens)); /* the series: 6 parts */
     put_tab(b);
     sp_buf_append(b, obs->period_text, slot_lens[6]);
     put_tab(b);
     sp_buf_append(b, tmp, sp_date_format(obs->period.start_day, tmp));
     put_tab(b);
     sp_buf_append(b, tmp, sp_date_format(obs->period.end_day, tmp));
+    put_tab(b);
+    size_t release_len = sp_time_format(obs->release_us, tmp);
+    sp_buf_append(b, tmp, release_len);
+    if (obs->release_us > bt->since_us - DUE_MARGIN_US) {
+        const char *part = tmp;
+        if (sp_keyset_addv(&bt->due_keys, &part, &release_len, 1)) {
+            if (bt->due.len > 0)
+                sp_buf_putc(&bt->due, ',');
+            sp_buf_putc(&bt->due, '"');
+            sp_buf_append(&bt->due, tmp, release_len);
+            sp_buf_putc(&bt->due, '"');
+        }
+    }
     put_tab(b);
     if (obs->has_value)
         sp_buf_puts(b, obs->value);
@@ -160,16 +203,18 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     put_tab(b);
     sp_buf_putc(b, obs->conf_status);
     put_tab(b);
-    sp_buf_append(b, tmp, sp_time_format(obs->release_us, tmp));
-    put_tab(b);
     sp_buf_putc(b, obs->delete_action ? 't' : 'f');
     put_tab(b);
     put_text(b, obs->comment, obs->comment_len);
     put_tab(b);
-    put_source(b, ld->cur_src);
+    sp_buf_copy_text(b, obs->message_id, obs->message_id_len);
     put_tab(b);
-    sp_put_i64(b, ld->seq++);
+    put_source(b, ld->cur_src);
     sp_buf_putc(b, '\n');
+    sp_buf_copy_text(&bt->seen, obs->sender, obs->sender_len);
+    put_tab(&bt->seen);
+    sp_buf_copy_text(&bt->seen, obs->message_id, obs->message_id_len);
+    sp_buf_putc(&bt->seen, '\n');
     ld->stats.rows++;
     return SP_OK;
 }
@@ -265,17 +310,21 @@ static sp_transform_result_t stage_message(sp_loader_t *ld, const sp_source_t *s
                                            sp_error_t *err)
 {
     sp_batch_t *b = ld->cur;
-    size_t obs_mark = b->obs.len, ids_mark = sp_keyset_size(&b->ids),
-           slots_mark = sp_keyset_size(&b->slots), series_mark = sp_keyset_size(&b->new_series);
+    size_t obs_mark = b->obs.len, seen_mark = b->seen.len, due_mark = b->due.len,
+           ids_mark = sp_keyset_size(&b->ids), slots_mark = sp_keyset_size(&b->slots),
+           series_mark = sp_keyset_size(&b->series), due_keys_mark = sp_keyset_size(&b->due_keys);
     uint64_t rows_mark = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
     ld->cur_src = NULL;
     if (res != SP_TRANSFORM_OK) {
         b->obs.len = obs_mark;
+        b->seen.len = seen_mark;
+        b->due.len = due_mark;
         sp_keyset_undo(&b->ids, ids_mark);
         sp_keyset_undo(&b->slots, slots_mark);
-        sp_keyset_undo(&b->new_series, series_mark);
+        sp_keyset_undo(&b->series, series_mark);
+        sp_keyset_undo(&b->due_keys, due_keys_mark);
         ld->stats.rows = rows_mark;
     }
     return res;

@@ -130,12 +130,17 @@ sp_status_t sp_pg_exec(PGconn *conn, const char *sql, sp_error_t *err)
     return SP_OK;
 }
 
-sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,
-                          sp_error_t *err)
+sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
+                                 PGresult **out, sp_error_t *err)
 {
+    *out = NULL;
     PGresult *res = PQexec(conn, sql);
-    if (PQresultStatus(res) != PGRES_COPY_IN)
-        return sp_pg_error(conn, res, "COPY", err);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        if (PQstatus(conn) != CONNECTION_OK || res == NULL)
+            return sp_pg_error(conn, res, "COPY", err);
+        *out = res;
+        return SP_OK;
+    }
     PQclear(res);
     /* libpq buffers internally; hand it the batch in large slices. */
     const size_t slice = 1 << 20;
@@ -150,12 +155,27 @@ sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_
     }
     if (PQputCopyEnd(conn, NULL) != 1)
         return sp_error_set(err, SP_ERR_CONN, "COPY failed: %s", PQerrorMessage(conn));
-    sp_status_t st = SP_OK;
+    /* The first result is the COPY's; drain any after it. */
     while ((res = PQgetResult(conn)) != NULL) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && st == SP_OK)
-            st = sp_pg_error(conn, res, "COPY", err);
+        if (*out == NULL)
+            *out = res;
         else
             PQclear(res);
     }
-    return st;
+    if (*out == NULL)
+        return sp_error_set(err, SP_ERR_CONN, "COPY failed: %s", PQerrorMessage(conn));
+    return SP_OK;
+}
+
+sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,
+                          sp_error_t *err)
+{
+    PGresult *res;
+    sp_status_t st = sp_pg_copy_in_result(conn, sql, data, len, &res, err);
+    if (st != SP_OK)
+        return st;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return sp_pg_error(conn, res, "COPY", err);
+    PQclear(res);
+    return SP_OK;
 }

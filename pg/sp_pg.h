@@ -15,6 +15,7 @@
 #define SP_SQLSTATE_DATETIME_FIELD_OVERFLOW "22008"
 #define SP_SQLSTATE_INVALID_PARAMETER_VALUE "22023"
 #define SP_SQLSTATE_NOT_NULL_VIOLATION "23502"
+#define SP_SQLSTATE_FOREIGN_KEY_VIOLATION "23503"
 #define SP_SQLSTATE_UNIQUE_VIOLATION "23505"
 #define SP_SQLSTATE_INSUFFICIENT_PRIVILEGE "42501"
 #define SP_SQLSTATE_UNDEFINED_TABLE "42P01"
@@ -46,5 +47,11 @@ bool sp_pg_state_is(const PGresult *res, const char *state);
 /* Streams data (len bytes, in the format sql's COPY ... FROM STDIN expects) to the server. */
 sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,
                           sp_error_t *err);
+/* The same, handing the caller the COPY's result to read (its row count, or the server's
+ * error and which constraint it names) and clear. SP_OK with *out set means the server
+ * answered, whether the COPY succeeded or failed; an error status means it could not be
+ * asked (err filled, *out NULL). */
+sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
+                                 PGresult **out, sp_error_t *err);
 
 #endif

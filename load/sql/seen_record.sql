@@ -4,5 +4,6 @@
 -- message_seen_pkey fails the insert, and the loader merges the batch again in the checked
 -- form (keep_checked.sql), which skips seen ids.
 INSERT INTO statpipe.message_seen (sender, message_id)
-SELECT sender, message_id
-  FROM sp_stage_obs
+SELECT k.sender, s.message_id
+  FROM sp_stage_obs s
+  JOIN sp_stage_batch_series k USING (batch_series_id)

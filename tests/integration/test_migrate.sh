@@ -86,7 +86,7 @@ for f in "$sql"/*.sql; do
     name=$(basename "$f" .sql)
     case $name in
     stage) continue ;;
-    copy_*) grep -q '^COPY sp_stage_[a-z]* (' "$f" || fail "$name names no column list" ; continue ;;
+    copy_*) grep -Eq '^COPY (sp_stage_[a-z_]*|statpipe\.[a-z_]*) \(' "$f" || fail "$name names no column list" ; continue ;;
     esac
     if grep -q '\$1' "$f"; then
         run="PREPARE p AS $(cat "$f");"

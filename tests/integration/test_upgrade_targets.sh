@@ -84,6 +84,8 @@ sp_psql -d scratch -c "\\copy (select series_id, sender, indicator, ref_area, fr
                                 from statpipe.series) to '$SP_TMP/series.tsv'"
 sp_psql -c "\\copy statpipe.series (series_id, sender, indicator, ref_area, freq, calc_basis) from '$SP_TMP/series.tsv'" \
     -c "select setval(pg_get_serial_sequence('statpipe.series', 'series_id'), max(series_id)) from statpipe.series" >/dev/null
+# The observations without the release_seq of 033, which the previous schema has not.
+sp_psql -d scratch -c "alter table statpipe.observation drop column release_seq" >/dev/null
 pg_dump --data-only --no-owner -d scratch -t statpipe.observation -t statpipe.message_seen > "$SP_TMP/rows.sql"
 sp_psql -f "$SP_TMP/rows.sql" >/dev/null
 sp_psql -c "select statpipe.evaluate(2023, now(), 'before 025')" >/dev/null
@@ -110,14 +112,15 @@ views_before=$(views_now)
 case "$before" in 21:*) ;; *) fail "evaluation rows before the upgrade: $before" ;; esac
 
 out=$("$STATPIPE" migrate)
-check "the upgrade applies 025 to 032" "applied migration 025_area_targets.sql
+check "the upgrade applies 025 to 033" "applied migration 025_area_targets.sql
 applied migration 026_breakdown.sql
 applied migration 027_sdmx.sql
 applied migration 028_data_change.sql
 applied migration 029_kept_after_load.sql
 applied migration 030_observation_by_series.sql
 applied migration 031_vintage_one_current.sql
-applied migration 032_kept_refresh_in_parts.sql" "$(echo "$out" | grep '^applied migration')"
+applied migration 032_kept_refresh_in_parts.sql
+applied migration 033_release_seq.sql" "$(echo "$out" | grep '^applied migration')"
 # 029: the kept values the upgrade filled are current, none marked stale: 4 kept years,
 # one per stored figure's indicator and year (ECOM_TX 2019 and 2020, BS_5G 2022,
 # POPULATION 2022), every release of them past.

@@ -117,12 +117,50 @@ static void test_matches_a_model_under_random_operations(void **state)
     free(order);
 }
 
+/* A key's index is its place in the order of adding, so an array beside the set can hold a
+ * value per key; an undo takes the indexes of the keys it removes away. */
+static void test_index_is_the_order_of_adding(void **state)
+{
+    (void)state;
+    sp_keyset_t s;
+    sp_keyset_init(&s);
+    char a[16];
+    const size_t none = SP_KEYSET_NONE;
+    const char *p[1] = {a};
+    size_t len[1];
+    len[0] = (size_t)snprintf(a, sizeof(a), "k0");
+    assert_int_equal(sp_keyset_index(&s, p, len, 1), none); /* empty */
+    for (int k = 0; k < 3000; k++) {
+        len[0] = (size_t)snprintf(a, sizeof(a), "k%d", k);
+        assert_true(sp_keyset_addv(&s, p, len, 1));
+    }
+    for (int k = 0; k < 3000; k += 7) {
+        len[0] = (size_t)snprintf(a, sizeof(a), "k%d", k);
+        assert_int_equal(sp_keyset_index(&s, p, len, 1), (size_t)k);
+        size_t klen;
+        const char *key = sp_keyset_key(&s, (size_t)k, &klen);
+        assert_int_equal(klen, len[0] + 1);
+        assert_memory_equal(key, a, len[0]);
+    }
+    len[0] = (size_t)snprintf(a, sizeof(a), "k3000");
+    assert_int_equal(sp_keyset_index(&s, p, len, 1), none);
+    sp_keyset_undo(&s, 1000);
+    len[0] = (size_t)snprintf(a, sizeof(a), "k999");
+    assert_int_equal(sp_keyset_index(&s, p, len, 1), (size_t)999);
+    len[0] = (size_t)snprintf(a, sizeof(a), "k1000");
+    assert_int_equal(sp_keyset_index(&s, p, len, 1), none);
+    assert_true(sp_keyset_addv(&s, p, len, 1)); /* added again, it takes the next index */
+    assert_int_equal(sp_keyset_index(&s, p, len, 1), (size_t)1000);
+    sp_keyset_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parts_are_kept_apart),
         cmocka_unit_test(test_undo_forgets_only_what_came_after),
         cmocka_unit_test(test_matches_a_model_under_random_operations),
+        cmocka_unit_test(test_index_is_the_order_of_adding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
