@@ -65,6 +65,12 @@ join_s=$(awk '/event=start / && !s {s = $1} /event=assign / && !a {a = $1}
 echo "e  CPU per million messages: daemon $cpu_per_m s, PostgreSQL $(per_million "$pg0" "$pg1" "$n") s, cluster $(per_million "$br0" "$br1" "$n") s"
 echo "e  of which waiting for the group to form: $join_s s; after it: $(rate "$n" "$(elapsed "$join_s" "$e_wall")") msg/s"
 echo "e  of which the last refresh of the kept values, at the end: $(sed -n 's/.*event=kept_refresh years=[0-9]* parts=[0-9]* ms=\([0-9]*\).*/\1/p' "$SP_TMP/run.log" | tail -n 1) ms"
+# How the batches went in (by COPY, or through the merge), and the keeper's refreshes
+# during the run (every kept_refresh line but the last).
+echo "e  batches: $(sed -n 's/.*event=stop .*batches=\([0-9]*\) copied=\([0-9]*\).*/\1, of which by COPY \2/p' "$SP_TMP/run.log")"
+echo "e  the keeper's refreshes before the last: $(awk '/event=kept_refresh / { for (i = 1; i <= NF; i++) if ($i ~ /^(years|ms)=/) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    n++; if (n > 1) { y += py; m += pm } py = v["years"]; pm = v["ms"] }
+    END { printf "%d, %d years, %d ms", n - 1, y, m }' "$SP_TMP/run.log")"
 
 cols="series_id, time_period, period_start, period_end, release, value, unit, value_published, unit_published, unit_mult, obs_status, conf_status, is_deleted, comment, message_id, src_topic, src_partition, src_offset"
 sp_psql -c "\\copy (select $cols from statpipe.observation) to '$SP_TMP/rows.copy'"

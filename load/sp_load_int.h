@@ -26,13 +26,13 @@ typedef struct sp_offset_slot {
 typedef struct sp_batch {
     /* COPY text in the vintage table's columns (sql/copy_observation.sql, and
      * sql/copy_obs.sql when the batch goes through the merge); the first column is the id
-     * series_ids gives the row's series. */
-    sp_buf_t obs;
+     * series_ids gives the row's series: a stored id in obs, a placeholder in obs_new. */
+    sp_buf_t obs, obs_new;
     sp_buf_t seen;     /* COPY text for sql/copy_seen.sql: (sender, message id) of each row */
     sp_keyset_t ids;   /* (sender, message id) of every row in obs: each is staged once */
-    sp_keyset_t slots; /* (series, period) of every row in obs */
-    bool slot_repeats; /* some (series, period) came twice (kept after an undo: the checked merge
-                        * is right for any batch) */
+    sp_keyset_t slots; /* (series, period, release) of every row in obs */
+    bool slot_repeats; /* some (series, period, release) came twice (kept after an undo: the checked
+                        * merge is right for any batch) */
     /* The batch's series (their keys, 6 parts), and per key the id its rows carry: the
      * stored id the loader knows, or -(k + 1) for key k when it knows none. */
     sp_keyset_t series;

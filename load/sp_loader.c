@@ -129,7 +129,7 @@ size_t sp_loader_pending_messages(const sp_loader_t *ld)
 
 size_t sp_loader_pending_bytes(const sp_loader_t *ld)
 {
-    return ld->cur->obs.len + ld->cur->seen.len + ld->cur->quarantine.len;
+    return ld->cur->obs.len + ld->cur->obs_new.len + ld->cur->seen.len + ld->cur->quarantine.len;
 }
 
 size_t sp_loader_uncommitted_messages(const sp_loader_t *ld)

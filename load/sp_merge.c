@@ -3,18 +3,20 @@
  * when another consumer is ahead), the observations stored in one of three forms,
  * quarantine rows, COMMIT. Each step is one statement of load/sql with its own result.
  *
- * The usual batch (no (series, period) twice, every series' id known) goes in by COPY
- * straight into the seen ids and the vintage table (copy_seen.sql, copy_observation.sql):
- * their unique indexes are the whole check. A message id seen before fails the first, a
+ * The usual batch (no (series, period, release) twice) goes in by COPY straight into the
+ * seen ids and the vintage table (copy_seen.sql, copy_observation.sql): their unique indexes
+ * are the whole check. Only the rows of series whose ids the loader does not know yet (a
+ * new series, or one this loader has not stored before) go through the lean merge, in the
+ * same transaction. A message id seen before fails the first, a
  * figure whose release already gave one for the period the second (observation_slot, on
  * release_seq: migration 033), a series gone since the loader saw it the foreign key. Such
  * a batch rolls back and goes through the merge: staged (copy_obs.sql,
  * copy_batch_series.sql), its new series added (series.sql), then the decision of which
  * staged rows are new vintages (into sp_stage_keep), then their insert
  * (observation_insert.sql). The decision has two forms. The lean one (seen_record.sql,
- * then keep_lean.sql) serves a batch in which no (series, period) comes twice and no
+ * then keep_lean.sql) serves a batch in which no (series, period, release) comes twice and no
  * message id is expected to be seen. The checked one (keep_checked.sql) serves any batch:
- * one that repeats a (series, period), and one that met a seen id (a unique violation on
+ * one that repeats a (series, period, release), and one that met a seen id (a unique violation on
  * message_seen_pkey). Seen ids and a release's second figures come in runs (a replay, a
  * group reading a topic again, an agency correcting a release), so the next MERGES_AFTER
  * batches take the form that served.
@@ -233,6 +235,36 @@ static sp_status_t advance_offsets(sp_loader_t *ld, const sp_batch_t *b, sp_erro
     return SP_OK;
 }
 
+/* Stores staged rows through the merge, in the lean or the checked form: the rows of series
+ * without a known id (obs_new), and with all_rows the others too; the batch's new series
+ * added and their ids found. The lean form records the message ids unless all_rows is
+ * false (the caller's COPY did); the checked one records the ids it keeps. */
+static sp_status_t merge_staged(sp_loader_t *ld, sp_batch_t *b, bool all_rows, merge_form_t form,
+                                uint64_t *inserted, merge_failure_t *why, sp_error_t *err)
+{
+    const sp_load_sql_t *q = ld->sql;
+    PGconn *conn = ld->conn;
+    bool add_series = b->series_missing || has_new_series(b);
+    if ((all_rows && b->obs.len > 0 &&
+         sp_pg_copy_in(conn, q->copy_obs, b->obs.data, b->obs.len, err) != SP_OK) ||
+        (b->obs_new.len > 0 &&
+         sp_pg_copy_in(conn, q->copy_obs, b->obs_new.data, b->obs_new.len, err) != SP_OK) ||
+        stage_series(ld, b, err) != SP_OK ||
+        (add_series && sp_pg_exec(conn, q->series, err) != SP_OK))
+        return err ? err->code : SP_ERR_SERVER;
+    sp_status_t st = form == FORM_LEAN && all_rows
+                         ? merge_step(conn, q->seen_record, "merge", NULL, why, err)
+                         : SP_OK;
+    if (st == SP_OK)
+        st = merge_step(conn, form == FORM_LEAN ? q->keep_lean : q->keep_checked, "merge", NULL,
+                        why, err);
+    if (st == SP_OK)
+        st = merge_step(conn, q->observation_insert, "merge", inserted, why, err);
+    if (st == SP_OK && add_series)
+        st = resolve_series(ld, b, err);
+    return st;
+}
+
 /* Commits batch b in one transaction, in the given form. *why tells, after a failure,
  * whether running again can cure it. */
 static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
@@ -241,7 +273,6 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
     const sp_load_sql_t *q = ld->sql;
     PGconn *conn = ld->conn;
     uint64_t inserted = 0;
-    bool add_series = b->series_missing || has_new_series(b);
     *why = MERGE_FAILED;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
@@ -252,28 +283,21 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
     if (b->n_offsets > 0 && ld->group_id != NULL && advance_offsets(ld, b, err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if (b->obs.len > 0 && form == FORM_COPY) {
+    if (form == FORM_COPY && b->seen.len > 0) {
         sp_status_t st =
             merge_copy(conn, q->copy_seen, &b->seen, "storing message ids", NULL, why, err);
-        if (st == SP_OK)
+        if (st == SP_OK && b->obs.len > 0)
             st = merge_copy(conn, q->copy_observation, &b->obs, "storing observations", &inserted,
                             why, err);
+        /* The rows of series without a known id: merged lean, their ids recorded above. */
+        uint64_t merged = 0;
+        if (st == SP_OK && b->obs_new.len > 0)
+            st = merge_staged(ld, b, false, FORM_LEAN, &merged, why, err);
+        inserted += merged;
         if (st != SP_OK)
             return rollback(ld, st);
-    } else if (b->obs.len > 0) {
-        if (sp_pg_copy_in(conn, q->copy_obs, b->obs.data, b->obs.len, err) != SP_OK ||
-            stage_series(ld, b, err) != SP_OK ||
-            (add_series && sp_pg_exec(conn, q->series, err) != SP_OK))
-            return rollback(ld, err ? err->code : SP_ERR_SERVER);
-        sp_status_t st =
-            form == FORM_LEAN ? merge_step(conn, q->seen_record, "merge", NULL, why, err) : SP_OK;
-        if (st == SP_OK)
-            st = merge_step(conn, form == FORM_LEAN ? q->keep_lean : q->keep_checked, "merge", NULL,
-                            why, err);
-        if (st == SP_OK)
-            st = merge_step(conn, q->observation_insert, "merge", &inserted, why, err);
-        if (st == SP_OK && add_series)
-            st = resolve_series(ld, b, err);
+    } else if (b->seen.len > 0) {
+        sp_status_t st = merge_staged(ld, b, true, form, &inserted, why, err);
         if (st != SP_OK)
             return rollback(ld, st);
     }
@@ -310,8 +334,8 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
 sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, sp_error_t *err)
 {
     merge_form_t form = b->slot_repeats || ld->checked_merges_due > 0 ? FORM_CHECKED
-                        : ld->merges_due > 0 || b->series_missing || has_new_series(b) ? FORM_LEAN
-                                                                                       : FORM_COPY;
+                        : ld->merges_due > 0 || b->series_missing     ? FORM_LEAN
+                                                                      : FORM_COPY;
     for (int attempt = 1;; attempt++) {
         merge_failure_t why;
         sp_status_t st = merge_once(ld, b, form, inserted, &why, err);

@@ -15,6 +15,7 @@ void sp_batch_init(sp_batch_t *b)
 {
     memset(b, 0, sizeof(*b));
     sp_buf_init(&b->obs);
+    sp_buf_init(&b->obs_new);
     sp_buf_init(&b->seen);
     sp_keyset_init(&b->ids);
     sp_keyset_init(&b->slots);
@@ -29,6 +30,7 @@ void sp_batch_init(sp_batch_t *b)
 void sp_batch_free(sp_batch_t *b)
 {
     sp_buf_free(&b->obs);
+    sp_buf_free(&b->obs_new);
     sp_buf_free(&b->seen);
     sp_keyset_free(&b->ids);
     sp_keyset_free(&b->slots);
@@ -48,6 +50,7 @@ void sp_batch_free(sp_batch_t *b)
 void sp_batch_reset(sp_batch_t *b)
 {
     sp_buf_reset(&b->obs);
+    sp_buf_reset(&b->obs_new);
     sp_buf_reset(&b->seen);
     sp_keyset_reset(&b->ids);
     sp_keyset_reset(&b->slots);
@@ -142,27 +145,31 @@ static int64_t batch_series_id(sp_loader_t *ld, sp_batch_t *b, const char *const
 #define DUE_MARGIN_US (3600LL * 1000000LL)
 
 /* One observation, as a row of the vintage table in the column order of
- * sql/copy_observation.sql, and its (sender, message id) for sql/copy_seen.sql. */
+ * sql/copy_observation.sql (in obs, or in obs_new when the loader knows no id for its
+ * series), and its (sender, message id) for sql/copy_seen.sql. */
 static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
 {
     (void)err;
     sp_loader_t *ld = opaque;
     sp_batch_t *bt = ld->cur;
-    sp_buf_t *b = &bt->obs;
     char tmp[SP_TIME_TEXT_MAX];
     /* An id the batch holds already is a repeat, a no-op like an id seen in an earlier
      * batch; the first one counts. */
     if (!sp_keyset_add2(&bt->ids, obs->sender, obs->sender_len, obs->message_id,
                         obs->message_id_len))
         return SP_OK;
-    const char *slot[7] = {obs->sender,          obs->indicator->code, obs->ref_area,   &obs->freq,
-                           obs->ytd ? "Y" : "P", obs->breakdown,       obs->period_text};
-    const size_t slot_lens[7] = {
+    char release[SP_TIME_TEXT_MAX];
+    size_t release_len = sp_time_format(obs->release_us, release);
+    const char *slot[8] = {obs->sender,          obs->indicator->code, obs->ref_area,    &obs->freq,
+                           obs->ytd ? "Y" : "P", obs->breakdown,       obs->period_text, release};
+    const size_t slot_lens[8] = {
         obs->sender_len,        strlen(obs->indicator->code), obs->ref_area_len, 1, 1,
-        strlen(obs->breakdown), strlen(obs->period_text)};
-    if (!sp_keyset_addv(&bt->slots, slot, slot_lens, 7))
+        strlen(obs->breakdown), strlen(obs->period_text),     release_len};
+    if (!sp_keyset_addv(&bt->slots, slot, slot_lens, 8))
         bt->slot_repeats = true;
-    sp_put_i64(b, batch_series_id(ld, bt, slot, slot_lens)); /* the series: 6 parts */
+    int64_t series_id = batch_series_id(ld, bt, slot, slot_lens); /* the series: 6 parts */
+    sp_buf_t *b = series_id > 0 ? &bt->obs : &bt->obs_new;
+    sp_put_i64(b, series_id);
     put_tab(b);
     sp_buf_append(b, obs->period_text, slot_lens[6]);
     put_tab(b);
@@ -170,17 +177,14 @@ static sp_status_t stage_obs(void *opaque, const sp_obs_t *obs, sp_error_t *err)
     put_tab(b);
     sp_buf_append(b, tmp, sp_date_format(obs->period.end_day, tmp));
     put_tab(b);
-    size_t release_len = sp_time_format(obs->release_us, tmp);
-    sp_buf_append(b, tmp, release_len);
-    if (obs->release_us > bt->since_us - DUE_MARGIN_US) {
-        const char *part = tmp;
-        if (sp_keyset_addv(&bt->due_keys, &part, &release_len, 1)) {
-            if (bt->due.len > 0)
-                sp_buf_putc(&bt->due, ',');
-            sp_buf_putc(&bt->due, '"');
-            sp_buf_append(&bt->due, tmp, release_len);
-            sp_buf_putc(&bt->due, '"');
-        }
+    sp_buf_append(b, release, release_len);
+    if (obs->release_us > bt->since_us - DUE_MARGIN_US &&
+        sp_keyset_addv(&bt->due_keys, &slot[7], &slot_lens[7], 1)) {
+        if (bt->due.len > 0)
+            sp_buf_putc(&bt->due, ',');
+        sp_buf_putc(&bt->due, '"');
+        sp_buf_append(&bt->due, release, release_len);
+        sp_buf_putc(&bt->due, '"');
     }
     put_tab(b);
     if (obs->has_value)
@@ -310,15 +314,17 @@ static sp_transform_result_t stage_message(sp_loader_t *ld, const sp_source_t *s
                                            sp_error_t *err)
 {
     sp_batch_t *b = ld->cur;
-    size_t obs_mark = b->obs.len, seen_mark = b->seen.len, due_mark = b->due.len,
-           ids_mark = sp_keyset_size(&b->ids), slots_mark = sp_keyset_size(&b->slots),
-           series_mark = sp_keyset_size(&b->series), due_keys_mark = sp_keyset_size(&b->due_keys);
+    size_t obs_mark = b->obs.len, obs_new_mark = b->obs_new.len, seen_mark = b->seen.len,
+           due_mark = b->due.len, ids_mark = sp_keyset_size(&b->ids),
+           slots_mark = sp_keyset_size(&b->slots), series_mark = sp_keyset_size(&b->series),
+           due_keys_mark = sp_keyset_size(&b->due_keys);
     uint64_t rows_mark = ld->stats.rows;
     ld->cur_src = src;
     sp_transform_result_t res = sp_transform_run(ld->tf, payload, len, stage_obs, ld, rej, err);
     ld->cur_src = NULL;
     if (res != SP_TRANSFORM_OK) {
         b->obs.len = obs_mark;
+        b->obs_new.len = obs_new_mark;
         b->seen.len = seen_mark;
         b->due.len = due_mark;
         sp_keyset_undo(&b->ids, ids_mark);

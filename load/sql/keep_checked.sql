@@ -1,5 +1,5 @@
 -- keep_checked.sql: the checked merge's decision, for any batch: one that repeats a
--- (series, period), or whose message ids turned out to be seen. In one statement:
+-- (series, period, release), or whose message ids turned out to be seen. In one statement:
 -- 1. the candidates: staged rows whose message id was not seen before (a seen id is a
 --    no-op; the loader stages each id of a batch once), their ids recorded as seen;
 -- 2. of them every one that is not a true duplicate: a candidate identical (value,
