@@ -90,6 +90,58 @@ for order in "2 1 3 4" "2 3 1 4" "1 3 2 4" "3 4 2 1"; do
     reset_aba
 done
 
+# Two releases of one period in one batch are two first figures: the batch goes by COPY,
+# and the period has two vintages, 10 万户 (100000) from the first release until the
+# second, then 20 万户 (200000), current (no valid_to).
+{
+    printf '{"schema":"statpipe.observation/1","message_id":"two-1","sender":"MIIT","indicator":"FBB_USERS","ref_area":"110000","freq":"M","time_period":"2030-05","value":"10","unit":"万户","release":"2030-06-20T09:30:00+08:00"}\n'
+    printf '{"schema":"statpipe.observation/1","message_id":"two-2","sender":"MIIT","indicator":"FBB_USERS","ref_area":"110000","freq":"M","time_period":"2030-05","value":"20","unit":"万户","release":"2030-07-20T09:30:00+08:00"}\n'
+} > "$SP_TMP/two.ndjson"
+"$STATPIPE" load "$SP_TMP/two.ndjson" > /dev/null 2> "$SP_TMP/two.log" || fail "load of two releases: $(cat "$SP_TMP/two.log")"
+check "two releases of a period in one batch: by COPY" "1 1" "$(copied "$SP_TMP/two.log")"
+check "two releases of a period in one batch: two vintages, each its release's first figure" \
+    "100000|2030-06-20 01:30:00+00|2030-07-20 01:30:00+00|0 200000|2030-07-20 01:30:00+00|0" \
+    "$(sp_psql -c "set timezone = 'UTC'; select string_agg(concat_ws('|', trim_scale(v.value), v.valid_from, v.valid_to,
+                                                                 o.release_seq), ' ' order by v.valid_from)
+                     from statpipe.vintage v join statpipe.series s using (series_id)
+                     join statpipe.observation o on o.obs_id = v.obs_id
+                    where s.ref_area = '110000' and v.time_period = '2030-05'")"
+
+# Another writer holds a figure of the same release and period (300 万户) in an open
+# transaction while a loader COPYs its own (400 万户): the COPY waits, and when the writer
+# commits it is refused by observation_slot; the batch goes through the merge, which finds
+# the writer's figure and numbers its own after it. The release's last word is 400 万户.
+series=$(sp_psql -c "select series_id from statpipe.series where ref_area = '110000'")
+sp_psql -c "begin" -c "insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
+                value, unit, value_published, unit_published, obs_status, conf_status, message_id)
+            values ($series, '2030-08', '2030-08-01', '2030-08-31', '2030-09-20T09:30:00+08:00', 3000000,
+                    'N', '300', '万户', 'A', 'F', 'writer-1')" \
+    -c "do \$\$ begin
+            for i in 1 .. 600 loop
+                exit when exists (select 1 from pg_locks where not granted);
+                perform pg_sleep(0.05);
+            end loop;
+        end \$\$" -c "commit" >/dev/null &
+writer=$!
+for _ in $(seq 1 100); do
+    [ "$(sp_psql -c "select count(*) from statpipe.observation where message_id = 'writer-1'")" = 0 ] || break
+    [ "$(sp_psql -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation
+                      where c.relname = 'observation' and l.mode = 'RowExclusiveLock' and l.granted")" -gt 0 ] && break
+    sleep 0.1
+done
+{ msg 8 0 | sed 's/2030-01/2030-09/'; msg 9 0 | sed 's/2030-01/2030-10/';
+  msg 10 400 | sed 's/2030-01/2030-08/; s/2030-02-20/2030-09-20/'; } > "$SP_TMP/race.ndjson"
+STATPIPE_LOG_LEVEL=debug "$STATPIPE" load --batch-rows 1 "$SP_TMP/race.ndjson" > /dev/null 2> "$SP_TMP/race.log" ||
+    fail "load beside the writer: $(cat "$SP_TMP/race.log")"
+wait "$writer" || fail "the other writer failed"
+check "beside a writer of the same release: the load's COPY refused once, merged after the writer's" \
+    "1 0:3000000:writer-1 1:4000000:aba-10" \
+    "$(grep -c 'event=batch_rerun reason="a release gave one of its periods a figure before"' "$SP_TMP/race.log") $(
+       sp_psql -c "select string_agg(o.release_seq || ':' || trim_scale(o.value) || ':' || o.message_id, ' '
+                                     order by o.release_seq)
+                     from statpipe.observation o where o.series_id = $series and o.time_period = '2030-08'")"
+check "beside a writer: the vintages are those one writer would leave" 0 "$(vintages_as_recomputed)"
+
 # 3. A release under embargo (tomorrow) goes in by COPY and is remembered as due: when it
 # comes due the data changes without a transaction. A release of last year is not due.
 # One message a batch: the first finds the series' id, the second is staged before that
@@ -124,7 +176,8 @@ esac
 # 5. The upgrade from 032 with figures in use. The schema before it, as 030 left the table:
 # no release_seq, the slot index on obs_id. A release says A, B, A of a period, by SQL as
 # a writer of that schema could; migrate applies 033 only, numbers them 0, 1, 2 by
-# arrival, keeps every row and every vintage, and the loader then numbers after them.
+# arrival (and the writer's and the load's figures of 2030-08 above 0 and 1), keeps every
+# row and every vintage, and the loader then numbers after them.
 vintages() {
     sp_psql -c "select count(*) || ':' || md5(string_agg(v::text, ',' order by v::text)) from statpipe.vintage v"
 }
@@ -155,8 +208,12 @@ check "the release's figures numbered 0, 1, 2 by arrival" "0:1000000 1:2000000 2
     "$(sp_psql -c "select string_agg(o.release_seq || ':' || trim_scale(o.value), ' ' order by o.obs_id)
                      from statpipe.observation o join statpipe.series s using (series_id)
                     where s.ref_area = '110000' and o.time_period = '2030-01'")"
-check "every other figure is its release's first" 0 \
-    "$(sp_psql -c "select count(*) from statpipe.observation where release_seq > 0 and time_period <> '2030-01'")"
+# Above 0: B and the second A of 2030-01 (1, 2) and the load's figure of 2030-08 (1): 3.
+check "every figure numbered by arrival within its release, from 0" "0|3" \
+    "$(sp_psql -c "select count(*) filter (where release_seq <> n), count(*) filter (where release_seq > 0)
+                     from (select release_seq, row_number() over (partition by series_id, time_period, release
+                                                                   order by obs_id) - 1 as n
+                             from statpipe.observation) o")"
 check "the slot index is unique on release_seq and includes series_id" \
     "CREATE UNIQUE INDEX observation_slot ON statpipe.observation USING btree (series_id, time_period, release DESC, release_seq DESC)" \
     "$(sp_psql -c "select pg_get_indexdef('statpipe.observation_slot'::regclass)")"
