@@ -195,7 +195,8 @@ static sp_status_t data_changed(sp_loader_t *ld, const sp_batch_t *b, merge_fail
     sp_buf_t *s = &ld->scratch;
     sp_buf_reset(s);
     sp_buf_putc(s, '{');
-    sp_buf_append(s, b->due.data, b->due.len);
+    if (b->due.len > 0)
+        sp_buf_append(s, b->due.data, b->due.len);
     sp_buf_putc(s, '}');
     sp_buf_putc(s, '\0');
     const char *params[1] = {s->data};
