@@ -146,6 +146,26 @@ vintages_as_recomputed() {
         | tail -n 1
 }
 
+# Another writer: runs the SQL (an insert into TABLE) in a transaction that it holds open
+# until another backend waits for one of its locks, or 30 s (a statement that did not wait
+# for it has ended by then), then commits; in the background, its pid in SP_WRITER. Returns
+# once the insert holds its lock on TABLE, so that what runs next meets it.
+sp_writer_holding() { # table sql
+    sp_psql -c "begin" -c "$2" \
+        -c "do \$\$ begin
+                for i in 1 .. 600 loop
+                    exit when exists (select 1 from pg_locks where not granted);
+                    perform pg_sleep(0.05);
+                end loop;
+            end \$\$" -c "commit" >/dev/null &
+    SP_WRITER=$!
+    for _ in $(seq 1 100); do
+        [ "$(sp_psql -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation
+                          where c.relname = '$1' and l.mode = 'RowExclusiveLock' and l.granted")" -gt 0 ] && return 0
+        sleep 0.1
+    done
+}
+
 # The statement that recomputes every kept year of the stored observations from scratch.
 SP_KEPT_RECOMPUTE_ALL="select statpipe.refresh_kept(array_agg(indicator), array_agg(ref_area), array_agg(year))
   from (select distinct s.indicator, s.ref_area, left(o.time_period, 4)::int as year

@@ -112,28 +112,15 @@ check "two releases of a period in one batch: two vintages, each its release's f
 # commits it is refused by observation_slot; the batch goes through the merge, which finds
 # the writer's figure and numbers its own after it. The release's last word is 400 万户.
 series=$(sp_psql -c "select series_id from statpipe.series where ref_area = '110000'")
-sp_psql -c "begin" -c "insert into statpipe.observation (series_id, time_period, period_start, period_end, release,
-                value, unit, value_published, unit_published, obs_status, conf_status, message_id)
+sp_writer_holding observation "insert into statpipe.observation (series_id, time_period, period_start, period_end,
+                release, value, unit, value_published, unit_published, obs_status, conf_status, message_id)
             values ($series, '2030-08', '2030-08-01', '2030-08-31', '2030-09-20T09:30:00+08:00', 3000000,
-                    'N', '300', '万户', 'A', 'F', 'writer-1')" \
-    -c "do \$\$ begin
-            for i in 1 .. 600 loop
-                exit when exists (select 1 from pg_locks where not granted);
-                perform pg_sleep(0.05);
-            end loop;
-        end \$\$" -c "commit" >/dev/null &
-writer=$!
-for _ in $(seq 1 100); do
-    [ "$(sp_psql -c "select count(*) from statpipe.observation where message_id = 'writer-1'")" = 0 ] || break
-    [ "$(sp_psql -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation
-                      where c.relname = 'observation' and l.mode = 'RowExclusiveLock' and l.granted")" -gt 0 ] && break
-    sleep 0.1
-done
+                    'N', '300', '万户', 'A', 'F', 'writer-1')"
 { msg 8 0 | sed 's/2030-01/2030-09/'; msg 9 0 | sed 's/2030-01/2030-10/';
   msg 10 400 | sed 's/2030-01/2030-08/; s/2030-02-20/2030-09-20/'; } > "$SP_TMP/race.ndjson"
 STATPIPE_LOG_LEVEL=debug "$STATPIPE" load --batch-rows 1 "$SP_TMP/race.ndjson" > /dev/null 2> "$SP_TMP/race.log" ||
     fail "load beside the writer: $(cat "$SP_TMP/race.log")"
-wait "$writer" || fail "the other writer failed"
+wait "$SP_WRITER" || fail "the other writer failed"
 check "beside a writer of the same release: the load's COPY refused once, merged after the writer's" \
     "1 0:3000000:writer-1 1:4000000:aba-10" \
     "$(grep -c 'event=batch_rerun reason="a release gave one of its periods a figure before"' "$SP_TMP/race.log") $(

@@ -27,31 +27,17 @@ race() {
     local period=$1 y=${1%-*} m=${1#*-}
     local start="$y-$m-01" stop
     stop=$(sp_psql -c "select (date '$start' + interval '1 month' - interval '1 day')::date")
-    # The other writer commits once another backend waits for one of its locks, or after
-    # 30 s (a load that did not wait for it has ended by then).
-    sp_psql -c "begin" -c "insert into statpipe.observation (series_id, time_period, period_start,
+    # The other writer commits once another backend waits for one of its locks.
+    sp_writer_holding vintage "insert into statpipe.observation (series_id, time_period, period_start,
                     period_end, release, value, unit, value_published, unit_published,
                     obs_status, conf_status, message_id)
                 values ($series, '$period', '$start', '$stop', '2026-01-20T09:30:00+08:00', 2000000,
-                        'N', '200', '万户', 'A', 'F', 'other-$period')" \
-        -c "do \$\$ begin
-                for i in 1 .. 600 loop
-                    exit when exists (select 1 from pg_locks where not granted);
-                    perform pg_sleep(0.05);
-                end loop;
-            end \$\$" -c "commit" >/dev/null &
-    local other=$!
-    # The load starts once the other writer holds its figure.
-    for _ in $(seq 1 100); do
-        [ "$(sp_psql -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation
-                          where c.relname = 'vintage' and l.mode = 'RowExclusiveLock' and l.granted")" -gt 0 ] && break
-        sleep 0.1
-    done
+                        'N', '200', '万户', 'A', 'F', 'other-$period')"
     msg "load-$period" "$period" 300 2026-02-20T09:30:00+08:00 > "$SP_TMP/race.ndjson"
     local rc=0
     "$STATPIPE" load "$SP_TMP/race.ndjson" >/dev/null 2>"$SP_TMP/race-$period.log" || rc=$?
     check "$period: the load succeeds" 0 "$rc"
-    wait "$other" || fail "$period: the other writer failed"
+    wait "$SP_WRITER" || fail "$period: the other writer failed"
     grep -q 'event=batch_rerun reason="another transaction stored one of its periods"' \
         "$SP_TMP/race-$period.log" || fail "$period: the load did not meet the other writer: $(cat "$SP_TMP/race-$period.log")"
     # Current vintages, and the vintages against a recomputation from scratch.
