@@ -49,12 +49,24 @@ check "lag per partition, caught up" 3 \
 batches=$(metric statpipe_batch_messages_count)
 [ "$batches" -ge 10 ] || fail "batch histogram count $batches"
 check "commit histogram counts every batch" "$batches" "$(metric 'statpipe_commit_seconds_bucket{le="+Inf"}')"
+# A first feed holds no figure twice: every batch is stored by COPY.
+check "every batch of the first feed by COPY" "$(metric statpipe_batches_total)" \
+    "$(metric statpipe_batches_copied_total)"
 
 "$STATPIPE" produce -b "$BROKERS" -t stats.metrics "$SP_TMP/b.ndjson" >/dev/null
 wait_metric statpipe_messages_consumed_total 5000
 wait_metric 'statpipe_quarantined_total{reason="unknown_indicator"}' 250
 check "the counters move with the second feed" "5000|250" \
     "$(metric statpipe_messages_consumed_total)|$(metric 'statpipe_quarantined_total{reason="unknown_indicator"}')"
+# The second feed's first 2,000 messages repeat the first's figures (same series, period,
+# release and value) under new ids: the slot index refuses their COPY, and those batches
+# are merged (the repeats dropped as true duplicates), so fewer batches than all are by COPY.
+wait_metric statpipe_rows_loaded_total 2850
+check "the repeated figures add nothing: 1,900 + 950 new rows (3,000 - 2,000 repeated - 50 unknown)" \
+    2850 "$(metric statpipe_rows_loaded_total)"
+copied=$(metric statpipe_batches_copied_total) total=$(metric statpipe_batches_total)
+[ "$copied" -lt "$total" ] || fail "the batches of repeated figures were counted as copied: $copied of $total"
+echo "ok - batches by COPY after the repeated feed: $copied of $total"
 check "unknown path" 404 "$(http_get /nope | head -n 1)"
 kill -TERM $pid
 wait $pid || fail "daemon exit $?"
