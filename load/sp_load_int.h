@@ -62,7 +62,8 @@ typedef struct sp_batch {
  * (stage.sql excepted: it creates the staging tables). */
 typedef struct sp_load_sql {
     const char *stage, *copy_obs, *copy_quarantine, *copy_replayed, *copy_offset;
-    const char *copy_observation, *copy_seen, *copy_batch_series, *series_ids;
+    const char *copy_observation, *copy_seen, *copy_quarantine_table, *copy_batch_series;
+    const char *series_ids;
     const char *offsets_advance, *series, *seen_record, *keep_lean, *keep_checked;
     const char *observation_insert;
     const char *data_changed;

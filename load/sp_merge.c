@@ -1,25 +1,27 @@
 /*
  * sp_merge.c: one batch, one transaction: the offsets advanced (or the batch rolled back
- * when another consumer is ahead), the observations stored in one of three forms,
- * quarantine rows, COMMIT. Each step is one statement of load/sql with its own result.
+ * when another consumer is ahead), the rejected messages and the observations stored in
+ * one of three forms, COMMIT. Each step is one statement of load/sql with its own result.
  *
  * The usual batch (no (series, period, release) twice) goes in by COPY straight into the
- * seen ids and the vintage table (copy_seen.sql, copy_observation.sql): their unique indexes
- * are the whole check. Only the rows of series whose ids the loader does not know yet (a
- * new series, or one this loader has not stored before) go through the lean merge, in the
- * same transaction. A message id seen before fails the first, a
- * figure whose release already gave one for the period the second (observation_slot, on
- * release_seq: migration 033), a series gone since the loader saw it the foreign key. Such
- * a batch rolls back and goes through the merge: staged (copy_obs.sql,
- * copy_batch_series.sql), its new series added (series.sql), then the decision of which
- * staged rows are new vintages (into sp_stage_keep), then their insert
- * (observation_insert.sql). The decision has two forms. The lean one (seen_record.sql,
- * then keep_lean.sql) serves a batch in which no (series, period, release) comes twice and no
- * message id is expected to be seen. The checked one (keep_checked.sql) serves any batch:
- * one that repeats a (series, period, release), and one that met a seen id (a unique violation on
- * message_seen_pkey). Seen ids and a release's second figures come in runs (a replay, a
- * group reading a topic again, an agency correcting a release), so the next MERGES_AFTER
- * batches take the form that served.
+ * tables (copy_quarantine_table.sql, copy_seen.sql, copy_observation.sql), and their unique
+ * indexes are the whole check: quarantine_waiting_once refuses a rejected message that
+ * waits in quarantine already, message_seen_pkey a message id seen before,
+ * observation_slot a figure whose release already gave the period one (release_seq:
+ * migration 033), the foreign key a series gone since the loader saw it. Only the rows of
+ * series whose ids the loader does not know yet (new, or not yet stored by this loader) go
+ * through the lean merge, in the same transaction.
+ *
+ * A refused batch rolls back and goes through the merge whole: staged (copy_quarantine.sql,
+ * copy_obs.sql, copy_batch_series.sql), its new series added (series.sql), the decision of
+ * which staged rows are new vintages (into sp_stage_keep), their insert
+ * (observation_insert.sql), the rejected messages not yet waiting (quarantine_insert.sql).
+ * The decision has two forms. The lean one (seen_record.sql, then keep_lean.sql) serves a
+ * batch in which no (series, period, release) comes twice and no message id is expected to
+ * be seen. The checked one (keep_checked.sql) serves any batch: one that repeats a (series,
+ * period, release), and one that met a seen id. Refusals come in runs (a replay, a group
+ * reading a topic again, an agency correcting a release, a bad message sent again), so the
+ * next MERGES_AFTER batches take the form that served.
  */
 #include "sp_load_int.h"
 
@@ -39,6 +41,7 @@
 #define SERIES_ID_COLUMN "series_id"
 #define SLOT_CONSTRAINT "observation_slot"
 #define SERIES_FKEY_CONSTRAINT "observation_series_id_fkey"
+#define QUARANTINE_CONSTRAINT "quarantine_waiting_once"
 /* The vintages of a (series, period) (migration 031): a second current one, or a second one
  * from the same release, means another transaction stored the period meanwhile. */
 #define VINTAGE_SCHEMA "statpipe"
@@ -53,6 +56,7 @@ typedef enum merge_failure {
     MERGE_RELEASE_TAKEN,  /* a figure's place in its release is taken (by COPY: the release
                            * gave the period a figure before; merged: another transaction
                            * stored one meanwhile) */
+    MERGE_QUARANTINED,    /* by COPY: a rejected message waits in quarantine already */
 } merge_failure_t;
 
 /* How a batch is stored. */
@@ -84,6 +88,8 @@ static merge_failure_t classify(const PGresult *res)
         return MERGE_SEEN_RACE;
     if (unique && constraint != NULL && strcmp(constraint, SLOT_CONSTRAINT) == 0)
         return MERGE_RELEASE_TAKEN;
+    if (unique && constraint != NULL && strcmp(constraint, QUARANTINE_CONSTRAINT) == 0)
+        return MERGE_QUARANTINED;
     if (unique && schema != NULL && table != NULL && strcmp(schema, VINTAGE_SCHEMA) == 0 &&
         strcmp(table, VINTAGE_TABLE) == 0)
         return MERGE_VINTAGE_RACE;
@@ -277,8 +283,13 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
     *why = MERGE_FAILED;
     if (sp_pg_exec(conn, "BEGIN", err) != SP_OK)
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
-    if ((b->quarantine.len > 0 && sp_pg_copy_in(conn, q->copy_quarantine, b->quarantine.data,
-                                                b->quarantine.len, err) != SP_OK) ||
+    if (form == FORM_COPY && b->quarantine.len > 0 &&
+        merge_copy(conn, q->copy_quarantine_table, &b->quarantine, "storing rejected messages",
+                   NULL, why, err) != SP_OK)
+        return rollback(ld, err ? err->code : SP_ERR_SERVER);
+    if ((form != FORM_COPY && b->quarantine.len > 0 &&
+         sp_pg_copy_in(conn, q->copy_quarantine, b->quarantine.data, b->quarantine.len, err) !=
+             SP_OK) ||
         (b->replayed.len > 0 &&
          sp_pg_copy_in(conn, q->copy_replayed, b->replayed.data, b->replayed.len, err) != SP_OK))
         return rollback(ld, err ? err->code : SP_ERR_SERVER);
@@ -302,7 +313,7 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
         if (st != SP_OK)
             return rollback(ld, st);
     }
-    if ((b->quarantine.len > 0 &&
+    if ((form != FORM_COPY && b->quarantine.len > 0 &&
          merge_step(conn, q->quarantine_insert, "merge", NULL, why, err) != SP_OK) ||
         (b->replayed.len > 0 &&
          merge_step(conn, q->quarantine_replayed, "merge", NULL, why, err) != SP_OK))
@@ -368,6 +379,14 @@ sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, s
             /* A release gave a period a figure before: the merge compares and numbers. */
             sp_log(SP_LOG_DEBUG, "batch_rerun",
                    "reason=\"a release gave one of its periods a figure before\"");
+            form = FORM_LEAN;
+            ld->merges_due = MERGES_AFTER;
+            continue;
+        }
+        if (why == MERGE_QUARANTINED) {
+            /* The merge stores the batch's other rejected messages and skips that one. */
+            sp_log(SP_LOG_DEBUG, "batch_rerun",
+                   "reason=\"a rejected message waits in quarantine already\"");
             form = FORM_LEAN;
             ld->merges_due = MERGES_AFTER;
             continue;

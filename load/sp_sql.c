@@ -37,6 +37,7 @@ static void find_all(void)
     sql.copy_offset = find("copy_offset.sql");
     sql.copy_observation = find("copy_observation.sql");
     sql.copy_seen = find("copy_seen.sql");
+    sql.copy_quarantine_table = find("copy_quarantine_table.sql");
     sql.copy_batch_series = find("copy_batch_series.sql");
     sql.series_ids = find("series_ids.sql");
     sql.offsets_advance = find("offsets_advance.sql");

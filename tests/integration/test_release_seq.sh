@@ -9,6 +9,8 @@
 # - the feed again adds nothing (its ids are seen);
 # - a release under embargo is remembered as due by the COPY path too;
 # - the upgrade from 032 numbers the figures stored before, by arrival;
+# - rejected messages go by COPY into the quarantine, and one waiting there already sends
+#   its batch through the merge;
 # - a writer that claims a release's first place twice is refused.
 source "$(dirname "$0")/lib.sh"
 sp_pg_start
@@ -146,6 +148,22 @@ check "the embargoed release went in by COPY" "3 3" "$(copied "$SP_TMP/due.log")
 check "the embargoed release is due, the past ones are not" "t|f|f" \
     "$(sp_psql -c "select '$future'::timestamptz = any (due), '2025-03-20T09:30:00+08:00'::timestamptz = any (due),
                           '2025-04-20T09:30:00+08:00'::timestamptz = any (due) from statpipe.data_change")"
+
+# Rejected messages go by COPY straight into the quarantine. A message that waits there
+# already (the same bytes for the same reason) refuses the COPY; the batch is merged, which
+# stores the good message beside it and keeps the waiting one once.
+bad='{"schema":"statpipe.observation/1","message_id":"bad-1","sender":"MIIT","indicator":"NO_SUCH","ref_area":"110000","freq":"M","time_period":"2030-11","value":"1","unit":"万户","release":"2030-12-20T09:30:00+08:00"}'
+{ msg 11 1 | sed 's/2030-01/2030-11/'; echo "$bad"; } > "$SP_TMP/bad1.ndjson"
+{ msg 12 1 | sed 's/2030-01/2030-12/'; echo "$bad"; } > "$SP_TMP/bad2.ndjson"
+"$STATPIPE" load "$SP_TMP/bad1.ndjson" > /dev/null 2> "$SP_TMP/bad1.log" || fail "load of bad1: $(cat "$SP_TMP/bad1.log")"
+check "a batch with a rejected message: by COPY" "1 1" "$(copied "$SP_TMP/bad1.log")"
+STATPIPE_LOG_LEVEL=debug "$STATPIPE" load "$SP_TMP/bad2.ndjson" > /dev/null 2> "$SP_TMP/bad2.log" ||
+    fail "load of bad2: $(cat "$SP_TMP/bad2.log")"
+check "the same rejected message again: the COPY refused once, the batch merged" "1 0 1" \
+    "$(copied "$SP_TMP/bad2.log") $(grep -c 'event=batch_rerun reason="a rejected message waits in quarantine already"' "$SP_TMP/bad2.log")"
+check "it waits in quarantine once, and the good message beside it is stored" "1|1" \
+    "$(sp_psql -c "select (select count(*) from statpipe.quarantine where message_id = 'bad-1'),
+                          (select count(*) from statpipe.observation where message_id = 'aba-12')")"
 
 # 4. A writer other than the loader that stores a second figure of a release must number it:
 # claiming the release's first place again is refused by observation_slot.
