@@ -375,18 +375,12 @@ sp_status_t sp_merge_batch(sp_loader_t *ld, sp_batch_t *b, uint64_t *inserted, s
                    "reason=\"another transaction stored one of its periods\" attempt=%d", attempt);
             continue;
         }
-        if (why == MERGE_RELEASE_TAKEN && form == FORM_COPY) {
-            /* A release gave a period a figure before: the merge compares and numbers. */
-            sp_log(SP_LOG_DEBUG, "batch_rerun",
-                   "reason=\"a release gave one of its periods a figure before\"");
-            form = FORM_LEAN;
-            ld->merges_due = MERGES_AFTER;
-            continue;
-        }
-        if (why == MERGE_QUARANTINED) {
-            /* The merge stores the batch's other rejected messages and skips that one. */
-            sp_log(SP_LOG_DEBUG, "batch_rerun",
-                   "reason=\"a rejected message waits in quarantine already\"");
+        if (form == FORM_COPY && (why == MERGE_RELEASE_TAKEN || why == MERGE_QUARANTINED)) {
+            /* The merge numbers a figure after its release's earlier ones, and skips a
+             * rejected message that waits already. */
+            sp_log(SP_LOG_DEBUG, "batch_rerun", "reason=\"%s\"",
+                   why == MERGE_QUARANTINED ? "a rejected message waits in quarantine already"
+                                            : "a release gave one of its periods a figure before");
             form = FORM_LEAN;
             ld->merges_due = MERGES_AFTER;
             continue;
