@@ -113,6 +113,7 @@ check "two releases of a period in one batch: two vintages, each its release's f
 # transaction while a loader COPYs its own (400 万户): the COPY waits, and when the writer
 # commits it is refused by observation_slot; the batch goes through the merge, which finds
 # the writer's figure and numbers its own after it. The release's last word is 400 万户.
+# In the canonical unit N: 300 × 10,000 = 3000000 and 400 × 10,000 = 4000000.
 series=$(sp_psql -c "select series_id from statpipe.series where ref_area = '110000'")
 sp_writer_holding observation "insert into statpipe.observation (series_id, time_period, period_start, period_end,
                 release, value, unit, value_published, unit_published, obs_status, conf_status, message_id)
