@@ -8,9 +8,10 @@
  * indexes are the whole check: quarantine_waiting_once refuses a rejected message that
  * waits in quarantine already, message_seen_pkey a message id seen before,
  * observation_slot a figure whose release already gave the period one (release_seq:
- * migration 033), the foreign key a series gone since the loader saw it. Only the rows of
- * series whose ids the loader does not know yet (new, or not yet stored by this loader) go
- * through the lean merge, in the same transaction.
+ * migration 033), the foreign key a series gone since the loader saw it. The series whose
+ * ids the loader does not know yet (new, or not yet stored by this loader) are added by one
+ * statement (series.sql) and their ids read by one more (series_ids.sql); their rows then
+ * go into the same COPY with those ids in place of their placeholders.
  *
  * A refused batch rolls back and goes through the merge whole: staged (copy_quarantine.sql,
  * copy_obs.sql, copy_batch_series.sql), its new series added (series.sql), the decision of
@@ -143,12 +144,16 @@ static bool has_new_series(const sp_batch_t *b)
 }
 
 /* Stages the batch's series (sql/copy_batch_series.sql's columns): place, the id its rows
- * carry, and the key, whose parts the keyset keeps apart with 0xFF. */
-static sp_status_t stage_series(sp_loader_t *ld, const sp_batch_t *b, sp_error_t *err)
+ * carry, and the key, whose parts the keyset keeps apart with 0xFF. With only_new, only
+ * the series whose ids the loader does not know. */
+static sp_status_t stage_series(sp_loader_t *ld, const sp_batch_t *b, bool only_new,
+                                sp_error_t *err)
 {
     sp_buf_t *s = &ld->scratch;
     sp_buf_reset(s);
     for (size_t i = 0; i < sp_keyset_size(&b->series); i++) {
+        if (only_new && b->series_ids[i] > 0)
+            continue;
         size_t len;
         const char *key = sp_keyset_key(&b->series, i, &len);
         sp_put_i64(s, (int64_t)i);
@@ -191,6 +196,66 @@ static sp_status_t resolve_series(sp_loader_t *ld, sp_batch_t *b, sp_error_t *er
     PQclear(res);
     b->n_resolved = n;
     return SP_OK;
+}
+
+/* Adds the batch's series whose ids the loader does not know (series.sql) and reads their
+ * ids (series_ids.sql). */
+static sp_status_t add_new_series(sp_loader_t *ld, sp_batch_t *b, sp_error_t *err)
+{
+    if (stage_series(ld, b, true, err) != SP_OK ||
+        sp_pg_exec(ld->conn, ld->sql->series, err) != SP_OK)
+        return err ? err->code : SP_ERR_SERVER;
+    return resolve_series(ld, b, err);
+}
+
+/* Writes obs_new's rows into ld->scratch with the stored id of each row's series (from
+ * b->resolved) in place of its placeholder -(k + 1). Each row ends at its newline: COPY
+ * text escapes the newlines inside values. */
+static sp_status_t place_series_ids(sp_loader_t *ld, const sp_batch_t *b, merge_failure_t *why,
+                                    sp_error_t *err)
+{
+    sp_buf_t *s = &ld->scratch;
+    sp_buf_reset(s);
+    sp_buf_reserve(s, b->obs_new.len);
+    const char *p = b->obs_new.data, *end = p + b->obs_new.len;
+    while (p < end) {
+        const char *q = p + 1;
+        size_t k = 0;
+        while (q < end && *q >= '0' && *q <= '9')
+            k = k * 10 + (size_t)(*q++ - '0');
+        const char *eol = memchr(q, '\n', (size_t)(end - q));
+        if (*p != '-' || k == 0 || k > b->n_resolved || b->resolved[k - 1] <= 0 || eol == NULL) {
+            *why = MERGE_SERIES_MISSING;
+            return sp_error_set(err, SP_ERR_SERVER,
+                                "a new series of the batch is not in statpipe.series after "
+                                "adding it");
+        }
+        sp_put_i64(s, b->resolved[k - 1]);
+        sp_buf_append(s, q, (size_t)(eol + 1 - q));
+        p = eol + 1;
+    }
+    return SP_OK;
+}
+
+/* The COPY form's observations: obs, and obs_new with its series' stored ids, in one
+ * COPY (copy_observation.sql), so that its statement trigger runs once. */
+static sp_status_t copy_observations(sp_loader_t *ld, sp_batch_t *b, uint64_t *rows,
+                                     merge_failure_t *why, sp_error_t *err)
+{
+    sp_pg_part_t parts[2];
+    int n = 0;
+    if (b->obs_new.len > 0) {
+        if (add_new_series(ld, b, err) != SP_OK || place_series_ids(ld, b, why, err) != SP_OK)
+            return err ? err->code : SP_ERR_SERVER;
+        parts[n++] = (sp_pg_part_t){ld->scratch.data, ld->scratch.len};
+    }
+    if (b->obs.len > 0)
+        parts[n++] = (sp_pg_part_t){b->obs.data, b->obs.len};
+    if (n == 0)
+        return SP_OK;
+    PGresult *res;
+    sp_status_t st = sp_pg_copy_in_parts(ld->conn, ld->sql->copy_observation, parts, n, &res, err);
+    return st != SP_OK ? st : step_result(ld->conn, res, "storing observations", rows, why, err);
 }
 
 /* Sets the time the data changed, with the batch's releases that may still be under
@@ -242,26 +307,24 @@ static sp_status_t advance_offsets(sp_loader_t *ld, const sp_batch_t *b, sp_erro
     return SP_OK;
 }
 
-/* Stores staged rows through the merge, in the lean or the checked form: the rows of series
- * without a known id (obs_new), and with all_rows the others too; the batch's new series
- * added and their ids found. The lean form records the message ids unless all_rows is
- * false (the caller's COPY did); the checked one records the ids it keeps. */
-static sp_status_t merge_staged(sp_loader_t *ld, sp_batch_t *b, bool all_rows, merge_form_t form,
+/* Stores the batch's rows through the merge, in the lean or the checked form: staged, the
+ * batch's new series added and their ids found. The lean form records every message id;
+ * the checked one records the ids it keeps. */
+static sp_status_t merge_staged(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
                                 uint64_t *inserted, merge_failure_t *why, sp_error_t *err)
 {
     const sp_load_sql_t *q = ld->sql;
     PGconn *conn = ld->conn;
     bool add_series = b->series_missing || has_new_series(b);
-    if ((all_rows && b->obs.len > 0 &&
+    if ((b->obs.len > 0 &&
          sp_pg_copy_in(conn, q->copy_obs, b->obs.data, b->obs.len, err) != SP_OK) ||
         (b->obs_new.len > 0 &&
          sp_pg_copy_in(conn, q->copy_obs, b->obs_new.data, b->obs_new.len, err) != SP_OK) ||
-        stage_series(ld, b, err) != SP_OK ||
+        stage_series(ld, b, false, err) != SP_OK ||
         (add_series && sp_pg_exec(conn, q->series, err) != SP_OK))
         return err ? err->code : SP_ERR_SERVER;
-    sp_status_t st = form == FORM_LEAN && all_rows
-                         ? merge_step(conn, q->seen_record, "merge", NULL, why, err)
-                         : SP_OK;
+    sp_status_t st =
+        form == FORM_LEAN ? merge_step(conn, q->seen_record, "merge", NULL, why, err) : SP_OK;
     if (st == SP_OK)
         st = merge_step(conn, form == FORM_LEAN ? q->keep_lean : q->keep_checked, "merge", NULL,
                         why, err);
@@ -298,18 +361,12 @@ static sp_status_t merge_once(sp_loader_t *ld, sp_batch_t *b, merge_form_t form,
     if (form == FORM_COPY && b->seen.len > 0) {
         sp_status_t st =
             merge_copy(conn, q->copy_seen, &b->seen, "storing message ids", NULL, why, err);
-        if (st == SP_OK && b->obs.len > 0)
-            st = merge_copy(conn, q->copy_observation, &b->obs, "storing observations", &inserted,
-                            why, err);
-        /* The rows of series without a known id: merged lean, their ids recorded above. */
-        uint64_t merged = 0;
-        if (st == SP_OK && b->obs_new.len > 0)
-            st = merge_staged(ld, b, false, FORM_LEAN, &merged, why, err);
-        inserted += merged;
+        if (st == SP_OK)
+            st = copy_observations(ld, b, &inserted, why, err);
         if (st != SP_OK)
             return rollback(ld, st);
     } else if (b->seen.len > 0) {
-        sp_status_t st = merge_staged(ld, b, true, form, &inserted, why, err);
+        sp_status_t st = merge_staged(ld, b, form, &inserted, why, err);
         if (st != SP_OK)
             return rollback(ld, st);
     }

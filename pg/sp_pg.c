@@ -130,8 +130,8 @@ sp_status_t sp_pg_exec(PGconn *conn, const char *sql, sp_error_t *err)
     return SP_OK;
 }
 
-sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
-                                 PGresult **out, sp_error_t *err)
+sp_status_t sp_pg_copy_in_parts(PGconn *conn, const char *sql, const sp_pg_part_t *parts,
+                                int n_parts, PGresult **out, sp_error_t *err)
 {
     *out = NULL;
     PGresult *res = PQexec(conn, sql);
@@ -144,13 +144,17 @@ sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data
     PQclear(res);
     /* libpq buffers internally; hand it the batch in large slices. */
     const size_t slice = 1 << 20;
-    for (size_t off = 0; off < len; off += slice) {
-        size_t n = len - off < slice ? len - off : slice;
-        if (PQputCopyData(conn, data + off, (int)n) != 1) {
-            PQputCopyEnd(conn, "send failed");
-            while ((res = PQgetResult(conn)) != NULL)
-                PQclear(res);
-            return sp_error_set(err, SP_ERR_CONN, "COPY failed: %s", PQerrorMessage(conn));
+    for (int p = 0; p < n_parts; p++) {
+        const char *data = parts[p].data;
+        size_t len = parts[p].len;
+        for (size_t off = 0; off < len; off += slice) {
+            size_t n = len - off < slice ? len - off : slice;
+            if (PQputCopyData(conn, data + off, (int)n) != 1) {
+                PQputCopyEnd(conn, "send failed");
+                while ((res = PQgetResult(conn)) != NULL)
+                    PQclear(res);
+                return sp_error_set(err, SP_ERR_CONN, "COPY failed: %s", PQerrorMessage(conn));
+            }
         }
     }
     if (PQputCopyEnd(conn, NULL) != 1)
@@ -165,6 +169,13 @@ sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data
     if (*out == NULL)
         return sp_error_set(err, SP_ERR_CONN, "COPY failed: %s", PQerrorMessage(conn));
     return SP_OK;
+}
+
+sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
+                                 PGresult **out, sp_error_t *err)
+{
+    const sp_pg_part_t part = {data, len};
+    return sp_pg_copy_in_parts(conn, sql, &part, 1, out, err);
 }
 
 sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,

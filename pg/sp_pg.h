@@ -53,5 +53,14 @@ sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_
  * asked (err filled, *out NULL). */
 sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
                                  PGresult **out, sp_error_t *err);
+/* One piece of a COPY's data. */
+typedef struct sp_pg_part {
+    const char *data;
+    size_t len;
+} sp_pg_part_t;
+/* The same, the data being the n_parts pieces one after the other (each ends with a whole
+ * row). */
+sp_status_t sp_pg_copy_in_parts(PGconn *conn, const char *sql, const sp_pg_part_t *parts,
+                                int n_parts, PGresult **out, sp_error_t *err);
 
 #endif
