@@ -21,11 +21,21 @@ copied() { # log: "batches copied" of load's load_done line
 }
 rows() { sp_psql -c "select count(*) from statpipe.observation"; }
 
+stored_rows() { # every observation as gen_feed.sh's GEN_EXPECTED lines, sorted
+    sp_psql -c "select s.sender || '|' || s.indicator || '|' || s.ref_area || '|' || s.freq || '|'
+                       || s.calc_basis || '|' || o.time_period || '|'
+                       || to_char(o.release at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00|'
+                       || trim_scale(o.value)
+                  from statpipe.observation o join statpipe.series s using (series_id)" | sort
+}
+
 # 1. 620 first figures (20 months of 31 provinces), 50 a batch: 13 batches (620 / 50,
-# rounded up), every one by COPY. The loader knows no series' id at first: the rows of the
-# first batch, and of the second, staged while the first commits, go through the merge
-# inside their COPY batch's transaction, which adds the 31 series and finds their ids.
-"$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 620 0 first > "$SP_TMP/first.ndjson"
+# rounded up), every one by COPY. The loader knows no series' id at first: the first
+# batch, and the second, staged while the first commits, add the 31 series (or find them)
+# by one statement, read their ids, and write them into their one COPY in place of the
+# placeholders. Each row is its message's: series, period, release and value.
+GEN_EXPECTED="$SP_TMP/first.expected" "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 620 0 first \
+    > "$SP_TMP/first.ndjson"
 "$STATPIPE" load --batch-rows 50 "$SP_TMP/first.ndjson" > /dev/null 2> "$SP_TMP/first.log" ||
     fail "load of the first feed: $(cat "$SP_TMP/first.log")"
 check "a feed of first figures: 13 batches, each by COPY" "13 13" \
@@ -33,6 +43,8 @@ check "a feed of first figures: 13 batches, each by COPY" "13 13" \
 check "each message one row, its release's first figure" "620|0" \
     "$(sp_psql -c "select count(*), max(release_seq) from statpipe.observation")"
 check "the 31 series stored once each" 31 "$(sp_psql -c "select count(*) from statpipe.series")"
+check "each row in its message's series, with its period, release and value" \
+    "$(sort "$SP_TMP/first.expected")" "$(stored_rows)"
 "$STATPIPE" load --batch-rows 50 "$SP_TMP/first.ndjson" > /dev/null 2> "$SP_TMP/again.log" ||
     fail "load of the first feed again: $(cat "$SP_TMP/again.log")"
 check "the feed again adds nothing: 620 rows" 620 "$(rows)"
@@ -109,6 +121,29 @@ check "two releases of a period in one batch: two vintages, each its release's f
                      join statpipe.observation o on o.obs_id = v.obs_id
                     where s.ref_area = '110000' and v.time_period = '2030-05'")"
 
+# Batches that hold a series the loader knows and one new to it, in either order: two
+# messages a batch; the first batch's series are known from the third batch on (the second
+# is staged while the first commits). The third holds MIIT's Beijing (known) then CAICT's
+# Shanxi (new to the table too), the fourth CAICT's Inner Mongolia (new) then MIIT's
+# Shanxi (known). Every batch by COPY, each row in its message's series, with its value:
+# N 万户 = N × 10,000 (1 → 10000, ..., 8 → 80000).
+mixed() { # id sender area period value
+    printf '{"schema":"statpipe.observation/1","message_id":"mix-%s","sender":"%s","indicator":"FBB_USERS","ref_area":"%s","freq":"M","time_period":"%s","value":"%s","unit":"万户","release":"2032-06-20T09:30:00+08:00"}\n' "$@"
+}
+{ mixed 1 MIIT 110000 2032-01 1; mixed 2 MIIT 140000 2032-01 2;
+  mixed 3 MIIT 110000 2032-02 3; mixed 4 MIIT 140000 2032-02 4;
+  mixed 5 MIIT 110000 2032-03 5; mixed 6 CAICT 140000 2032-03 6;
+  mixed 7 CAICT 150000 2032-03 7; mixed 8 MIIT 140000 2032-03 8; } > "$SP_TMP/mixed.ndjson"
+"$STATPIPE" load --batch-rows 2 "$SP_TMP/mixed.ndjson" > /dev/null 2> "$SP_TMP/mixed.log" ||
+    fail "load of mixed: $(cat "$SP_TMP/mixed.log")"
+check "batches of a known series and a new one: 4 batches, each by COPY" "4 4" "$(copied "$SP_TMP/mixed.log")"
+check "batches of a known series and a new one: each row in its message's series" \
+    "mix-1:MIIT:110000:10000 mix-2:MIIT:140000:20000 mix-3:MIIT:110000:30000 mix-4:MIIT:140000:40000 mix-5:MIIT:110000:50000 mix-6:CAICT:140000:60000 mix-7:CAICT:150000:70000 mix-8:MIIT:140000:80000" \
+    "$(sp_psql -c "select string_agg(o.message_id || ':' || s.sender || ':' || s.ref_area || ':' || trim_scale(o.value),
+                                     ' ' order by o.message_id)
+                     from statpipe.observation o join statpipe.series s using (series_id)
+                    where o.message_id like 'mix-%'")"
+
 # Another writer holds a figure of the same release and period (300 万户) in an open
 # transaction while a loader COPYs its own (400 万户): the COPY waits, and when the writer
 # commits it is refused by observation_slot; the batch goes through the merge, which finds
@@ -135,8 +170,8 @@ check "beside a writer: the vintages are those one writer would leave" 0 "$(vint
 # 3. A release under embargo (tomorrow) goes in by COPY and is remembered as due: when it
 # comes due the data changes without a transaction. A release of last year is not due.
 # One message a batch: the first finds the series' id, the second is staged before that
-# (both through the merge inside their COPY batch), and the third, the embargoed one, goes
-# in by COPY with the id.
+# (both add or find the series before their COPY), and the third, the embargoed one, goes
+# in by COPY with the id the loader remembers.
 future=$(date -u -d tomorrow +%Y-%m-%dT12:00:00Z)
 {
     printf '{"schema":"statpipe.observation/1","message_id":"due-0","sender":"MIIT","indicator":"FBB_USERS","ref_area":"120000","freq":"M","time_period":"2031-03","value":"1","unit":"万户","release":"2025-04-20T09:30:00+08:00"}\n'
