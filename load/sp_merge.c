@@ -125,13 +125,22 @@ static sp_status_t merge_step(PGconn *conn, const char *sql, const char *what, u
     return step_result(conn, PQexec(conn, sql), what, rows, why, err);
 }
 
-/* Streams one COPY of the batch. */
+/* Streams one COPY of the batch, its data in n pieces. */
+static sp_status_t merge_copy_parts(PGconn *conn, const char *sql, const sp_pg_part_t *parts, int n,
+                                    const char *what, uint64_t *rows, merge_failure_t *why,
+                                    sp_error_t *err)
+{
+    PGresult *res;
+    sp_status_t st = sp_pg_copy_in_parts(conn, sql, parts, n, &res, err);
+    return st != SP_OK ? st : step_result(conn, res, what, rows, why, err);
+}
+
+/* Streams one COPY of the batch from one buffer. */
 static sp_status_t merge_copy(PGconn *conn, const char *sql, const sp_buf_t *data, const char *what,
                               uint64_t *rows, merge_failure_t *why, sp_error_t *err)
 {
-    PGresult *res;
-    sp_status_t st = sp_pg_copy_in_result(conn, sql, data->data, data->len, &res, err);
-    return st != SP_OK ? st : step_result(conn, res, what, rows, why, err);
+    const sp_pg_part_t part = {data->data, data->len};
+    return merge_copy_parts(conn, sql, &part, 1, what, rows, why, err);
 }
 
 /* Whether batch b has a series whose stored id the loader does not know. */
@@ -251,11 +260,9 @@ static sp_status_t copy_observations(sp_loader_t *ld, sp_batch_t *b, uint64_t *r
     }
     if (b->obs.len > 0)
         parts[n++] = (sp_pg_part_t){b->obs.data, b->obs.len};
-    if (n == 0)
-        return SP_OK;
-    PGresult *res;
-    sp_status_t st = sp_pg_copy_in_parts(ld->conn, ld->sql->copy_observation, parts, n, &res, err);
-    return st != SP_OK ? st : step_result(ld->conn, res, "storing observations", rows, why, err);
+    return n == 0 ? SP_OK
+                  : merge_copy_parts(ld->conn, ld->sql->copy_observation, parts, n,
+                                     "storing observations", rows, why, err);
 }
 
 /* Sets the time the data changed, with the batch's releases that may still be under

@@ -171,18 +171,12 @@ sp_status_t sp_pg_copy_in_parts(PGconn *conn, const char *sql, const sp_pg_part_
     return SP_OK;
 }
 
-sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
-                                 PGresult **out, sp_error_t *err)
-{
-    const sp_pg_part_t part = {data, len};
-    return sp_pg_copy_in_parts(conn, sql, &part, 1, out, err);
-}
-
 sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,
                           sp_error_t *err)
 {
+    const sp_pg_part_t part = {data, len};
     PGresult *res;
-    sp_status_t st = sp_pg_copy_in_result(conn, sql, data, len, &res, err);
+    sp_status_t st = sp_pg_copy_in_parts(conn, sql, &part, 1, &res, err);
     if (st != SP_OK)
         return st;
     if (PQresultStatus(res) != PGRES_COMMAND_OK)

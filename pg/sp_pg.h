@@ -47,19 +47,16 @@ bool sp_pg_state_is(const PGresult *res, const char *state);
 /* Streams data (len bytes, in the format sql's COPY ... FROM STDIN expects) to the server. */
 sp_status_t sp_pg_copy_in(PGconn *conn, const char *sql, const char *data, size_t len,
                           sp_error_t *err);
-/* The same, handing the caller the COPY's result to read (its row count, or the server's
- * error and which constraint it names) and clear. SP_OK with *out set means the server
- * answered, whether the COPY succeeded or failed; an error status means it could not be
- * asked (err filled, *out NULL). */
-sp_status_t sp_pg_copy_in_result(PGconn *conn, const char *sql, const char *data, size_t len,
-                                 PGresult **out, sp_error_t *err);
 /* One piece of a COPY's data. */
 typedef struct sp_pg_part {
     const char *data;
     size_t len;
 } sp_pg_part_t;
 /* The same, the data being the n_parts pieces one after the other (each ends with a whole
- * row). */
+ * row), handing the caller the COPY's result to read (its row count, or the server's error
+ * and which constraint it names) and clear. SP_OK with *out set means the server answered,
+ * whether the COPY succeeded or failed; an error status means it could not be asked (err
+ * filled, *out NULL). */
 sp_status_t sp_pg_copy_in_parts(PGconn *conn, const char *sql, const sp_pg_part_t *parts,
                                 int n_parts, PGresult **out, sp_error_t *err);
 
