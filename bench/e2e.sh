@@ -12,7 +12,7 @@ sp_kafka_start --brokers 1 --topic "bench:$partitions" --topic "paced:8"
 bench_dir="$SP_SOURCE_DIR/bench"
 feed="$SP_TMP/feed.ndjson"
 "$bench_dir/gen_bench.sh" "$n" > "$feed"
-echo "messages: $n ($(du -m "$feed" | cut -f1) MB), partitions: $partitions"
+echo "messages: $n ($(du -m "$feed" | cut -f1) MB), partitions: $partitions, cores: $(nproc)"
 # Large producer batches: the built-in cluster answers a fetch with one stored batch per
 # partition and finds it by walking the partition's list of batches, so batches of a few
 # messages (librdkafka's 5 ms linger across hundreds of partitions) make its fetches the
