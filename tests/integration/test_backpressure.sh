@@ -20,10 +20,10 @@ create trigger slow after insert on statpipe.observation
     for each statement execute function public.slow();
 SQL
 
-peak_rss_kb() { # topic count: runs the daemon to the end, prints its peak RSS in kB
-    local pid hwm=0 h
-    "$STATPIPE" run -b "$BROKERS" -t "$1" -G "bp-$1" -X session.timeout.ms=6000 -e \
-        2>"$SP_TMP/$1.log" &
+peak_rss_kb() { # topic [group]: runs the daemon to the end, prints its peak RSS in kB
+    local pid hwm=0 h group=${2:-bp-$1}
+    "$STATPIPE" run -b "$BROKERS" -t "$1" -G "$group" -X session.timeout.ms=6000 -e \
+        2>"$SP_TMP/$group.log" &
     pid=$!
     SP_PIDS+=($pid) # stopped by the cleanup if the test fails early
     while kill -0 $pid 2>/dev/null; do
@@ -39,20 +39,29 @@ peak_rss_kb() { # topic count: runs the daemon to the end, prints its peak RSS i
 "$SP_SOURCE_DIR/tests/integration/gen_feed.sh" 450000 0 big > "$SP_TMP/big.ndjson"
 "$STATPIPE" produce -b "$BROKERS" -t stats.small "$SP_TMP/small.ndjson" >/dev/null
 "$STATPIPE" produce -b "$BROKERS" -t stats.big "$SP_TMP/big.ndjson" >/dev/null
+# Under AddressSanitizer, freed memory waits in its quarantine and its allocator's caches
+# follow the timing of the threads (librdkafka's, the flushers'): peaks there vary by
+# 10 MB from run to run, once by 26 MB, and absolute sizes mean nothing. There the big
+# backlog is read twice, by two groups into emptied tables, and the lower peak counts: a
+# leak of 80 bytes a message shows in both. The plain build is held to 27 bytes a message
+# and to 64 MB, on one run. (LeakSanitizer, at the daemon's exit, catches what is lost
+# outright.)
+limit=8192
+asan=false
+case "$(ldd "$STATPIPE")" in *libasan*) limit=24576; asan=true ;; esac
 small=$(peak_rss_kb stats.small)
 big=$(peak_rss_kb stats.big)
+if $asan; then # the same work again: the rows the first read stored are emptied out
+    sp_psql -c "set client_min_messages = warning" \
+        -c "truncate statpipe.observation, statpipe.message_seen, statpipe.quarantine, statpipe.series cascade"
+    again=$(peak_rss_kb stats.big bp-stats.big-again)
+    echo "peak RSS, the big backlog read again: ${again} kB"
+    [ "$again" -lt "$big" ] && big=$again
+fi
 echo "peak RSS: backlog 150000 -> ${small} kB, backlog 450000 -> ${big} kB"
 check "all of the big backlog consumed" 450000 \
     "$(sp_psql -c "select sum(next_offset) from statpipe.kafka_offset where consumer_group = 'bp-stats.big'")"
 growth=$((big - small))
-# Under AddressSanitizer, freed memory waits in its quarantine and its allocator's caches
-# follow the timing of the threads (librdkafka's, the flushers'): peaks there vary by
-# 10 MB from run to run, and absolute sizes mean nothing. A leak of 80 bytes a message
-# would still show there; the plain build is held to 27 bytes a message and to 64 MB.
-# (LeakSanitizer, at the daemon's exit, catches what is lost outright.)
-limit=8192
-asan=false
-case "$(ldd "$STATPIPE")" in *libasan*) limit=24576; asan=true ;; esac
 [ "$growth" -lt "$limit" ] || fail "memory grew with the backlog: +${growth} kB for 300000 more messages"
 echo "ok - memory bounded: +${growth} kB for a backlog three times larger"
 if ! $asan; then
